@@ -1,0 +1,70 @@
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeAi.Serving;
+
+/// <summary>What went wrong with an inference call, in terms both gRPC and HTTP callers understand.</summary>
+public enum InferenceError
+{
+    InvalidArgument,
+    NotFound,
+    ResourceExhausted,
+    Unavailable,
+    DeadlineExceeded,
+    Cancelled,
+    Internal,
+}
+
+/// <summary>
+/// An error the caller can act on. The message names what was wrong and what was expected; it is
+/// sent to the client as is, so it must never carry secrets or stack traces.
+/// </summary>
+public sealed class InferenceException : Exception
+{
+    public InferenceException(InferenceError error, string message)
+        : base(message) => Error = error;
+
+    public InferenceException(InferenceError error, string message, Exception innerException)
+        : base(message, innerException) => Error = error;
+
+    public InferenceException()
+        : this(InferenceError.Internal, "inference failed")
+    {
+    }
+
+    public InferenceException(string message)
+        : this(InferenceError.Internal, message)
+    {
+    }
+
+    public InferenceException(string message, Exception innerException)
+        : this(InferenceError.Internal, message, innerException)
+    {
+    }
+
+    public InferenceError Error { get; }
+
+    public static InferenceException Invalid(string message) => new(InferenceError.InvalidArgument, message);
+
+    public StatusCode GrpcStatus => Error switch
+    {
+        InferenceError.InvalidArgument => StatusCode.InvalidArgument,
+        InferenceError.NotFound => StatusCode.NotFound,
+        InferenceError.ResourceExhausted => StatusCode.ResourceExhausted,
+        InferenceError.Unavailable => StatusCode.Unavailable,
+        InferenceError.DeadlineExceeded => StatusCode.DeadlineExceeded,
+        InferenceError.Cancelled => StatusCode.Cancelled,
+        _ => StatusCode.Internal,
+    };
+
+    public int HttpStatus => Error switch
+    {
+        InferenceError.InvalidArgument => StatusCodes.Status400BadRequest,
+        InferenceError.NotFound => StatusCodes.Status404NotFound,
+        InferenceError.ResourceExhausted => StatusCodes.Status413PayloadTooLarge,
+        InferenceError.Unavailable => StatusCodes.Status503ServiceUnavailable,
+        InferenceError.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
+        InferenceError.Cancelled => StatusCodes.Status499ClientClosedRequest,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+}

@@ -1,0 +1,68 @@
+using EdgeAi.Common.Inference;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeAi.Serving.Protocol;
+
+/// <summary>The Open Inference Protocol gRPC service over an <see cref="IInferenceBackend"/>.</summary>
+public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceServiceBase
+{
+    private readonly IInferenceBackend _backend;
+    private readonly ServerIdentity _server;
+    private readonly ILogger<GrpcInferenceEndpoint> _logger;
+
+    public GrpcInferenceEndpoint(IInferenceBackend backend, ServerIdentity server, ILogger<GrpcInferenceEndpoint> logger)
+    {
+        _backend = backend;
+        _server = server;
+        _logger = logger;
+    }
+
+    public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerLiveResponse { Live = true });
+
+    public override Task<ServerReadyResponse> ServerReady(ServerReadyRequest request, ServerCallContext context) =>
+        Task.FromResult(new ServerReadyResponse { Ready = _backend.IsReady });
+
+    public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
+    {
+        var response = new ServerMetadataResponse { Name = _server.Name, Version = _server.Version };
+        response.Extensions.AddRange(_server.Extensions);
+        return Task.FromResult(response);
+    }
+
+    public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
+        Guard(() => Task.FromResult(new ModelReadyResponse { Ready = _backend.IsModelReady(request.Name, EmptyAsNull(request.Version)) }));
+
+    public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context) =>
+        Guard(() => Task.FromResult(_backend.GetModelMetadata(request.Name, EmptyAsNull(request.Version))));
+
+    public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Guard(() => _backend.InferAsync(request, context.CancellationToken));
+    }
+
+    private async Task<T> Guard<T>(Func<Task<T>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (InferenceException e)
+        {
+            throw new RpcException(new Status(e.GrpcStatus, e.Message));
+        }
+        catch (OperationCanceledException)
+        {
+            throw new RpcException(new Status(StatusCode.Cancelled, "the call was cancelled"));
+        }
+        catch (Exception e) when (e is not RpcException)
+        {
+            ProtocolLog.UnexpectedError(_logger, e);
+            throw new RpcException(new Status(StatusCode.Internal, $"internal error: {e.GetType().Name}: {e.Message}"));
+        }
+    }
+
+    private static string? EmptyAsNull(string value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,163 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeAi.Serving.Protocol;
+
+/// <summary>
+/// The Open Inference Protocol REST/JSON routes over an <see cref="IInferenceBackend"/>. Errors are
+/// <c>application/problem+json</c> with the protocol's own <c>error</c> member too, so both generic
+/// HTTP clients and v2 clients read them.
+/// </summary>
+public static class RestInferenceEndpoints
+{
+    public static IEndpointRouteBuilder MapInferenceRest(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapGet("/v2", ServerMetadata);
+        endpoints.MapGet("/v2/health/live", ctx => Json(ctx, 200, w => { w.WriteStartObject(); w.WriteBoolean("live", true); w.WriteEndObject(); }));
+        endpoints.MapGet("/v2/health/ready", ServerReady);
+        endpoints.MapGet("/v2/models/{name}", ModelMetadata);
+        endpoints.MapGet("/v2/models/{name}/versions/{version}", ModelMetadata);
+        endpoints.MapGet("/v2/models/{name}/ready", ModelReady);
+        endpoints.MapGet("/v2/models/{name}/versions/{version}/ready", ModelReady);
+        endpoints.MapPost("/v2/models/{name}/infer", ModelInfer);
+        endpoints.MapPost("/v2/models/{name}/versions/{version}/infer", ModelInfer);
+        return endpoints;
+    }
+
+    private static Task ServerMetadata(HttpContext context)
+    {
+        var server = context.RequestServices.GetRequiredService<ServerIdentity>();
+        return Json(context, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("name", server.Name);
+            w.WriteString("version", server.Version);
+            w.WriteStartArray("extensions");
+            foreach (var e in server.Extensions)
+            {
+                w.WriteStringValue(e);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static Task ServerReady(HttpContext context)
+    {
+        var ready = Backend(context).IsReady;
+        return Json(context, ready ? 200 : 503, w => { w.WriteStartObject(); w.WriteBoolean("ready", ready); w.WriteEndObject(); });
+    }
+
+    private static Task ModelMetadata(HttpContext context) => Guard(context, () =>
+    {
+        var (name, version) = Route(context);
+        var metadata = Backend(context).GetModelMetadata(name, version);
+        return Json(context, 200, w => RestResponseWriter.WriteMetadata(w, metadata));
+    });
+
+    private static Task ModelReady(HttpContext context) => Guard(context, () =>
+    {
+        var (name, version) = Route(context);
+        var ready = Backend(context).IsModelReady(name, version);
+        return Json(context, ready ? 200 : 503, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteBoolean("ready", ready);
+            w.WriteEndObject();
+        });
+    });
+
+    private static Task ModelInfer(HttpContext context) => Guard(context, async () =>
+    {
+        var (name, version) = Route(context);
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(context.Request.Body, default, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException e)
+        {
+            throw InferenceException.Invalid($"request body is not valid JSON: {e.Message}");
+        }
+        using (document)
+        {
+            var request = RestRequestReader.Read(document.RootElement, name, version);
+            var response = await Backend(context).InferAsync(request, context.RequestAborted).ConfigureAwait(false);
+            await Json(context, 200, w => RestResponseWriter.WriteInfer(w, response)).ConfigureAwait(false);
+        }
+    });
+
+    private static IInferenceBackend Backend(HttpContext context) => context.RequestServices.GetRequiredService<IInferenceBackend>();
+
+    private static (string Name, string? Version) Route(HttpContext context) =>
+        ((string)context.Request.RouteValues["name"]!, context.Request.RouteValues["version"] as string);
+
+    private static async Task Guard(HttpContext context, Func<Task> handle)
+    {
+        try
+        {
+            await handle().ConfigureAwait(false);
+        }
+        catch (InferenceException e)
+        {
+            await Problem(context, e.HttpStatus, e.Message).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            var detail = e.StatusCode == StatusCodes.Status413PayloadTooLarge
+                ? "request body is over the configured limit (ModelHost:MaxRequestBytes)"
+                : e.Message;
+            await Problem(context, e.StatusCode, detail).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody is left to answer.
+        }
+        catch (Exception e)
+        {
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RestInferenceEndpoints));
+            ProtocolLog.UnexpectedError(logger, e);
+            await Problem(context, 500, $"internal error: {e.GetType().Name}: {e.Message}").ConfigureAwait(false);
+        }
+    }
+
+    private static Task Problem(HttpContext context, int status, string detail)
+    {
+        if (context.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+        return Json(context, status, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("type", $"https://httpstatuses.io/{status}");
+            w.WriteString("title", ReasonPhrases(status));
+            w.WriteNumber("status", status);
+            w.WriteString("detail", detail);
+            w.WriteString("error", detail);
+            w.WriteEndObject();
+        }, "application/problem+json");
+    }
+
+    private static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) is { Length: > 0 } phrase
+        ? phrase
+        : "Error";
+
+    private static async Task Json(HttpContext context, int status, Action<Utf8JsonWriter> write, string contentType = "application/json")
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType;
+        var json = new Utf8JsonWriter(context.Response.BodyWriter);
+        await using (json.ConfigureAwait(false))
+        {
+            write(json);
+            await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}

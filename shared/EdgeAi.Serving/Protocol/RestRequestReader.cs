@@ -1,0 +1,212 @@
+using System.Buffers.Binary;
+using System.Text;
+using System.Text.Json;
+using EdgeAi.Common.Inference;
+using Google.Protobuf;
+using InputTensor = EdgeAi.Common.Inference.ModelInferRequest.Types.InferInputTensor;
+using RequestedOutput = EdgeAi.Common.Inference.ModelInferRequest.Types.InferRequestedOutputTensor;
+
+namespace EdgeAi.Serving.Protocol;
+
+/// <summary>
+/// Turns an Open Inference Protocol REST/JSON inference request into the gRPC request message, with
+/// every input's data encoded as raw contents, so both transports share one validation and run path.
+/// </summary>
+internal static class RestRequestReader
+{
+    public static ModelInferRequest Read(JsonElement root, string modelName, string? version)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw InferenceException.Invalid("request body must be a JSON object with an 'inputs' array");
+        }
+        var request = new ModelInferRequest { ModelName = modelName, ModelVersion = version ?? string.Empty };
+        if (root.TryGetProperty("id", out var id))
+        {
+            request.Id = id.ValueKind == JsonValueKind.String ? id.GetString()! : throw InferenceException.Invalid("'id' must be a string");
+        }
+        if (root.TryGetProperty("parameters", out var parameters))
+        {
+            ReadParameters(parameters, request.Parameters, "parameters");
+        }
+        if (!root.TryGetProperty("inputs", out var inputs) || inputs.ValueKind != JsonValueKind.Array)
+        {
+            throw InferenceException.Invalid("request body needs an 'inputs' array");
+        }
+        foreach (var input in inputs.EnumerateArray())
+        {
+            var (tensor, raw) = ReadInput(input);
+            request.Inputs.Add(tensor);
+            request.RawInputContents.Add(raw);
+        }
+        if (root.TryGetProperty("outputs", out var outputs))
+        {
+            if (outputs.ValueKind != JsonValueKind.Array)
+            {
+                throw InferenceException.Invalid("'outputs' must be an array of {\"name\": ...} objects");
+            }
+            foreach (var output in outputs.EnumerateArray())
+            {
+                var requested = new RequestedOutput { Name = RequiredString(output, "name", "output") };
+                if (output.TryGetProperty("parameters", out var outputParameters))
+                {
+                    ReadParameters(outputParameters, requested.Parameters, $"output '{requested.Name}' parameters");
+                }
+                request.Outputs.Add(requested);
+            }
+        }
+        return request;
+    }
+
+    private static (InputTensor Tensor, ByteString Raw) ReadInput(JsonElement input)
+    {
+        if (input.ValueKind != JsonValueKind.Object)
+        {
+            throw InferenceException.Invalid("each input must be an object with 'name', 'shape', 'datatype' and 'data'");
+        }
+        var name = RequiredString(input, "name", "input");
+        var datatypeName = RequiredString(input, "datatype", $"input '{name}'");
+        if (!TensorDatatypes.TryParse(datatypeName, out var datatype))
+        {
+            throw InferenceException.Invalid($"input '{name}': unknown datatype '{datatypeName}'; expected one of {TensorDatatypes.AllNames}");
+        }
+        var tensor = new InputTensor { Name = name, Datatype = datatypeName };
+        if (!input.TryGetProperty("shape", out var shape) || shape.ValueKind != JsonValueKind.Array)
+        {
+            throw InferenceException.Invalid($"input '{name}' needs a 'shape' array of integers");
+        }
+        long count = 1;
+        foreach (var dim in shape.EnumerateArray())
+        {
+            if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out var d) || d < 0)
+            {
+                throw InferenceException.Invalid($"input '{name}': shape must hold integers of 0 or more, got {dim.GetRawText()}");
+            }
+            tensor.Shape.Add(d);
+            count = checked(count * d);
+        }
+        if (input.TryGetProperty("parameters", out var parameters))
+        {
+            ReadParameters(parameters, tensor.Parameters, $"input '{name}' parameters");
+        }
+        if (!input.TryGetProperty("data", out var data))
+        {
+            throw InferenceException.Invalid($"input '{name}' has no 'data'");
+        }
+        var values = new List<JsonElement>();
+        Flatten(data, values);
+        if (values.Count != count)
+        {
+            throw InferenceException.Invalid(
+                $"input '{name}': {values.Count} values in data, shape [{string.Join(",", tensor.Shape)}] needs {count}");
+        }
+        return (tensor, Encode(name, datatype, values));
+    }
+
+    private static void Flatten(JsonElement element, List<JsonElement> values)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                Flatten(item, values);
+            }
+        }
+        else
+        {
+            values.Add(element);
+        }
+    }
+
+    private static ByteString Encode(string name, TensorDatatype datatype, List<JsonElement> values)
+    {
+        if (datatype == TensorDatatype.Bytes)
+        {
+            var strings = values.Select((v, i) => v.ValueKind == JsonValueKind.String
+                ? Encoding.UTF8.GetBytes(v.GetString()!)
+                : throw Bad(name, datatype, v, i)).ToList();
+            var buffer = new byte[strings.Sum(s => 4 + s.Length)];
+            var offset = 0;
+            foreach (var s in strings)
+            {
+                BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(offset), s.Length);
+                s.CopyTo(buffer, offset + 4);
+                offset += 4 + s.Length;
+            }
+            return UnsafeByteOperations.UnsafeWrap(buffer);
+        }
+
+        var size = datatype.ElementSize();
+        var bytes = new byte[values.Count * size];
+        for (var i = 0; i < values.Count; i++)
+        {
+            var v = values[i];
+            var span = bytes.AsSpan(i * size, size);
+            if (!TryWrite(datatype, v, span))
+            {
+                throw Bad(name, datatype, v, i);
+            }
+        }
+        return UnsafeByteOperations.UnsafeWrap(bytes);
+    }
+
+    private static bool TryWrite(TensorDatatype datatype, JsonElement v, Span<byte> span)
+    {
+        if (datatype == TensorDatatype.Bool)
+        {
+            if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            {
+                return false;
+            }
+            span[0] = v.GetBoolean() ? (byte)1 : (byte)0;
+            return true;
+        }
+        if (v.ValueKind != JsonValueKind.Number)
+        {
+            return false;
+        }
+        switch (datatype)
+        {
+            case TensorDatatype.Int8 when v.TryGetSByte(out var i8): span[0] = (byte)i8; return true;
+            case TensorDatatype.Int16 when v.TryGetInt16(out var i16): BinaryPrimitives.WriteInt16LittleEndian(span, i16); return true;
+            case TensorDatatype.Int32 when v.TryGetInt32(out var i32): BinaryPrimitives.WriteInt32LittleEndian(span, i32); return true;
+            case TensorDatatype.Int64 when v.TryGetInt64(out var i64): BinaryPrimitives.WriteInt64LittleEndian(span, i64); return true;
+            case TensorDatatype.UInt8 when v.TryGetByte(out var u8): span[0] = u8; return true;
+            case TensorDatatype.UInt16 when v.TryGetUInt16(out var u16): BinaryPrimitives.WriteUInt16LittleEndian(span, u16); return true;
+            case TensorDatatype.UInt32 when v.TryGetUInt32(out var u32): BinaryPrimitives.WriteUInt32LittleEndian(span, u32); return true;
+            case TensorDatatype.UInt64 when v.TryGetUInt64(out var u64): BinaryPrimitives.WriteUInt64LittleEndian(span, u64); return true;
+            case TensorDatatype.Fp16: BinaryPrimitives.WriteHalfLittleEndian(span, (Half)v.GetDouble()); return true;
+            case TensorDatatype.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(span, BFloat16Bits.FromSingle((float)v.GetDouble())); return true;
+            case TensorDatatype.Fp32: BinaryPrimitives.WriteSingleLittleEndian(span, (float)v.GetDouble()); return true;
+            case TensorDatatype.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(span, v.GetDouble()); return true;
+            default: return false;
+        }
+    }
+
+    private static InferenceException Bad(string name, TensorDatatype datatype, JsonElement value, int index) =>
+        InferenceException.Invalid($"input '{name}': data[{index}] = {value.GetRawText()} is not a valid {datatype.ToName()} value");
+
+    private static string RequiredString(JsonElement element, string property, string what) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw InferenceException.Invalid($"{what} needs a string '{property}'");
+
+    private static void ReadParameters(JsonElement element, Google.Protobuf.Collections.MapField<string, InferParameter> target, string what)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw InferenceException.Invalid($"{what} must be an object");
+        }
+        foreach (var p in element.EnumerateObject())
+        {
+            target[p.Name] = p.Value.ValueKind switch
+            {
+                JsonValueKind.String => new InferParameter { StringParam = p.Value.GetString() },
+                JsonValueKind.True or JsonValueKind.False => new InferParameter { BoolParam = p.Value.GetBoolean() },
+                JsonValueKind.Number when p.Value.TryGetInt64(out var l) => new InferParameter { Int64Param = l },
+                JsonValueKind.Number => new InferParameter { DoubleParam = p.Value.GetDouble() },
+                _ => throw InferenceException.Invalid($"{what}: '{p.Name}' must be a string, number or boolean"),
+            };
+        }
+    }
+}

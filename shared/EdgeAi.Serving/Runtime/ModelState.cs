@@ -1,0 +1,8 @@
+namespace EdgeAi.Serving.Runtime;
+
+public enum ModelState
+{
+    Loading,
+    Ready,
+    Failed,
+}
