@@ -62,6 +62,15 @@ public sealed class ModelHost : IDisposable
         return instance;
     }
 
+    /// <summary>Registers a version that must not be loaded (e.g. its file fails its checksum) so it reports not ready with the reason.</summary>
+    public ModelInstance MarkFailed(string name, string version, string path, string reason)
+    {
+        var instance = ModelInstance.Failed(name, version, path, reason, []);
+        Log.ModelFailed(_logger, name, version, reason);
+        Publish(instance);
+        return instance;
+    }
+
     /// <summary>Unloads one version, or every version when <paramref name="version"/> is null.</summary>
     public bool Unload(string name, string? version)
     {

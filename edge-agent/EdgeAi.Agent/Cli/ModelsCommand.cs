@@ -1,0 +1,127 @@
+using System.CommandLine;
+using EdgeAi.Agent.Hosting;
+using EdgeAi.Serving.Store;
+using Microsoft.ML.OnnxRuntime;
+
+namespace EdgeAi.Agent.Cli;
+
+/// <summary><c>edge-agent models list|add|remove</c>: manage the model store. A running agent picks changes up on its next rescan.</summary>
+internal static class ModelsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("models", "List, add and remove installed models.") { List(), Add(), Remove() };
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "List installed models and versions.");
+        command.SetAction(parse =>
+        {
+            var store = OpenStore(parse);
+            var models = store.List();
+            if (models.Count == 0)
+            {
+                Console.WriteLine($"no models installed in {store.Root}");
+                return 0;
+            }
+            Console.WriteLine($"{"NAME",-24} {"VERSION",-8} {"SIZE",10} {"SHA256",-14} INPUTS -> OUTPUTS");
+            foreach (var m in models)
+            {
+                if (m.Manifest is null)
+                {
+                    Console.WriteLine($"{m.Name,-24} {m.Version,-8} {"?",10} {"?",-14} {m.Error}");
+                    continue;
+                }
+                Console.WriteLine($"{m.Name,-24} {m.Version,-8} {FormatSize(m.Manifest.SizeBytes),10} {m.Manifest.Sha256[..12] + "…",-14} "
+                    + $"{Describe(m.Manifest.Inputs)} -> {Describe(m.Manifest.Outputs)}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Add()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The .onnx file to install." };
+        var name = new Option<string?>("--name") { Description = "Model name (default: the file name without extension)." };
+        var version = new Option<string?>("--version") { Description = "Version (default: one more than the highest installed)." };
+        var command = new Command("add", "Validate an ONNX model and copy it into the store.") { file, name, version };
+        command.SetAction(parse =>
+        {
+            var source = parse.GetRequiredValue(file);
+            var modelName = parse.GetValue(name) ?? Path.GetFileNameWithoutExtension(source.Name);
+            try
+            {
+                var stored = OpenStore(parse).Add(source.FullName, modelName, parse.GetValue(version), TryLoad);
+                Console.WriteLine($"installed {stored.Name} version {stored.Version} ({FormatSize(stored.Manifest!.SizeBytes)}, sha256 {stored.Manifest.Sha256})");
+                Console.WriteLine($"  inputs:  {Describe(stored.Manifest.Inputs)}");
+                Console.WriteLine($"  outputs: {Describe(stored.Manifest.Outputs)}");
+                return 0;
+            }
+            catch (ModelStoreException e)
+            {
+                Console.Error.WriteLine($"edge-agent: {e.Message}");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    private static Command Remove()
+    {
+        var name = new Argument<string>("name") { Description = "Model name." };
+        var version = new Option<string?>("--version") { Description = "Remove only this version (default: all versions)." };
+        var command = new Command("remove", "Remove a model, or one of its versions, from the store.") { name, version };
+        command.SetAction(parse =>
+        {
+            var modelName = parse.GetRequiredValue(name);
+            var modelVersion = parse.GetValue(version);
+            if (!OpenStore(parse).Remove(modelName, modelVersion))
+            {
+                Console.Error.WriteLine($"edge-agent: model '{modelName}'{(modelVersion is null ? "" : $" version {modelVersion}")} is not installed");
+                return 1;
+            }
+            Console.WriteLine($"removed {modelName}{(modelVersion is null ? " (all versions)" : $" version {modelVersion}")}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Refuses a model ONNX Runtime cannot load (unsupported operator, bad graph) before it is installed.</summary>
+    internal static void TryLoad(string path)
+    {
+        try
+        {
+            using var options = new Microsoft.ML.OnnxRuntime.SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
+            using var session = new InferenceSession(path, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelStoreException($"ONNX Runtime cannot load the model: {e.Message.Split('\n', 2)[0]}", e);
+        }
+    }
+
+    private static ModelStore OpenStore(ParseResult parse)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables("EDGEAI_")
+            .AddInMemoryCollection(AgentCli.Overrides(parse))
+            .Build();
+        var dataDir = configuration["Agent:DataDirectory"] ?? AgentOptions.DefaultDataDirectory();
+        return new ModelStore(Path.Combine(dataDir, "models"), TimeProvider.System);
+    }
+
+    private static string Describe(IEnumerable<ManifestTensor> tensors) =>
+        string.Join(", ", tensors.Select(t => $"{t.Name} {t.Datatype}[{string.Join(",", t.Shape)}]"));
+
+    internal static string FormatSize(long bytes) => bytes switch
+    {
+        >= 1 << 20 => $"{bytes / (1024.0 * 1024):0.0} MiB",
+        >= 1 << 10 => $"{bytes / 1024.0:0.0} KiB",
+        _ => $"{bytes} B",
+    };
+}

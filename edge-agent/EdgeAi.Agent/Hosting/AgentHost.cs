@@ -1,0 +1,73 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using System.Reflection;
+using EdgeAi.Serving;
+using EdgeAi.Serving.Protocol;
+using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Store;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAi.Agent.Hosting;
+
+/// <summary>Composes the agent: configuration, model store and host, and the protocol listeners.</summary>
+internal static class AgentHost
+{
+    public static string Version { get; } =
+        typeof(AgentHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+
+    /// <summary>
+    /// Builds the agent. Configuration, lowest to highest precedence: appsettings.json beside the
+    /// executable, environment variables (EDGEAI_Agent__HttpPort=9000), then <paramref name="overrides"/>
+    /// (what the command line set).
+    /// </summary>
+    public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> overrides)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = [],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Configuration.AddEnvironmentVariables("EDGEAI_");
+        builder.Configuration.AddInMemoryCollection(overrides);
+        builder.AddEdgeAgent();
+
+        var app = builder.Build();
+        app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
+        app.MapInferenceProtocol();
+        return app;
+    }
+
+    public static IHostApplicationBuilder AddEdgeAgent(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory, sp.GetRequiredService<TimeProvider>()));
+        builder.AddModelServing();
+        services.AddSingleton<ModelLoader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
+        services.AddSingleton<IInferenceBackend, LocalBackend>();
+        services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
+        services.AddSingleton<AgentEndpoints>();
+        services.AddOptions<KestrelServerOptions>()
+            .Configure<IOptions<AgentOptions>, IOptions<ModelHostOptions>, AgentEndpoints>((kestrel, agent, host, endpoints) =>
+            {
+                var address = IPAddress.TryParse(agent.Value.ListenAddress, out var parsed) ? parsed : IPAddress.Loopback;
+                kestrel.Limits.MaxRequestBodySize = host.Value.MaxRequestBytes;
+                kestrel.Listen(address, agent.Value.HttpPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1;
+                    endpoints.Http = listen;
+                });
+                // gRPC without TLS needs an HTTP/2-only endpoint (prior knowledge).
+                kestrel.Listen(address, agent.Value.GrpcPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    endpoints.Grpc = listen;
+                });
+            });
+        return builder;
+    }
+}

@@ -1,0 +1,43 @@
+using EdgeAi.Serving.Protocol;
+using EdgeAi.Serving.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAi.Serving;
+
+public static class ServingExtensions
+{
+    /// <summary>
+    /// The ONNX Runtime model host with its options (section "ModelHost", validated on start) and the
+    /// Open Inference Protocol gRPC service. The caller registers its <see cref="IInferenceBackend"/>
+    /// and <see cref="ServerIdentity"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddModelServing(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddOptions<ModelHostOptions>().BindConfiguration(ModelHostOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ModelHostOptions>, ModelHostOptionsValidator>();
+        builder.Services.AddSingleton<SessionFactory>();
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddGrpc();
+        builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()
+            .Configure<IOptions<ModelHostOptions>>((grpc, host) =>
+            {
+                grpc.MaxReceiveMessageSize = host.Value.MaxRequestBytes;
+                grpc.MaxSendMessageSize = null;
+                grpc.EnableDetailedErrors = false;
+            });
+        return builder;
+    }
+
+    /// <summary>Maps the protocol's gRPC service and REST routes.</summary>
+    public static IEndpointRouteBuilder MapInferenceProtocol(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<GrpcInferenceEndpoint>();
+        endpoints.MapInferenceRest();
+        return endpoints;
+    }
+}
