@@ -15,6 +15,7 @@ internal static class AgentCli
             InferCommand.Create(),
             QuickstartCommand.Create(),
         };
+        root.Options.Add(DataDirectory);
         return root;
     }
 
