@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeAi.Agent.Hosting;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Store;
 
 namespace EdgeAi.Agent.Cli;
 

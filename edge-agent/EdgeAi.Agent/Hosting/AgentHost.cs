@@ -46,7 +46,12 @@ internal static class AgentHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory, sp.GetRequiredService<TimeProvider>()));
         builder.AddModelServing();
-        services.AddSingleton<ModelLoader>();
+        services.AddSingleton(sp => new ModelLoader(
+            sp.GetRequiredService<ModelStore>(),
+            sp.GetRequiredService<ModelHost>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelRescanInterval,
+            sp.GetRequiredService<ILogger<ModelLoader>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
         services.AddSingleton<IInferenceBackend, LocalBackend>();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));

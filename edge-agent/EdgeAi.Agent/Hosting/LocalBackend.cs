@@ -2,6 +2,7 @@ using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Store;
 
 namespace EdgeAi.Agent.Hosting;
 

@@ -3,9 +3,6 @@ namespace EdgeAi.Agent.Hosting;
 /// <summary>Agent host log messages; event ids 2000-2099.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(2000, LogLevel.Information, "Models loaded: {Ready} of {Total} ready")]
-    public static partial void AgentModelsLoaded(ILogger logger, int ready, int total);
-
     [LoggerMessage(2001, LogLevel.Information, "Edge agent listening: REST {HttpUri}, gRPC {GrpcUri}, data in {DataDirectory}")]
     public static partial void Listening(ILogger logger, Uri httpUri, Uri grpcUri, string dataDirectory);
 }

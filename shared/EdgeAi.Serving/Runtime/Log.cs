@@ -17,6 +17,9 @@ internal static partial class Log
     [LoggerMessage(1003, LogLevel.Information, "Model {Model} version {Version} unloaded")]
     public static partial void ModelUnloaded(ILogger logger, string model, string version);
 
+    [LoggerMessage(1005, LogLevel.Information, "Models loaded: {Ready} of {Total} ready")]
+    public static partial void ModelsLoaded(ILogger logger, int ready, int total);
+
     [LoggerMessage(1004, LogLevel.Warning, "Model {Model} version {Version} inference failed: {Reason}")]
     public static partial void InferenceFailed(ILogger logger, string model, string version, string reason);
 }

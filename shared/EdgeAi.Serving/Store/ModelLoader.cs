@@ -1,29 +1,29 @@
 using EdgeAi.Serving.Runtime;
-using EdgeAi.Serving.Store;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
-namespace EdgeAi.Agent.Hosting;
+namespace EdgeAi.Serving.Store;
 
 /// <summary>
 /// Keeps the model host in step with the model store: loads every installed version at start
 /// (the agent is ready once each has been tried), then picks up versions added or removed while
 /// running. A version whose file no longer matches its checksum is reported failed, never loaded.
 /// </summary>
-internal sealed class ModelLoader : BackgroundService
+public sealed class ModelLoader : BackgroundService
 {
     private readonly ModelStore _store;
     private readonly ModelHost _host;
     private readonly TimeProvider _time;
-    private readonly AgentOptions _options;
+    private readonly TimeSpan _rescanInterval;
     private readonly ILogger<ModelLoader> _logger;
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public ModelLoader(ModelStore store, ModelHost host, TimeProvider time, IOptions<AgentOptions> options, ILogger<ModelLoader> logger)
+    public ModelLoader(ModelStore store, ModelHost host, TimeProvider time, TimeSpan rescanInterval, ILogger<ModelLoader> logger)
     {
         _store = store;
         _host = host;
         _time = time;
-        _options = options.Value;
+        _rescanInterval = rescanInterval;
         _logger = logger;
     }
 
@@ -43,9 +43,9 @@ internal sealed class ModelLoader : BackgroundService
         {
             _initialLoad.TrySetResult();
         }
-        Log.AgentModelsLoaded(_logger, _host.Models.Count(m => m.State == ModelState.Ready), _host.Models.Count);
+        Runtime.Log.ModelsLoaded(_logger, _host.Models.Count(m => m.State == ModelState.Ready), _host.Models.Count);
 
-        using var timer = new PeriodicTimer(_options.ModelRescanInterval, _time);
+        using var timer = new PeriodicTimer(_rescanInterval, _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
