@@ -40,6 +40,13 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
     public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(request);
+        // A gRPC deadline becomes the protocol's own deadline parameter, so routing and batching see one notion of it.
+        if (context.Deadline != DateTime.MaxValue && !request.Parameters.ContainsKey(InferenceParameters.DeadlineMs))
+        {
+            var remaining = Math.Max(0, (context.Deadline - DateTime.UtcNow).TotalMilliseconds);
+            request.Parameters[InferenceParameters.DeadlineMs] = new InferParameter { Int64Param = (long)remaining };
+        }
         return Guard(() => _backend.InferAsync(request, context.CancellationToken));
     }
 

@@ -19,6 +19,24 @@ public static class InferenceParameters
         parameters[key] = new InferParameter { StringParam = value };
     }
 
+    /// <summary>The request's deadline budget in milliseconds (edgeai.deadline_ms as integer, double or string), if any.</summary>
+    public static double? GetDeadlineMs(this MapField<string, InferParameter> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (!parameters.TryGetValue(DeadlineMs, out var p))
+        {
+            return null;
+        }
+        return p.ParameterChoiceCase switch
+        {
+            InferParameter.ParameterChoiceOneofCase.Int64Param => p.Int64Param,
+            InferParameter.ParameterChoiceOneofCase.Uint64Param => p.Uint64Param,
+            InferParameter.ParameterChoiceOneofCase.DoubleParam => p.DoubleParam,
+            InferParameter.ParameterChoiceOneofCase.StringParam when double.TryParse(p.StringParam, System.Globalization.CultureInfo.InvariantCulture, out var ms) => ms,
+            _ => throw InferenceException.Invalid($"parameter {DeadlineMs} must be a number of milliseconds"),
+        };
+    }
+
     public static string? GetString(this MapField<string, InferParameter> parameters, string key)
     {
         ArgumentNullException.ThrowIfNull(parameters);

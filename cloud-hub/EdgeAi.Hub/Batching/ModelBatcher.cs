@@ -1,0 +1,203 @@
+using System.Threading.Channels;
+using EdgeAi.Common.Inference;
+using EdgeAi.Serving;
+using EdgeAi.Serving.Runtime;
+
+namespace EdgeAi.Hub.Batching;
+
+/// <summary>
+/// One model's batching queue. A single loop takes the oldest request, gathers compatible ones
+/// until the batch is full or the queue delay has passed, runs them as one inference and hands
+/// each caller its rows. Requests whose deadline passed while queued fail with DEADLINE_EXCEEDED
+/// and are not run.
+/// </summary>
+internal sealed class ModelBatcher : IAsyncDisposable
+{
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ModelHost _host;
+    private readonly BatchingMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly int _maxRows;
+    private readonly TimeSpan _maxDelay;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public ModelBatcher(ModelHost host, BatchingMetrics metrics, TimeProvider time, int maxRows, TimeSpan maxDelay)
+    {
+        _host = host;
+        _metrics = metrics;
+        _time = time;
+        _maxRows = maxRows;
+        _maxDelay = maxDelay;
+        _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    public Task<ModelInferResponse> EnqueueAsync(ModelInferRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var pending = new Pending(request, BatchMerge.Key(request), request.Inputs[0].Shape[0], deadline, cancellationToken);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new InferenceException(InferenceError.Unavailable, "the hub is shutting down");
+        }
+        return pending.Completion.Task;
+    }
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        var carried = new List<Pending>();
+        while (!stop.IsCancellationRequested)
+        {
+            Pending first;
+            if (carried.Count > 0)
+            {
+                first = carried[0];
+                carried.RemoveAt(0);
+            }
+            else
+            {
+                try
+                {
+                    first = await _queue.Reader.ReadAsync(stop).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is OperationCanceledException or ChannelClosedException)
+                {
+                    return;
+                }
+            }
+
+            var batch = new List<Pending> { first };
+            var rows = first.Rows;
+            for (var i = 0; i < carried.Count && rows < _maxRows; i++)
+            {
+                if (carried[i].Key == first.Key && rows + carried[i].Rows <= _maxRows)
+                {
+                    rows += carried[i].Rows;
+                    batch.Add(carried[i]);
+                    carried.RemoveAt(i--);
+                }
+            }
+            rows = await GatherAsync(batch, carried, rows, stop).ConfigureAwait(false);
+            await ExecuteAsync(batch).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<long> GatherAsync(List<Pending> batch, List<Pending> carried, long rows, CancellationToken stop)
+    {
+        var until = _time.GetUtcNow() + _maxDelay;
+        while (rows < _maxRows)
+        {
+            if (_queue.Reader.TryRead(out var next))
+            {
+                if (next.Key == batch[0].Key && rows + next.Rows <= _maxRows)
+                {
+                    batch.Add(next);
+                    rows += next.Rows;
+                }
+                else
+                {
+                    carried.Add(next);
+                }
+                continue;
+            }
+            var remaining = until - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                break;
+            }
+            using var wait = new CancellationTokenSource(remaining, _time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(wait.Token, stop);
+            try
+            {
+                if (!await _queue.Reader.WaitToReadAsync(linked.Token).ConfigureAwait(false))
+                {
+                    break;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        return rows;
+    }
+
+    private async Task ExecuteAsync(List<Pending> batch)
+    {
+        var now = _time.GetUtcNow();
+        var live = new List<Pending>(batch.Count);
+        foreach (var pending in batch)
+        {
+            if (pending.CancellationToken.IsCancellationRequested || pending.Deadline <= now)
+            {
+                _metrics.Expired();
+                pending.Completion.TrySetException(new InferenceException(
+                    InferenceError.DeadlineExceeded, $"deadline passed while queued for model '{pending.Request.ModelName}'; the request was not run"));
+            }
+            else
+            {
+                live.Add(pending);
+            }
+        }
+        if (live.Count == 0)
+        {
+            return;
+        }
+        if (live.Count == 1)
+        {
+            await RunAloneAsync(live[0]).ConfigureAwait(false);
+            return;
+        }
+
+        var requests = live.Select(p => p.Request).ToList();
+        ModelInferResponse[] responses;
+        try
+        {
+            var merged = BatchMerge.Merge(requests);
+            var batched = await _host.InferAsync(merged, CancellationToken.None).ConfigureAwait(false);
+            responses = BatchMerge.Split(batched, requests);
+        }
+        catch (Exception e) when (e is InferenceException or InvalidOperationException)
+        {
+            // One bad request must not fail its neighbours: run each alone so each gets its own answer or error.
+            foreach (var pending in live)
+            {
+                await RunAloneAsync(pending).ConfigureAwait(false);
+            }
+            return;
+        }
+        _metrics.BatchRun(live.Count, (int)live.Sum(p => p.Rows));
+        for (var i = 0; i < live.Count; i++)
+        {
+            live[i].Completion.TrySetResult(responses[i]);
+        }
+    }
+
+    private async Task RunAloneAsync(Pending pending)
+    {
+        try
+        {
+            pending.Completion.TrySetResult(await _host.InferAsync(pending.Request, pending.CancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception e)
+        {
+            pending.Completion.TrySetException(e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        while (_queue.Reader.TryRead(out var left))
+        {
+            left.Completion.TrySetException(new InferenceException(InferenceError.Unavailable, "the hub is shutting down"));
+        }
+        _stop.Dispose();
+    }
+
+    private sealed record Pending(ModelInferRequest Request, string Key, long Rows, DateTimeOffset? Deadline, CancellationToken CancellationToken)
+    {
+        public TaskCompletionSource<ModelInferResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using EdgeAi.Hub.Hosting;
+using EdgeAi.Hub.Security;
+using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Store;
+
+namespace EdgeAi.Hub.Cli;
+
+/// <summary>The cloud-hub command line.</summary>
+internal static class HubCli
+{
+    public static RootCommand Build()
+    {
+        var dataDir = new Option<string?>("--data-dir") { Description = "Data directory (models, TLS certificate). Default: Hub:DataDirectory, else ~/.local/share/edgeai-hub." };
+        var port = new Option<int?>("--port") { Description = "Port for gRPC and HTTPS (default 5001; 0 picks a free one)." };
+        var listen = new Option<string?>("--listen") { Description = "Address to bind (default 0.0.0.0)." };
+        var insecure = new Option<bool>("--insecure-dev") { Description = "Development only: plain HTTP/2 without TLS." };
+        var run = new Command("run", "Serve the hub's models to devices (Open Inference Protocol with dynamic batching).") { dataDir, port, listen, insecure };
+        run.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            if (parse.GetValue(dataDir) is { } d)
+            {
+                overrides["Hub:DataDirectory"] = Path.GetFullPath(d);
+            }
+            if (parse.GetValue(port) is { } p)
+            {
+                overrides["Hub:Port"] = p.ToString(CultureInfo.InvariantCulture);
+            }
+            if (parse.GetValue(listen) is { } l)
+            {
+                overrides["Hub:ListenAddress"] = l;
+            }
+            if (parse.GetValue(insecure))
+            {
+                overrides["Hub:AllowInsecureHttp"] = "true";
+            }
+            return await RunAsync(overrides, cancellationToken).ConfigureAwait(false);
+        });
+        return new RootCommand("EdgeAi cloud hub: serves inference to devices that fall back to the cloud.") { run };
+    }
+
+    private static async Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken cancellationToken)
+    {
+        WebApplication app;
+        try
+        {
+            app = HubHost.Build(overrides);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"cloud-hub: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
+            return 2;
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"cloud-hub: cannot start: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+        await using (app.ConfigureAwait(false))
+        {
+            var endpoints = app.Services.GetRequiredService<HubEndpoints>();
+            var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
+            var logger = app.Services.GetRequiredService<ILogger<HubEndpoints>>();
+            if (!endpoints.Tls)
+            {
+                Hosting.Log.InsecureHttp(logger);
+            }
+            Hosting.Log.Listening(logger, endpoints.Uri, endpoints.Tls ? "TLS" : "h2c", endpoints.Certificate is { } c ? HubCertificate.Fingerprint(c) : "-", options.DataDirectory);
+            await app.Services.GetRequiredService<ModelLoader>().InitialLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var model in app.Services.GetRequiredService<ModelHost>().Models)
+            {
+                Console.WriteLine(model.State == ModelState.Ready
+                    ? $"ready: {model.Name} v{model.Version} on {model.ExecutionProvider}"
+                    : $"NOT READY: {model.Name} v{model.Version}: {model.FailureReason}");
+            }
+            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            return Environment.ExitCode;
+        }
+    }
+}

@@ -1,0 +1,3 @@
+using EdgeAi.Hub.Cli;
+
+return await HubCli.Build().Parse(args).InvokeAsync().ConfigureAwait(false);
