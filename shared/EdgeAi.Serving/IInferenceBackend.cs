@@ -12,9 +12,9 @@ public interface IInferenceBackend
     bool IsReady { get; }
 
     /// <summary>Whether the model (and version, when given) is loaded and serving. Unknown models throw NotFound.</summary>
-    bool IsModelReady(string name, string? version);
+    Task<bool> IsModelReadyAsync(string name, string? version, CancellationToken cancellationToken);
 
-    ModelMetadataResponse GetModelMetadata(string name, string? version);
+    Task<ModelMetadataResponse> GetModelMetadataAsync(string name, string? version, CancellationToken cancellationToken);
 
     Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken);
 }

@@ -33,9 +33,11 @@ internal sealed class BatchingBackend : IInferenceBackend, IAsyncDisposable
 
     public bool IsReady => _loader.InitialLoadDone;
 
-    public bool IsModelReady(string name, string? version) => _host.Resolve(name, version).State == ModelState.Ready;
+    public Task<bool> IsModelReadyAsync(string name, string? version, CancellationToken cancellationToken) =>
+        Task.FromResult(_host.Resolve(name, version).State == ModelState.Ready);
 
-    public ModelMetadataResponse GetModelMetadata(string name, string? version) => _host.GetMetadata(name, version);
+    public Task<ModelMetadataResponse> GetModelMetadataAsync(string name, string? version, CancellationToken cancellationToken) =>
+        Task.FromResult(_host.GetMetadata(name, version));
 
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {

@@ -1,6 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using System.Reflection;
+using EdgeAi.Agent.Cloud;
+using EdgeAi.Agent.Routing;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
@@ -53,7 +55,13 @@ internal static class AgentHost
             sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelRescanInterval,
             sp.GetRequiredService<ILogger<ModelLoader>>()));
         services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
-        services.AddSingleton<IInferenceBackend, LocalBackend>();
+        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
+        services.AddOptions<CloudOptions>().BindConfiguration(CloudOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
+        services.AddSingleton<CloudClient>();
+        services.AddSingleton<LatencyTracker>();
+        services.AddSingleton<IInferenceBackend, Router>();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
         services.AddSingleton<AgentEndpoints>();
         services.AddOptions<KestrelServerOptions>()

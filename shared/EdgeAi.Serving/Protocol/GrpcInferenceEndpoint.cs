@@ -32,10 +32,13 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
     }
 
     public override Task<ModelReadyResponse> ModelReady(ModelReadyRequest request, ServerCallContext context) =>
-        Guard(() => Task.FromResult(new ModelReadyResponse { Ready = _backend.IsModelReady(request.Name, EmptyAsNull(request.Version)) }));
+        Guard(async () => new ModelReadyResponse
+        {
+            Ready = await _backend.IsModelReadyAsync(request.Name, EmptyAsNull(request.Version), context.CancellationToken).ConfigureAwait(false),
+        });
 
     public override Task<ModelMetadataResponse> ModelMetadata(ModelMetadataRequest request, ServerCallContext context) =>
-        Guard(() => Task.FromResult(_backend.GetModelMetadata(request.Name, EmptyAsNull(request.Version))));
+        Guard(() => _backend.GetModelMetadataAsync(request.Name, EmptyAsNull(request.Version), context.CancellationToken));
 
     public override Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {

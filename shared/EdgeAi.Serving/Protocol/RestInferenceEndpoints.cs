@@ -53,24 +53,24 @@ public static class RestInferenceEndpoints
         return Json(context, ready ? 200 : 503, w => { w.WriteStartObject(); w.WriteBoolean("ready", ready); w.WriteEndObject(); });
     }
 
-    private static Task ModelMetadata(HttpContext context) => Guard(context, () =>
+    private static Task ModelMetadata(HttpContext context) => Guard(context, async () =>
     {
         var (name, version) = Route(context);
-        var metadata = Backend(context).GetModelMetadata(name, version);
-        return Json(context, 200, w => RestResponseWriter.WriteMetadata(w, metadata));
+        var metadata = await Backend(context).GetModelMetadataAsync(name, version, context.RequestAborted).ConfigureAwait(false);
+        await Json(context, 200, w => RestResponseWriter.WriteMetadata(w, metadata)).ConfigureAwait(false);
     });
 
-    private static Task ModelReady(HttpContext context) => Guard(context, () =>
+    private static Task ModelReady(HttpContext context) => Guard(context, async () =>
     {
         var (name, version) = Route(context);
-        var ready = Backend(context).IsModelReady(name, version);
-        return Json(context, ready ? 200 : 503, w =>
+        var ready = await Backend(context).IsModelReadyAsync(name, version, context.RequestAborted).ConfigureAwait(false);
+        await Json(context, ready ? 200 : 503, w =>
         {
             w.WriteStartObject();
             w.WriteString("name", name);
             w.WriteBoolean("ready", ready);
             w.WriteEndObject();
-        });
+        }).ConfigureAwait(false);
     });
 
     private static Task ModelInfer(HttpContext context) => Guard(context, async () =>

@@ -1,0 +1,183 @@
+using EdgeAi.Common.Inference;
+using EdgeAi.Serving;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Polly.Timeout;
+
+namespace EdgeAi.Agent.Cloud;
+
+/// <summary>
+/// The agent's way to the hub: one gRPC channel, and one Polly pipeline around every call
+/// (retry with jitter for transient failures → circuit breaker → per-attempt timeout). While the
+/// circuit is open a call fails at once, so the router never waits on a hub that is down.
+/// </summary>
+internal sealed class CloudClient : IDisposable
+{
+    private readonly CloudOptions _options;
+    private readonly GrpcChannel? _channel;
+    private readonly GRPCInferenceService.GRPCInferenceServiceClient? _client;
+    private readonly ResiliencePipeline _pipeline;
+    private readonly Metadata _headers = [];
+
+    public CloudClient(IOptions<CloudOptions> options, TimeProvider time, ILogger<CloudClient> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options.Value;
+        if (_options.Enabled)
+        {
+            var validator = new HubCertificateValidator(_options);
+            var handler = new SocketsHttpHandler
+            {
+                ConnectTimeout = _options.AttemptTimeout,
+                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
+                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+                EnableMultipleHttp2Connections = true,
+            };
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => validator.Validate(certificate, chain, errors);
+            _channel = GrpcChannel.ForAddress(_options.HubUrl!, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+            _client = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
+            if (!string.IsNullOrEmpty(_options.DeviceKey))
+            {
+                _headers.Add("authorization", "Bearer " + _options.DeviceKey);
+            }
+        }
+
+        var builder = new ResiliencePipelineBuilder { TimeProvider = time };
+        if (_options.MaxRetries > 0)
+        {
+            builder.AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<RpcException>(e => e.StatusCode is StatusCode.Unavailable or StatusCode.Aborted)
+                    .Handle<TimeoutRejectedException>(),
+                MaxRetryAttempts = _options.MaxRetries,
+                Delay = _options.RetryDelay,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+            });
+        }
+        _pipeline = builder
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder()
+                    .Handle<RpcException>(e => IsHubFailure(e.StatusCode))
+                    .Handle<TimeoutRejectedException>(),
+                FailureRatio = _options.FailureRatio,
+                MinimumThroughput = _options.MinimumThroughput,
+                SamplingDuration = _options.SamplingDuration,
+                BreakDuration = _options.BreakDuration,
+                OnOpened = args =>
+                {
+                    CloudLog.CircuitOpened(logger, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.Message ?? "failure");
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    CloudLog.CircuitClosed(logger);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .AddTimeout(_options.AttemptTimeout)
+            .Build();
+    }
+
+    public bool Enabled => _client is not null;
+
+    /// <summary>
+    /// Sends the request to the hub. Throws <see cref="CloudUnavailableException"/> when the hub cannot
+    /// be reached or the circuit is open, and <see cref="InferenceException"/> for the hub's own answers
+    /// (not found, invalid argument, ...).
+    /// </summary>
+    public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        var client = _client ?? throw new CloudUnavailableException("no hub configured (Cloud:HubUrl)");
+        return await CallAsync(
+            (c, ct) => c.ModelInferAsync(request, new CallOptions(_headers, deadline?.UtcDateTime, ct)).ResponseAsync,
+            client,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task<ModelMetadataResponse> MetadataAsync(string name, string? version, CancellationToken cancellationToken)
+    {
+        var client = _client ?? throw new CloudUnavailableException("no hub configured (Cloud:HubUrl)");
+        return CallAsync(
+            (c, ct) => c.ModelMetadataAsync(new ModelMetadataRequest { Name = name, Version = version ?? string.Empty }, new CallOptions(_headers, null, ct)).ResponseAsync,
+            client,
+            cancellationToken);
+    }
+
+    private async Task<T> CallAsync<T>(
+        Func<GRPCInferenceService.GRPCInferenceServiceClient, CancellationToken, Task<T>> call,
+        GRPCInferenceService.GRPCInferenceServiceClient client,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _pipeline.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException)
+        {
+            throw new CloudUnavailableException("hub circuit is open after recent failures; not waiting on it");
+        }
+        catch (TimeoutRejectedException)
+        {
+            throw new CloudUnavailableException($"hub did not answer within {_options.AttemptTimeout.TotalMilliseconds:0} ms");
+        }
+        catch (RpcException e) when (IsHubFailure(e.StatusCode) || e.StatusCode == StatusCode.Unauthenticated)
+        {
+            throw new CloudUnavailableException($"hub {e.StatusCode}: {e.Status.Detail}");
+        }
+        catch (RpcException e)
+        {
+            throw new InferenceException(ToError(e.StatusCode), $"hub: {e.Status.Detail}");
+        }
+    }
+
+    private static bool IsHubFailure(StatusCode code) =>
+        code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.DataLoss;
+
+    private static InferenceError ToError(StatusCode code) => code switch
+    {
+        StatusCode.InvalidArgument => InferenceError.InvalidArgument,
+        StatusCode.NotFound => InferenceError.NotFound,
+        StatusCode.ResourceExhausted => InferenceError.ResourceExhausted,
+        StatusCode.DeadlineExceeded => InferenceError.DeadlineExceeded,
+        StatusCode.Cancelled => InferenceError.Cancelled,
+        _ => InferenceError.Unavailable,
+    };
+
+    public void Dispose() => _channel?.Dispose();
+}
+
+/// <summary>Cloud client log messages; event ids 2100-2199.</summary>
+internal static partial class CloudLog
+{
+    [LoggerMessage(2100, LogLevel.Warning, "Hub circuit opened for {Seconds} s after: {Reason}; requests will not wait on the hub")]
+    public static partial void CircuitOpened(ILogger logger, double seconds, string reason);
+
+    [LoggerMessage(2101, LogLevel.Information, "Hub circuit closed: the hub answers again")]
+    public static partial void CircuitClosed(ILogger logger);
+}
+
+/// <summary>The hub could not serve: unreachable, failing, circuit open, or refusing this device.</summary>
+internal sealed class CloudUnavailableException : Exception
+{
+    public CloudUnavailableException(string message)
+        : base(message)
+    {
+    }
+
+    public CloudUnavailableException()
+    {
+    }
+
+    public CloudUnavailableException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

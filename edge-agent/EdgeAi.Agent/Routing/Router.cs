@@ -1,0 +1,260 @@
+using EdgeAi.Agent.Cloud;
+using EdgeAi.Common.Inference;
+using EdgeAi.Serving;
+using EdgeAi.Serving.Protocol;
+using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Store;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAi.Agent.Routing;
+
+/// <summary>
+/// Decides, per request, whether the device or the hub serves it. Local-first (the default) serves
+/// locally and escalates to the hub when the model is not installed, is not ready or fails, its
+/// queue is too deep, the deadline cannot be met at recent local latency, or a classifier is not
+/// confident enough. Every response says who served it, and why the hub did when it did.
+/// </summary>
+internal sealed class Router : IInferenceBackend
+{
+    private readonly ModelHost _host;
+    private readonly ModelLoader _loader;
+    private readonly CloudClient _cloud;
+    private readonly RoutingOptions _options;
+    private readonly LatencyTracker _latency;
+    private readonly TimeProvider _time;
+
+    public Router(ModelHost host, ModelLoader loader, CloudClient cloud, IOptions<RoutingOptions> options, LatencyTracker latency, TimeProvider time)
+    {
+        _host = host;
+        _loader = loader;
+        _cloud = cloud;
+        _options = options.Value;
+        _latency = latency;
+        _time = time;
+    }
+
+    public bool IsReady => _loader.InitialLoadDone;
+
+    /// <summary>A model only the hub has is ready when the hub answers for it.</summary>
+    public async Task<bool> IsModelReadyAsync(string name, string? version, CancellationToken cancellationToken)
+    {
+        if (TryLocal(name, version, out var instance))
+        {
+            return instance.State == ModelState.Ready;
+        }
+        if (!_cloud.Enabled)
+        {
+            throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not installed on this device and no hub is configured");
+        }
+        return await Cloud(() => _cloud.MetadataAsync(name, version, cancellationToken)).ConfigureAwait(false) is not null;
+    }
+
+    public async Task<ModelMetadataResponse> GetModelMetadataAsync(string name, string? version, CancellationToken cancellationToken)
+    {
+        if (TryLocal(name, version, out _) || !_cloud.Enabled)
+        {
+            return _host.GetMetadata(name, version);
+        }
+        return await Cloud(() => _cloud.MetadataAsync(name, version, cancellationToken)).ConfigureAwait(false)
+            ?? throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not installed on this device and the hub cannot be reached");
+    }
+
+    public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var received = _time.GetUtcNow();
+        var deadlineMs = request.Parameters.GetDeadlineMs();
+        var deadline = deadlineMs is { } ms ? received.AddMilliseconds(ms) : (DateTimeOffset?)null;
+        var policy = EffectivePolicy(request);
+
+        switch (policy)
+        {
+            case RoutePolicies.LocalOnly:
+                return await LocalAsync(request, cancellationToken).ConfigureAwait(false);
+            case RoutePolicies.CloudOnly:
+                return await CloudOnlyAsync(request, deadline, cancellationToken).ConfigureAwait(false);
+            case RoutePolicies.CloudFirst:
+                try
+                {
+                    return await CloudAsync(request, deadline, fallbackReason: null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (CloudUnavailableException)
+                {
+                    return await LocalAsync(request, cancellationToken).ConfigureAwait(false);
+                }
+            default:
+                return await LocalFirstAsync(request, deadline, deadlineMs, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<ModelInferResponse> LocalFirstAsync(ModelInferRequest request, DateTimeOffset? deadline, double? deadlineMs, CancellationToken cancellationToken)
+    {
+        string reason;
+        string localProblem;
+        if (!TryLocal(request.ModelName, request.ModelVersion, out var instance))
+        {
+            (reason, localProblem) = (FallbackReasons.NotInstalled, $"model '{request.ModelName}' is not installed on this device");
+        }
+        else if (instance.State != ModelState.Ready)
+        {
+            (reason, localProblem) = (FallbackReasons.NotReady, $"model '{instance.Name}' version {instance.Version} is not ready: {instance.FailureReason}");
+        }
+        else if (instance.QueueDepth >= _options.QueueBoundFor(request.ModelName))
+        {
+            (reason, localProblem) = (FallbackReasons.Overloaded, $"{instance.QueueDepth} requests already queued locally (bound {_options.QueueBoundFor(request.ModelName)})");
+        }
+        else if (deadlineMs is { } budget && _latency.EstimateMs(request.ModelName) is { } estimate && estimate > budget)
+        {
+            (reason, localProblem) = (FallbackReasons.Deadline, $"local latency is about {estimate:0} ms, over the {budget:0} ms deadline");
+        }
+        else
+        {
+            ModelInferResponse local;
+            try
+            {
+                local = await LocalAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (InferenceException e) when (e.Error is InferenceError.Internal or InferenceError.Unavailable)
+            {
+                return await EscalateAsync(request, deadline, FallbackReasons.LocalFailure, e.Message, cancellationToken).ConfigureAwait(false);
+            }
+            if (!IsConfident(request.ModelName, local))
+            {
+                try
+                {
+                    return await CloudAsync(request, deadline, FallbackReasons.LowConfidence, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is CloudUnavailableException or InferenceException)
+                {
+                    // The device's answer is unsure, but it is still an answer: better than none.
+                    local.Parameters.Set("edgeai.cloud_error", e.Message);
+                    return local;
+                }
+            }
+            return local;
+        }
+        return await EscalateAsync(request, deadline, reason, localProblem, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<ModelInferResponse> EscalateAsync(ModelInferRequest request, DateTimeOffset? deadline, string reason, string localProblem, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CloudAsync(request, deadline, reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudUnavailableException e)
+        {
+            throw new InferenceException(InferenceError.Unavailable, $"neither device nor hub can serve model '{request.ModelName}': local: {localProblem}; cloud: {e.Message}");
+        }
+    }
+
+    private async Task<ModelInferResponse> CloudOnlyAsync(ModelInferRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CloudAsync(request, deadline, fallbackReason: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CloudUnavailableException e)
+        {
+            throw new InferenceException(InferenceError.Unavailable, $"model '{request.ModelName}' is served by the hub only (cloud-only) and the hub cannot serve: {e.Message}");
+        }
+    }
+
+    private async Task<ModelInferResponse> LocalAsync(ModelInferRequest request, CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        var response = await _host.InferAsync(request, cancellationToken).ConfigureAwait(false);
+        _latency.Record(request.ModelName, _time.GetElapsedTime(started));
+        response.Parameters.Set(InferenceParameters.ServedBy, "local");
+        return response;
+    }
+
+    private async Task<ModelInferResponse> CloudAsync(ModelInferRequest request, DateTimeOffset? deadline, string? fallbackReason, CancellationToken cancellationToken)
+    {
+        // The hub must not see routing knobs meant for this device (it may itself be a router).
+        var forwarded = request.Clone();
+        forwarded.Parameters.Remove(InferenceParameters.Route);
+        var response = await _cloud.InferAsync(forwarded, deadline, cancellationToken).ConfigureAwait(false);
+        response.Parameters.Set(InferenceParameters.ServedBy, "cloud");
+        if (fallbackReason is not null)
+        {
+            response.Parameters.Set(InferenceParameters.FallbackReason, fallbackReason);
+        }
+        return response;
+    }
+
+    private string EffectivePolicy(ModelInferRequest request) => request.Parameters.GetString(InferenceParameters.Route) switch
+    {
+        null or "" or "auto" => _options.PolicyFor(request.ModelName),
+        "local" => RoutePolicies.LocalOnly,
+        "cloud" => RoutePolicies.CloudOnly,
+        var other => throw InferenceException.Invalid($"parameter {InferenceParameters.Route} is '{other}'; expected auto, local or cloud"),
+    };
+
+    private bool TryLocal(string name, string? version, out ModelInstance instance)
+    {
+        try
+        {
+            instance = _host.Resolve(name, version);
+            return true;
+        }
+        catch (InferenceException e) when (e.Error == InferenceError.NotFound)
+        {
+            instance = null!;
+            return false;
+        }
+    }
+
+    /// <summary>For a model with a confidence threshold: every row's top-1 probability must reach it.</summary>
+    private bool IsConfident(string model, ModelInferResponse response)
+    {
+        if (_options.ConfidenceThresholdFor(model) is not { } threshold)
+        {
+            return true;
+        }
+        var index = response.Outputs.ToList().FindIndex(o => o.Datatype == "FP32" && o.Shape.Count >= 1);
+        if (index < 0 || index >= response.RawOutputContents.Count)
+        {
+            return true;
+        }
+        var output = response.Outputs[index];
+        var values = RawTensor.ToDoubles(TensorDatatype.Fp32, response.RawOutputContents[index].Span);
+        var classes = (int)output.Shape[^1];
+        if (classes <= 0)
+        {
+            return true;
+        }
+        for (var row = 0; row + classes <= values.Length; row += classes)
+        {
+            if (values.AsSpan(row, classes).ToArray().Max() < threshold)
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static async Task<T?> Cloud<T>(Func<Task<T>> call)
+        where T : class
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is CloudUnavailableException or InferenceException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Values of edgeai.fallback_reason.</summary>
+internal static class FallbackReasons
+{
+    public const string NotInstalled = "model_not_installed";
+    public const string NotReady = "model_not_ready";
+    public const string LocalFailure = "local_failure";
+    public const string Overloaded = "overloaded";
+    public const string Deadline = "deadline";
+    public const string LowConfidence = "low_confidence";
+}
