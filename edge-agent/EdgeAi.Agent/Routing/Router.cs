@@ -83,6 +83,11 @@ internal sealed class Router : IInferenceBackend
                     return await LocalAsync(request, cancellationToken).ConfigureAwait(false);
                 }
             default:
+                if (!_cloud.Enabled)
+                {
+                    // Nowhere to escalate to: the device's own answer or error, unchanged.
+                    return await LocalAsync(request, cancellationToken).ConfigureAwait(false);
+                }
                 return await LocalFirstAsync(request, deadline, deadlineMs, cancellationToken).ConfigureAwait(false);
         }
     }
