@@ -101,7 +101,12 @@ public sealed class RestServingTests(AgentFixture agent)
         var count = AgentFixture.MaxRequestBytes / 2;
         var json = Requests.Json("input", "FP32", [1, count], new float[count]);
 
-        var (response, body) = await Requests.PostAsync(agent.Http, "/v2/models/scale/infer", json, Token);
+        // Expect: 100-continue lets the agent refuse before the body is sent, as a careful client would;
+        // without it the client may still be uploading when the refused connection closes.
+        using var message = new HttpRequestMessage(HttpMethod.Post, "/v2/models/scale/infer") { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        message.Headers.ExpectContinue = true;
+        using var response = await agent.Http.SendAsync(message, Token);
+        using var body = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(Token), default, Token);
 
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         body.RootElement.GetProperty("error").GetString()!.ShouldContain("over the configured limit");

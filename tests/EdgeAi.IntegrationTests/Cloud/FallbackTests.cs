@@ -1,0 +1,161 @@
+using EdgeAi.Common.Inference;
+using EdgeAi.Common.Onnx;
+using EdgeAi.Agent.Routing;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeAi.IntegrationTests.Cloud;
+
+/// <summary>The agent's router against a real hub: each escalation reason, and the policies.</summary>
+public sealed class FallbackTests : IAsyncLifetime
+{
+    private const float Threshold = 0.7f;
+    private readonly Scratch _scratch = new();
+    private TestHub _hub = null!;
+    private TestAgent _agent = null!;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub = new TestHub(_scratch.Sub("hub"));
+        _hub.Install("hub-only", SampleModels.Scale(10f));
+        _hub.Install("classifier", SampleModels.Scale(1f));
+        _hub.Install("add", CloudModels.Concat());
+        _hub.Install("slow", CloudModels.Slow(1));
+        await _hub.StartAsync();
+
+        _agent = new TestAgent(_scratch.Sub("agent"));
+        _agent.Install("classifier", SampleModels.Classifier());
+        _agent.Install("add", SampleModels.AddTwo());
+        _agent.Install("slow", CloudModels.Slow(48));
+        _agent.Install("local-only-model", SampleModels.Scale(4f));
+        await _agent.StartAsync(_hub, new Dictionary<string, string?>
+        {
+            ["Routing:Models:classifier:ConfidenceThreshold"] = Threshold.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Routing:Models:slow:MaxLocalQueueDepth"] = "1",
+            ["ModelHost:MaxConcurrentRunsPerModel"] = "1",
+        });
+    }
+
+    [Fact]
+    public async Task NotInstalledLocally_HubServesWithReason()
+    {
+        var response = await _agent.Grpc.ModelInferAsync(Requests.Fp32("hub-only", [1, 2], [1, 2]), cancellationToken: Token);
+
+        Requests.Fp32Output(response).ShouldBe([10f, 20f]);
+        AssertCloud(response, "model_not_installed");
+    }
+
+    [Fact]
+    public async Task LocalFailure_HubServesWithReason()
+    {
+        // The device's Add cannot broadcast [2,3] with [3,3] and fails at run time; the hub's model joins them.
+        var request = Requests.Fp32("add", [2, 3], new float[6], input: "a");
+        var b = new ModelInferRequest.Types.InferInputTensor { Name = "b", Datatype = "FP32" };
+        b.Shape.AddRange([3, 3]);
+        request.Inputs.Add(b);
+        request.RawInputContents.Add(Google.Protobuf.ByteString.CopyFrom(new byte[36]));
+
+        var response = await _agent.Grpc.ModelInferAsync(request, cancellationToken: Token);
+
+        response.Outputs[0].Shape.ShouldBe([5L, 3L]);
+        AssertCloud(response, "local_failure");
+    }
+
+    [Fact]
+    public async Task LowConfidence_CascadesToHub_ConfidentStaysLocal()
+    {
+        float[] unsure = [0.1f, 0.1f, 0.1f, 0.1f];
+        float[] sure = [8f, -8f, 8f, 8f];
+        SampleModels.ClassifierReference(unsure).Max().ShouldBeLessThan(Threshold);
+        SampleModels.ClassifierReference(sure).Max().ShouldBeGreaterThan(Threshold);
+
+        var cascaded = await _agent.Grpc.ModelInferAsync(Requests.Fp32("classifier", [1, 4], unsure), cancellationToken: Token);
+        var local = await _agent.Grpc.ModelInferAsync(Requests.Fp32("classifier", [1, 4], sure), cancellationToken: Token);
+
+        AssertCloud(cascaded, "low_confidence");
+        local.Parameters["edgeai.served_by"].StringParam.ShouldBe("local");
+        Requests.Fp32Output(local).ShouldBe(SampleModels.ClassifierReference(sure), tolerance: 1e-5f);
+    }
+
+    [Fact]
+    public async Task DeepLocalQueue_OverflowGoesToHub()
+    {
+        var input = new float[64 * 256];
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+            _agent.Grpc.ModelInferAsync(Requests.Fp32("slow", [64, 256], input), cancellationToken: Token).ResponseAsync));
+
+        responses.ShouldContain(r => r.Parameters["edgeai.served_by"].StringParam == "local");
+        responses.ShouldContain(r => r.Parameters.ContainsKey("edgeai.fallback_reason") && r.Parameters["edgeai.fallback_reason"].StringParam == "overloaded");
+    }
+
+    [Fact]
+    public async Task DeadlineLocalCannotMeet_GoesToHub()
+    {
+        var input = new float[512 * 256];
+        for (var i = 0; i < 2; i++)
+        {
+            var warm = await _agent.Grpc.ModelInferAsync(Requests.Fp32("slow", [512, 256], input), cancellationToken: Token);
+            warm.Parameters["edgeai.served_by"].StringParam.ShouldBe("local");
+        }
+        await _agent.Grpc.ModelInferAsync(Requests.Fp32("hub-only", [1, 1], [1]), cancellationToken: Token); // opens the TLS connection
+        var localMs = _agent.Services.GetRequiredService<LatencyTracker>().EstimateMs("slow")!.Value;
+
+        // Half the device's recent latency: the device cannot make it, the hub's one-layer model can.
+        var request = Requests.Fp32("slow", [512, 256], input);
+        request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = Math.Max(1, (long)(localMs / 2)) };
+        var response = await _agent.Grpc.ModelInferAsync(request, cancellationToken: Token);
+
+        AssertCloud(response, "deadline");
+    }
+
+    [Fact]
+    public async Task RouteParameter_OverridesPolicy()
+    {
+        var request = Requests.Fp32("classifier", [1, 4], [8f, -8f, 8f, 8f]);
+        request.Parameters["edgeai.route"] = new InferParameter { StringParam = "cloud" };
+
+        var response = await _agent.Grpc.ModelInferAsync(request, cancellationToken: Token);
+
+        response.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
+        response.Parameters.ContainsKey("edgeai.fallback_reason").ShouldBeFalse();
+
+        var bad = Requests.Fp32("classifier", [1, 4], [1, 2, 3, 4]);
+        bad.Parameters["edgeai.route"] = new InferParameter { StringParam = "mars" };
+        var error = await Should.ThrowAsync<RpcException>(() => _agent.Grpc.ModelInferAsync(bad, cancellationToken: Token).ResponseAsync);
+        error.StatusCode.ShouldBe(StatusCode.InvalidArgument);
+    }
+
+    [Fact]
+    public async Task UnknownEverywhere_IsNotFoundFromHub()
+    {
+        var error = await Should.ThrowAsync<RpcException>(() =>
+            _agent.Grpc.ModelInferAsync(Requests.Fp32("nowhere", [1, 1], [1]), cancellationToken: Token).ResponseAsync);
+
+        error.StatusCode.ShouldBe(StatusCode.NotFound);
+        error.Status.Detail.ShouldContain("model 'nowhere' is not installed");
+    }
+
+    [Fact]
+    public async Task ModelMetadata_HubOnlyModel_ComesFromHub()
+    {
+        var metadata = await _agent.Grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = "hub-only" }, cancellationToken: Token);
+
+        metadata.Inputs[0].Shape.ShouldBe([-1L, -1L]);
+        (await _agent.Grpc.ModelReadyAsync(new ModelReadyRequest { Name = "hub-only" }, cancellationToken: Token)).Ready.ShouldBeTrue();
+    }
+
+    private static void AssertCloud(ModelInferResponse response, string reason)
+    {
+        response.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
+        response.Parameters["edgeai.fallback_reason"].StringParam.ShouldBe(reason);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _agent.DisposeAsync();
+        await _hub.DisposeAsync();
+        _scratch.Dispose();
+    }
+}

@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Net;
+using EdgeAi.Common.Inference;
+using EdgeAi.Common.Onnx;
+using EdgeAi.Hub.Batching;
+using Grpc.Core;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeAi.IntegrationTests.Cloud;
+
+/// <summary>The hub on its own: device credentials, dynamic batching, deadlines.</summary>
+public sealed class HubTests : IAsyncLifetime
+{
+    private readonly Scratch _scratch = new();
+    private TestHub _hub = null!;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub = new TestHub(_scratch.Sub("hub"), new Dictionary<string, string?>
+        {
+            ["Batching:MaxBatchSize"] = "16",
+            ["Batching:MaxQueueDelay"] = "00:00:00.050",
+            ["Batching:Models:scale:Enabled"] = "false",
+        });
+        _hub.Install("classifier", SampleModels.Classifier());
+        _hub.Install("scale", SampleModels.Scale(2f));
+        await _hub.StartAsync();
+    }
+
+    [Fact]
+    public async Task ModelInfer_ValidDeviceKey_IsServedByCloud()
+    {
+        var (channel, client, headers) = _hub.Client();
+        using (channel)
+        {
+            float[] input = [1, 2, 3, 4];
+            var response = await client.ModelInferAsync(Requests.Fp32("classifier", [1, 4], input), headers, cancellationToken: Token);
+
+            Requests.Fp32Output(response).ShouldBe(SampleModels.ClassifierReference(input), tolerance: 1e-5f);
+            response.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
+        }
+    }
+
+    [Theory]
+    [InlineData(null, "missing credentials")]
+    [InlineData("wrong-key-wrong-key-wrong", "unknown or wrong device key")]
+    [InlineData("", "unknown or wrong device key")]
+    public async Task ModelInfer_MissingOrWrongKey_IsUnauthenticated(string? key, string message)
+    {
+        var (channel, client, headers) = _hub.Client(key);
+        using (channel)
+        {
+            var error = await Should.ThrowAsync<RpcException>(() =>
+                client.ModelInferAsync(Requests.Fp32("classifier", [1, 4], [1, 2, 3, 4]), headers, cancellationToken: Token).ResponseAsync);
+
+            error.StatusCode.ShouldBe(StatusCode.Unauthenticated);
+            error.Status.Detail.ShouldContain(message);
+        }
+    }
+
+    [Fact]
+    public async Task Rest_WithoutKey_Is401_HealthStaysOpen()
+    {
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };
+        using var http = new HttpClient(handler) { BaseAddress = _hub.Uri };
+
+        var (refused, body) = await Requests.PostAsync(http, "/v2/models/classifier/infer", Requests.Json("input", "FP32", [1, 4], [1, 2, 3, 4]), Token);
+        refused.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        body.RootElement.GetProperty("error").GetString().ShouldBe("missing credentials: send 'authorization: Bearer <device key>'");
+
+        (await http.GetAsync(new Uri("/v2/health/live", UriKind.Relative), Token)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Batching_ConcurrentRequests_MergeAndEqualUnbatchedResults()
+    {
+        var (channel, client, headers) = _hub.Client();
+        using (channel)
+        {
+            var inputs = Enumerable.Range(0, 12).Select(i => new float[] { i, -i / 3f, i % 4, 0.5f }).ToArray();
+            var metrics = _hub.Services.GetRequiredService<BatchingMetrics>();
+            var before = metrics.BatchedRequests;
+
+            var concurrent = await Task.WhenAll(inputs.Select(input =>
+                client.ModelInferAsync(Requests.Fp32("classifier", [1, 4], input), headers, cancellationToken: Token).ResponseAsync));
+
+            (metrics.BatchedRequests - before).ShouldBeGreaterThanOrEqualTo(2);
+            metrics.LargestBatch.ShouldBeGreaterThanOrEqualTo(2);
+            for (var i = 0; i < inputs.Length; i++)
+            {
+                // One at a time, each request runs alone: the batched answer must be the same bytes.
+                var alone = await client.ModelInferAsync(Requests.Fp32("classifier", [1, 4], inputs[i]), headers, cancellationToken: Token);
+                concurrent[i].RawOutputContents[0].ShouldBe(alone.RawOutputContents[0]);
+                concurrent[i].Outputs[0].Shape.ShouldBe([1L, 3L]);
+            }
+            using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }) { BaseAddress = _hub.Uri };
+            (await http.GetStringAsync(new Uri("/metrics", UriKind.Relative), Token)).ShouldContain("edgeai_hub_batched_requests_total");
+        }
+    }
+
+    [Fact]
+    public async Task ModelInfer_DeadlineAlreadyPassed_IsDeadlineExceededAndNotRun()
+    {
+        var (channel, client, headers) = _hub.Client();
+        using (channel)
+        {
+            var metrics = _hub.Services.GetRequiredService<BatchingMetrics>();
+            var before = metrics.DeadlineExpired;
+            var request = Requests.Fp32("classifier", [1, 4], [1, 2, 3, 4]);
+            request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = 0 };
+
+            var error = await Should.ThrowAsync<RpcException>(() => client.ModelInferAsync(request, headers, cancellationToken: Token).ResponseAsync);
+
+            error.StatusCode.ShouldBe(StatusCode.DeadlineExceeded);
+            error.Status.Detail.ShouldContain("the request was not run");
+            metrics.DeadlineExpired.ShouldBe(before + 1);
+        }
+    }
+
+    [Fact]
+    public async Task ModelInfer_BatchingOffForModel_RunsAlone()
+    {
+        var (channel, client, headers) = _hub.Client();
+        using (channel)
+        {
+            var response = await client.ModelInferAsync(Requests.Fp32("scale", [1, 2], [1, 2]), headers, cancellationToken: Token);
+
+            response.Parameters.ContainsKey("edgeai.batch_size").ShouldBeFalse();
+            Requests.Fp32Output(response).ShouldBe([2f, 4f]);
+            string.Create(CultureInfo.InvariantCulture, $"{response.ModelVersion}").ShouldBe("1");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _scratch.Dispose();
+    }
+}
