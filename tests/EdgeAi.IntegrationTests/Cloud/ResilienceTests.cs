@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using EdgeAi.Common.Inference;
+using EdgeAi.Common.Onnx;
+using Grpc.Core;
+
+namespace EdgeAi.IntegrationTests.Cloud;
+
+/// <summary>The hub going away and coming back, and hubs the agent must not trust.</summary>
+public sealed class ResilienceTests : IAsyncLifetime
+{
+    private readonly Scratch _scratch = new();
+    private TestHub _hub = null!;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub = new TestHub(_scratch.Sub("hub"));
+        _hub.Install("remote", SampleModels.Scale(10f));
+        await _hub.StartAsync();
+    }
+
+    [Fact]
+    public async Task HubStopsAndReturns_CircuitOpensLocalKeepsServingCloudFailsFastThenResumes()
+    {
+        await using var agent = new TestAgent(_scratch.Sub("agent"));
+        agent.Install("local", SampleModels.Scale(2f));
+        await agent.StartAsync(_hub);
+        (await CloudOnly(agent)).Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
+
+        await _hub.StopAsync();
+
+        // Failures open the circuit (minimum throughput 2 in the test agent's settings).
+        for (var i = 0; i < 4; i++)
+        {
+            var failed = await Should.ThrowAsync<RpcException>(() => CloudOnly(agent));
+            failed.StatusCode.ShouldBe(StatusCode.Unavailable);
+        }
+        var stopwatch = Stopwatch.StartNew();
+        var fast = await Should.ThrowAsync<RpcException>(() => CloudOnly(agent));
+        var cloudFailMs = stopwatch.Elapsed.TotalMilliseconds;
+        fast.StatusCode.ShouldBe(StatusCode.Unavailable);
+        fast.Status.Detail.ShouldContain("circuit is open");
+        cloudFailMs.ShouldBeLessThan(1000); // well under one attempt timeout (2 s): nobody waited on the hub
+
+        // Local-first requests for a local model never touch the hub.
+        var local = await agent.Grpc.ModelInferAsync(Requests.Fp32("local", [1, 2], [1, 2]), cancellationToken: Token);
+        local.Parameters["edgeai.served_by"].StringParam.ShouldBe("local");
+        Requests.Fp32Output(local).ShouldBe([2f, 4f]);
+
+        // Neither side can serve a hub-only model: both reasons are named.
+        var neither = await Should.ThrowAsync<RpcException>(() =>
+            agent.Grpc.ModelInferAsync(Requests.Fp32("remote", [1, 1], [1]), cancellationToken: Token).ResponseAsync);
+        neither.StatusCode.ShouldBe(StatusCode.Unavailable);
+        neither.Status.Detail.ShouldContain("local: model 'remote' is not installed on this device");
+        neither.Status.Detail.ShouldContain("cloud: ");
+
+        await _hub.StartAsync();
+
+        // After the break (1 s) a trial call goes through and traffic resumes.
+        var resumed = await Eventually(() => CloudOnly(agent), TimeSpan.FromSeconds(20));
+        resumed.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
+        Requests.Fp32Output(resumed).ShouldBe([10f]);
+    }
+
+    [Fact]
+    public async Task UntrustedCertificate_IsRefused()
+    {
+        // No pin and no CA: the hub's self-signed certificate is not in the system trust store.
+        await using var agent = new TestAgent(_scratch.Sub("agent-untrusting"));
+        await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Cloud:CertificateFingerprint"] = null });
+
+        var error = await Should.ThrowAsync<RpcException>(() => CloudOnly(agent));
+
+        error.StatusCode.ShouldBe(StatusCode.Unavailable);
+        error.Status.Detail.ShouldContain("hub cannot serve");
+    }
+
+    [Fact]
+    public async Task WrongPin_IsRefused()
+    {
+        await using var agent = new TestAgent(_scratch.Sub("agent-wrong-pin"));
+        await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Cloud:CertificateFingerprint"] = new string('A', 64) });
+
+        (await Should.ThrowAsync<RpcException>(() => CloudOnly(agent))).StatusCode.ShouldBe(StatusCode.Unavailable);
+    }
+
+    [Fact]
+    public async Task ConfiguredCa_IsTrusted()
+    {
+        await using var agent = new TestAgent(_scratch.Sub("agent-ca"));
+        await agent.StartAsync(_hub, new Dictionary<string, string?>
+        {
+            ["Cloud:CertificateFingerprint"] = null,
+            ["Cloud:CaCertificatePath"] = _hub.CaPath,
+        });
+
+        (await CloudOnly(agent)).Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
+    }
+
+    [Fact]
+    public async Task WrongDeviceKey_CloudRefusesAndSaysSo()
+    {
+        await using var agent = new TestAgent(_scratch.Sub("agent-bad-key"));
+        await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Cloud:DeviceKey"] = "not-the-key-not-the-key" });
+
+        var error = await Should.ThrowAsync<RpcException>(() => CloudOnly(agent));
+
+        error.StatusCode.ShouldBe(StatusCode.Unavailable);
+        error.Status.Detail.ShouldContain("Unauthenticated");
+    }
+
+    private static async Task<ModelInferResponse> CloudOnly(TestAgent agent)
+    {
+        var request = Requests.Fp32("remote", [1, 1], [1]);
+        request.Parameters["edgeai.route"] = new InferParameter { StringParam = "cloud" };
+        return await agent.Grpc.ModelInferAsync(request, cancellationToken: Token);
+    }
+
+    private static async Task<T> Eventually<T>(Func<Task<T>> attempt, TimeSpan timeout)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await attempt();
+            }
+            catch (RpcException) when (stopwatch.Elapsed < timeout)
+            {
+                await Task.Delay(100, Token);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _scratch.Dispose();
+    }
+}
