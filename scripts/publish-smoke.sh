@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Publishes the edge agent for linux-x64 with publish-profiles/linux-x64.pubxml (trimmed,
+# self-contained, single file) and proves the binary works:
+#   1. no trim warning (IL2xxx/IL3xxx) attributed to our own assemblies (third-party ones are listed);
+#   2. `edge-agent quickstart` prints OK;
+#   3. `edge-agent run` on free ports, with a model installed by `edge-agent models add`, becomes
+#      ready over REST and answers one REST inference with the expected probabilities.
+# Prints `publish-smoke: OK` and exits 0, or exits non-zero with the reason.
+# Needs: dotnet (SDK from global.json), curl, jq. Run from anywhere: scripts/publish-smoke.sh
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+root=$PWD
+rid=linux-x64
+binary=$root/artifacts/publish/$rid/edge-agent
+ready_timeout_s=${READY_TIMEOUT_S:-60}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/publish-smoke.XXXXXX")
+agent_pid=""
+
+cleanup() {
+    if [[ -n $agent_pid ]] && kill -0 "$agent_pid" 2>/dev/null; then
+        kill "$agent_pid" 2>/dev/null || true
+        wait "$agent_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "publish-smoke: FAILED: $*" >&2
+    exit 1
+}
+
+step() {
+    echo
+    echo "== $*"
+}
+
+for tool in dotnet curl jq; do
+    command -v "$tool" >/dev/null || fail "'$tool' is not installed"
+done
+
+step "publish $rid"
+# The trimmer must really run, or its warnings would not be in the log: drop its up-to-date
+# output. (Our compile-time trim analyzer warnings are errors already: warnings as errors.)
+find edge-agent/EdgeAi.Agent/obj -type d -name linked -path "*/$rid/*" -prune -exec rm -rf {} +
+publish_log=$work/publish.log
+if ! dotnet publish edge-agent/EdgeAi.Agent \
+    -p:PublishProfileFullPath="$root/publish-profiles/$rid.pubxml" 2>&1 | tee "$publish_log"; then
+    fail "dotnet publish failed (see above)"
+fi
+[[ -x $binary ]] || fail "no executable at $binary after publishing"
+
+step "trim warnings"
+# MSBuild ends every line with the project being built ("[.../EdgeAi.Agent.csproj]"): drop that
+# before deciding whose warning it is, or every warning would look like ours.
+trim_warnings=$work/trim-warnings.txt
+{ grep -E '(warning|error) IL[23][0-9]{3}' "$publish_log" || true; } \
+    | sed -E 's/ +\[[^]]*\]$//' | sort -u >"$trim_warnings"
+ours=$work/trim-warnings-ours.txt
+{ grep -E 'EdgeAi\.|edge-agent' "$trim_warnings" || true; } >"$ours"
+third_party=$(grep -cvE 'EdgeAi\.|edge-agent' "$trim_warnings" || true)
+echo "trim warnings: $(wc -l <"$ours") in our assemblies, $third_party in third-party assemblies"
+if [[ $third_party -gt 0 ]]; then
+    grep -vE 'EdgeAi\.|edge-agent' "$trim_warnings" | sed 's/^/  third-party: /'
+fi
+if [[ -s $ours ]]; then
+    sed 's/^/  ours: /' "$ours" >&2
+    fail "trim warnings in our own code; fix them (annotate or remove the reflection), do not suppress them"
+fi
+
+size=$(stat -c %s "$binary")
+echo "binary: $binary, $size bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }') MiB)"
+stray=$(find "$(dirname "$binary")" -maxdepth 1 -iname '*.dll' -printf '%f ')
+[[ -z $stray ]] || fail "Windows DLLs in a Linux publish: $stray"
+
+step "edge-agent quickstart"
+quickstart_log=$work/quickstart.log
+"$binary" quickstart 2>&1 | tee "$quickstart_log" || fail "quickstart failed"
+grep -q -- '-> OK$' "$quickstart_log" || fail "quickstart did not print OK"
+
+step "edge-agent models add"
+# quickstart with --data-dir keeps the directory, with its sample models installed.
+"$binary" quickstart --data-dir "$work/quickstart" >/dev/null || fail "quickstart --data-dir failed"
+model_file=$work/quickstart/models/classifier/1/model.onnx
+[[ -f $model_file ]] || fail "quickstart --data-dir left no model at $model_file"
+data_dir=$work/data
+"$binary" models add "$model_file" --name smoke --data-dir "$data_dir" || fail "models add failed"
+
+step "edge-agent run"
+# Port 0: the agent picks free ports and logs them, so nothing can take them in between.
+agent_log=$work/agent.log
+"$binary" run --data-dir "$data_dir" --http-port 0 --grpc-port 0 --providers CPU >"$agent_log" 2>&1 &
+agent_pid=$!
+
+rest=""
+ready=false
+for ((i = 0; i < ready_timeout_s * 10; i++)); do
+    if ! kill -0 "$agent_pid" 2>/dev/null; then
+        cat "$agent_log" >&2
+        fail "the agent exited before it was ready"
+    fi
+    if [[ -z $rest ]]; then
+        rest=$(grep -oE 'REST http://[0-9.]+:[0-9]+' "$agent_log" | head -n 1 | cut -d' ' -f2 || true)
+    fi
+    if [[ -n $rest ]] && curl -sf -o /dev/null "$rest/v2/health/ready"; then
+        ready=true
+        break
+    fi
+    sleep 0.1
+done
+if [[ $ready != true ]]; then
+    cat "$agent_log" >&2
+    fail "the agent was not ready within ${ready_timeout_s}s (REST address: ${rest:-not logged})"
+fi
+echo "ready at $rest after $(awk -v i="$i" 'BEGIN { printf "%.1f", i / 10 }') s"
+
+step "REST infer"
+response=$work/response.json
+status=$(curl -s -o "$response" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[0.5,-1,1.5,2]}]}' \
+    "$rest/v2/models/smoke/infer") || fail "curl could not reach $rest"
+cat "$response"
+echo
+[[ $status == 200 ]] || fail "infer answered HTTP $status"
+# The sample classifier's reference probabilities for this input are [0.6386, 0.1082, 0.2532].
+jq -e '
+    .model_name == "smoke"
+    and (.outputs | length) == 1
+    and .outputs[0].datatype == "FP32"
+    and .outputs[0].shape == [1, 3]
+    and ([.outputs[0].data, [0.6386, 0.1082, 0.2532]] | transpose | all(((.[0] - .[1]) | fabs) < 1e-3))
+' "$response" >/dev/null || fail "unexpected infer response"
+
+kill "$agent_pid"
+wait "$agent_pid" 2>/dev/null || true
+agent_pid=""
+
+echo
+echo "publish-smoke: OK"
