@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using EdgeAi.Bench.Latency;
+using EdgeAi.Serving.Store;
+
+namespace EdgeAi.Bench.AgentProcess;
+
+/// <summary>Start-up time and memory of the real agent process, measured with no models and with ResNet18.</summary>
+internal sealed record AgentProcessResult(
+    AgentBinary Binary,
+    TimeSpan ReadyNoModels,
+    TimeSpan ReadyResNet18,
+    long? RssIdleBytes,
+    long? RssResNet18Bytes,
+    long? RssResNet18AfterInferBytes,
+    int Starts);
+
+/// <summary>
+/// Runs <c>edge-agent run</c> as a separate process on free loopback ports. Start-to-ready is from
+/// process start until GET /v2/health/ready answers 200 (median of a few starts); RSS is VmRSS
+/// from /proc after ready plus a settle time, and again after one inference.
+/// </summary>
+internal static class AgentProcessProbe
+{
+    private const int Starts = 3;
+    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    public static async Task<AgentProcessResult> MeasureAsync(ResNet18 model, int threads, TextWriter progress, CancellationToken cancellationToken)
+    {
+        var binary = AgentBinary.Find();
+        await progress.WriteLineAsync($"agent process: {binary.Description}").ConfigureAwait(false);
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(1) };
+        var root = Directory.CreateTempSubdirectory("edgeai-bench-process-").FullName;
+        try
+        {
+            var empty = Path.Combine(root, "empty");
+            var withModel = Path.Combine(root, "resnet18");
+            new ModelStore(Path.Combine(withModel, "models"), TimeProvider.System).Add(model.Path, ResNet18.ModelName, "1");
+
+            var emptyReady = new List<TimeSpan>();
+            long? rssIdle = null;
+            for (var i = 0; i < Starts; i++)
+            {
+                await using var agent = await StartedAgent.StartAsync(binary, empty, threads, http, cancellationToken).ConfigureAwait(false);
+                emptyReady.Add(agent.StartToReady);
+                if (i == Starts - 1)
+                {
+                    await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
+                    rssIdle = agent.ResidentBytes();
+                }
+            }
+            await progress.WriteLineAsync($"  no models: ready in {Format(emptyReady)}").ConfigureAwait(false);
+
+            var modelReady = new List<TimeSpan>();
+            long? rssLoaded = null;
+            long? rssInferred = null;
+            var body = model.JsonBody();
+            for (var i = 0; i < Starts; i++)
+            {
+                await using var agent = await StartedAgent.StartAsync(binary, withModel, threads, http, cancellationToken).ConfigureAwait(false);
+                modelReady.Add(agent.StartToReady);
+                if (i == Starts - 1)
+                {
+                    await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
+                    rssLoaded = agent.ResidentBytes();
+                    await agent.InferAsync(http, body, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
+                    rssInferred = agent.ResidentBytes();
+                }
+            }
+            await progress.WriteLineAsync($"  ResNet18: ready in {Format(modelReady)}").ConfigureAwait(false);
+            return new AgentProcessResult(binary, Median(emptyReady), Median(modelReady), rssIdle, rssLoaded, rssInferred, Starts);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    private static TimeSpan Median(List<TimeSpan> values) => values.Order().ElementAt(values.Count / 2);
+
+    private static string Format(List<TimeSpan> values) => string.Join(", ", values.Select(v => $"{v.TotalMilliseconds:0} ms"));
+
+    /// <summary>One running agent process; disposing kills it.</summary>
+    private sealed class StartedAgent : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly Uri _http;
+        private readonly Queue<string> _lastLines = new();
+
+        private StartedAgent(Process process, Uri http)
+        {
+            _process = process;
+            _http = http;
+        }
+
+        public TimeSpan StartToReady { get; private set; }
+
+        public static async Task<StartedAgent> StartAsync(AgentBinary binary, string dataDirectory, int threads, HttpClient http, CancellationToken cancellationToken)
+        {
+            var httpPort = FreePort();
+            var grpcPort = FreePort();
+            var start = new ProcessStartInfo(binary.FileName)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in binary.PrefixArguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+            foreach (var argument in new[] { "run", "--data-dir", dataDirectory, "--http-port", Invariant(httpPort), "--grpc-port", Invariant(grpcPort) })
+            {
+                start.ArgumentList.Add(argument);
+            }
+            foreach (var (key, value) in AgentSettings.AsEnvironment(AgentSettings.For(dataDirectory, threads)))
+            {
+                start.Environment[key] = value;
+            }
+
+            var stopwatch = Stopwatch.StartNew();
+            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary.FileName}");
+            var agent = new StartedAgent(process, new Uri($"http://127.0.0.1:{httpPort}"));
+            process.OutputDataReceived += (_, e) => agent.Keep(e.Data);
+            process.ErrorDataReceived += (_, e) => agent.Keep(e.Data);
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            try
+            {
+                await agent.WaitReadyAsync(http, stopwatch, cancellationToken).ConfigureAwait(false);
+                return agent;
+            }
+            catch
+            {
+                await agent.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
+        public long? ResidentBytes()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return null;
+            }
+            // "VmRSS:	  123456 kB"
+            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+            return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+        }
+
+        public async Task InferAsync(HttpClient http, byte[] body, CancellationToken cancellationToken)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync(new Uri(_http, AgentRestPath.InferPath), content, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"the agent process answered {(int)response.StatusCode} to an inference");
+            }
+        }
+
+        private async Task WaitReadyAsync(HttpClient http, Stopwatch stopwatch, CancellationToken cancellationToken)
+        {
+            var ready = new Uri(_http, "/v2/health/ready");
+            while (stopwatch.Elapsed < ReadyTimeout)
+            {
+                if (_process.HasExited)
+                {
+                    throw new InvalidOperationException($"the agent exited with status {_process.ExitCode} before it was ready:\n{Output()}");
+                }
+                try
+                {
+                    using var response = await http.GetAsync(ready, cancellationToken).ConfigureAwait(false);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        StartToReady = stopwatch.Elapsed;
+                        return;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // Not listening yet.
+                }
+                await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+            }
+            throw new TimeoutException($"the agent was not ready within {ReadyTimeout.TotalSeconds:0} s:\n{Output()}");
+        }
+
+        private void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            lock (_lastLines)
+            {
+                _lastLines.Enqueue(line);
+                if (_lastLines.Count > 40)
+                {
+                    _lastLines.Dequeue();
+                }
+            }
+        }
+
+        private string Output()
+        {
+            lock (_lastLines)
+            {
+                return string.Join('\n', _lastLines);
+            }
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+
+        private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill();
+            }
+            await _process.WaitForExitAsync().ConfigureAwait(false);
+            _process.Dispose();
+        }
+    }
+}

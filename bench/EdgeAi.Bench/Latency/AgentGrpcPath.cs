@@ -1,0 +1,36 @@
+using EdgeAi.Common.Inference;
+using Grpc.Net.Client;
+
+namespace EdgeAi.Bench.Latency;
+
+/// <summary>(c) The agent over gRPC on loopback: one channel reused, the input as raw_input_contents.</summary>
+internal sealed class AgentGrpcPath : ILatencyPath
+{
+    private readonly GrpcChannel _channel;
+    private readonly GRPCInferenceService.GRPCInferenceServiceClient _client;
+    private readonly ModelInferRequest _request;
+
+    public AgentGrpcPath(InProcessAgent agent, ResNet18 model)
+    {
+        _channel = GrpcChannel.ForAddress(agent.GrpcUri);
+        _client = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
+        _request = model.RawRequest();
+    }
+
+    public string Label => "(c) agent over gRPC, loopback";
+
+    public async ValueTask InferOnceAsync(CancellationToken cancellationToken) =>
+        await _client.ModelInferAsync(_request, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask<float[]> InferAndReadAsync(CancellationToken cancellationToken)
+    {
+        var response = await _client.ModelInferAsync(_request, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return [.. RawTensor.ToDoubles(TensorDatatype.Fp32, response.RawOutputContents[0].Span).Select(v => (float)v)];
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _channel.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
