@@ -49,6 +49,9 @@ internal sealed record BenchSettings(int Iterations, int Warmup, int Threads, st
 {
     public int Rounds => Math.Min(5, Iterations);
 
+    /// <summary>Unmeasured inferences at the start of each path's turn in a round.</summary>
+    public int RewarmPerTurn => Math.Min(3, Warmup);
+
     public string? Problem() => this switch
     {
         { Iterations: < 1 } => "--iterations must be 1 or more",

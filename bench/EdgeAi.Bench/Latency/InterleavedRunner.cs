@@ -5,7 +5,9 @@ namespace EdgeAi.Bench.Latency;
 
 /// <summary>
 /// Warms every path up, then runs them in rounds (a, b, c, d, a, b, ...) with an equal share of the
-/// iterations each round, so drift and noise on the machine hit every path alike.
+/// iterations each round, so drift and noise on the machine hit every path alike. Each turn starts
+/// with a few unmeasured inferences: on the 2-core test machine the first ones after another path
+/// ran were 2-4x slower for every path, an artefact of taking turns that no steady client sees.
 /// </summary>
 internal static class InterleavedRunner
 {
@@ -28,6 +30,10 @@ internal static class InterleavedRunner
             var share = settings.Iterations / settings.Rounds + (round < settings.Iterations % settings.Rounds ? 1 : 0);
             for (var p = 0; p < paths.Count; p++)
             {
+                for (var i = 0; i < settings.RewarmPerTurn; i++)
+                {
+                    await paths[p].InferOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
                 for (var i = 0; i < share; i++)
                 {
                     var start = Stopwatch.GetTimestamp();
