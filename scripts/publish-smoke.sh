@@ -44,7 +44,9 @@ done
 step "publish $rid"
 # The trimmer must really run, or its warnings would not be in the log: drop its up-to-date
 # output. (Our compile-time trim analyzer warnings are errors already: warnings as errors.)
-find edge-agent/EdgeAi.Agent/obj -type d -name linked -path "*/$rid/*" -prune -exec rm -rf {} +
+if [[ -d edge-agent/EdgeAi.Agent/obj ]]; then
+    find edge-agent/EdgeAi.Agent/obj -type d -name linked -path "*/$rid/*" -prune -exec rm -rf {} +
+fi
 publish_log=$work/publish.log
 if ! dotnet publish edge-agent/EdgeAi.Agent \
     -p:PublishProfileFullPath="$root/publish-profiles/$rid.pubxml" 2>&1 | tee "$publish_log"; then
