@@ -1,9 +1,11 @@
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Serving;
@@ -30,6 +32,22 @@ public static class ServingExtensions
                 grpc.MaxSendMessageSize = null;
                 grpc.EnableDetailedErrors = false;
             });
+        return builder;
+    }
+
+    /// <summary>The model store and the loader that keeps the model host in step with it.</summary>
+    public static IHostApplicationBuilder AddModelStore(
+        this IHostApplicationBuilder builder, Func<IServiceProvider, string> modelsDirectory, Func<IServiceProvider, TimeSpan> rescanInterval)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton(sp => new ModelStore(modelsDirectory(sp), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton(sp => new ModelLoader(
+            sp.GetRequiredService<ModelStore>(),
+            sp.GetRequiredService<ModelHost>(),
+            sp.GetRequiredService<TimeProvider>(),
+            rescanInterval(sp),
+            sp.GetRequiredService<ILogger<ModelLoader>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
         return builder;
     }
 

@@ -2,8 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using EdgeAi.Hub.Hosting;
 using EdgeAi.Hub.Security;
-using EdgeAi.Serving.Runtime;
-using EdgeAi.Serving.Store;
+using EdgeAi.Serving;
 
 namespace EdgeAi.Hub.Cli;
 
@@ -41,43 +40,19 @@ internal static class HubCli
         return new RootCommand("EdgeAi cloud hub: serves inference to devices that fall back to the cloud.") { run };
     }
 
-    private static async Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken cancellationToken)
+    private static Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken cancellationToken) =>
+        ServerRunner.RunAsync("cloud-hub", () => HubHost.Build(overrides), Announce, cancellationToken);
+
+    private static void Announce(WebApplication app)
     {
-        WebApplication app;
-        try
+        var endpoints = app.Services.GetRequiredService<HubEndpoints>();
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILogger<HubEndpoints>>();
+        if (!endpoints.Tls)
         {
-            app = HubHost.Build(overrides);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            Hosting.Log.InsecureHttp(logger);
         }
-        catch (Microsoft.Extensions.Options.OptionsValidationException e)
-        {
-            await Console.Error.WriteLineAsync($"cloud-hub: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
-            return 2;
-        }
-        catch (IOException e)
-        {
-            await Console.Error.WriteLineAsync($"cloud-hub: cannot start: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
-        await using (app.ConfigureAwait(false))
-        {
-            var endpoints = app.Services.GetRequiredService<HubEndpoints>();
-            var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HubOptions>>().Value;
-            var logger = app.Services.GetRequiredService<ILogger<HubEndpoints>>();
-            if (!endpoints.Tls)
-            {
-                Hosting.Log.InsecureHttp(logger);
-            }
-            Hosting.Log.Listening(logger, endpoints.Uri, endpoints.Tls ? "TLS" : "h2c", endpoints.Certificate is { } c ? HubCertificate.Fingerprint(c) : "-", options.DataDirectory);
-            await app.Services.GetRequiredService<ModelLoader>().InitialLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var model in app.Services.GetRequiredService<ModelHost>().Models)
-            {
-                Console.WriteLine(model.State == ModelState.Ready
-                    ? $"ready: {model.Name} v{model.Version} on {model.ExecutionProvider}"
-                    : $"NOT READY: {model.Name} v{model.Version}: {model.FailureReason}");
-            }
-            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            return Environment.ExitCode;
-        }
+        var fingerprint = endpoints.Certificate is { } certificate ? HubCertificate.Fingerprint(certificate) : "-";
+        Hosting.Log.Listening(logger, endpoints.Uri, endpoints.Tls ? "TLS" : "h2c", fingerprint, options.DataDirectory);
     }
 }

@@ -48,15 +48,10 @@ internal static class HubHost
         services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BatchingOptions>, BatchingOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory, sp.GetRequiredService<TimeProvider>()));
         builder.AddModelServing();
-        services.AddSingleton(sp => new ModelLoader(
-            sp.GetRequiredService<ModelStore>(),
-            sp.GetRequiredService<ModelHost>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelRescanInterval,
-            sp.GetRequiredService<ILogger<ModelLoader>>()));
-        services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
+        builder.AddModelStore(
+            sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,
+            sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelRescanInterval);
         services.AddSingleton<BatchingMetrics>();
         services.AddSingleton<BatchingBackend>();
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<BatchingBackend>());

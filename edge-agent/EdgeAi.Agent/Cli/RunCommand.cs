@@ -1,7 +1,6 @@
 using System.CommandLine;
 using EdgeAi.Agent.Hosting;
-using EdgeAi.Serving.Runtime;
-using EdgeAi.Serving.Store;
+using EdgeAi.Serving;
 
 namespace EdgeAi.Agent.Cli;
 
@@ -47,40 +46,13 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken cancellationToken)
-    {
-        WebApplication app;
-        try
-        {
-            app = AgentHost.Build(overrides);
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Microsoft.Extensions.Options.OptionsValidationException e)
-        {
-            await Console.Error.WriteLineAsync($"edge-agent: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
-            return 2;
-        }
-        catch (IOException e)
-        {
-            await Console.Error.WriteLineAsync($"edge-agent: cannot start: {e.Message}").ConfigureAwait(false);
-            return 2;
-        }
+    private static Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken cancellationToken) =>
+        ServerRunner.RunAsync("edge-agent", () => AgentHost.Build(overrides), Announce, cancellationToken);
 
-        await using (app.ConfigureAwait(false))
-        {
-            var endpoints = app.Services.GetRequiredService<AgentEndpoints>();
-            var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value;
-            Hosting.Log.Listening(app.Services.GetRequiredService<ILogger<AgentEndpoints>>(), endpoints.HttpUri, endpoints.GrpcUri, options.DataDirectory);
-            await app.Services.GetRequiredService<ModelLoader>().InitialLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var model in app.Services.GetRequiredService<ModelHost>().Models)
-            {
-                Console.WriteLine(model.State == ModelState.Ready
-                    ? $"ready: {model.Name} v{model.Version} on {model.ExecutionProvider}"
-                    : $"NOT READY: {model.Name} v{model.Version}: {model.FailureReason}");
-            }
-            await app.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
-            // A crashed background loop stops the host but would exit 0; make supervisors see the failure.
-            return Environment.ExitCode;
-        }
+    private static void Announce(WebApplication app)
+    {
+        var endpoints = app.Services.GetRequiredService<AgentEndpoints>();
+        var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value;
+        Hosting.Log.Listening(app.Services.GetRequiredService<ILogger<AgentEndpoints>>(), endpoints.HttpUri, endpoints.GrpcUri, options.DataDirectory);
     }
 }

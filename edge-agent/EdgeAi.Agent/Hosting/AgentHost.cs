@@ -46,15 +46,10 @@ internal static class AgentHost
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new ModelStore(sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory, sp.GetRequiredService<TimeProvider>()));
         builder.AddModelServing();
-        services.AddSingleton(sp => new ModelLoader(
-            sp.GetRequiredService<ModelStore>(),
-            sp.GetRequiredService<ModelHost>(),
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelRescanInterval,
-            sp.GetRequiredService<ILogger<ModelLoader>>()));
-        services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
+        builder.AddModelStore(
+            sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory,
+            sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelRescanInterval);
         services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
         services.AddOptions<CloudOptions>().BindConfiguration(CloudOptions.Section).ValidateOnStart();
