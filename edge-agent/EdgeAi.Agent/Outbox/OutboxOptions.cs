@@ -1,0 +1,76 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAi.Agent.Outbox;
+
+/// <summary>What a stream does when it is full.</summary>
+internal enum OnFull
+{
+    /// <summary>Drop the stream's oldest record to make room, and count the drop (telemetry).</summary>
+    DropOldest,
+
+    /// <summary>Refuse the new record and count the refusal.</summary>
+    Refuse,
+
+    /// <summary>Never drop: evict droppable streams' oldest records first, and past that grow beyond the cap (status, reported state).</summary>
+    Keep,
+}
+
+/// <summary>One stream's limits.</summary>
+internal sealed class OutboxStreamOptions
+{
+    /// <summary>Records older than this are discarded unsent. Null: kept until sent.</summary>
+    public TimeSpan? TimeToLive { get; set; }
+
+    [Range(1, 100_000_000)]
+    public int MaxRecords { get; set; } = 100_000;
+
+    public OnFull OnFull { get; set; } = OnFull.DropOldest;
+
+    /// <summary>Lower drains first.</summary>
+    [Range(0, 100)]
+    public int Priority { get; set; } = 50;
+}
+
+/// <summary>The durable outbox: one LiteDB file, one collection per stream.</summary>
+internal sealed class OutboxOptions
+{
+    public const string Section = "Outbox";
+
+    /// <summary>File name inside the agent's data directory.</summary>
+    public string FileName { get; set; } = "outbox.db";
+
+    /// <summary>All streams together; at the cap, Keep streams evict droppable records, others follow their own policy.</summary>
+    [Range(1, 1_000_000_000)]
+    public int MaxTotalRecords { get; set; } = 1_000_000;
+
+    /// <summary>Streams by name; the defaults below apply to names not configured.</summary>
+    public IDictionary<string, OutboxStreamOptions> Streams { get; } = new Dictionary<string, OutboxStreamOptions>(StringComparer.Ordinal);
+
+    public OutboxStreamOptions For(string stream) => Streams.TryGetValue(stream, out var configured) ? configured : Defaults(stream);
+
+    /// <summary>Defaults per stream: telemetry is the first to go, status and deployment reports never go.</summary>
+    public static OutboxStreamOptions Defaults(string stream) => stream switch
+    {
+        OutboxStreams.Telemetry => new() { TimeToLive = TimeSpan.FromDays(7), MaxRecords = 500_000, OnFull = OnFull.DropOldest, Priority = 80 },
+        OutboxStreams.Inference => new() { TimeToLive = TimeSpan.FromDays(3), MaxRecords = 200_000, OnFull = OnFull.DropOldest, Priority = 90 },
+        OutboxStreams.Events => new() { TimeToLive = TimeSpan.FromDays(30), MaxRecords = 100_000, OnFull = OnFull.DropOldest, Priority = 40 },
+        OutboxStreams.Deployments => new() { MaxRecords = 10_000, OnFull = OnFull.Keep, Priority = 10 },
+        OutboxStreams.Reported => new() { MaxRecords = 10_000, OnFull = OnFull.Keep, Priority = 20 },
+        _ => new(),
+    };
+}
+
+internal static class OutboxStreams
+{
+    public const string Telemetry = "telemetry";
+    public const string Inference = "inference";
+    public const string Events = "events";
+    public const string Deployments = "deployments";
+    public const string Reported = "reported";
+
+    public static readonly IReadOnlyList<string> All = [Telemetry, Inference, Events, Deployments, Reported];
+}
+
+[OptionsValidator]
+internal sealed partial class OutboxOptionsValidator : IValidateOptions<OutboxOptions>;
