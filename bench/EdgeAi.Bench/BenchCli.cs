@@ -56,7 +56,7 @@ internal static class BenchCli
         var delays = new Option<double[]>("--queue-delays")
         {
             Description = $"Batching:MaxQueueDelay values to try, in ms, with MaxBatchSize {HubBenchSettings.MaxBatchSize}.",
-            DefaultValueFactory = _ => [2, 5],
+            DefaultValueFactory = _ => [2, 5, 10],
             AllowMultipleArgumentsPerToken = true,
         };
         var hub = new Command(
@@ -102,6 +102,9 @@ internal static class BenchCli
 /// <summary>What one run measures. Rounds: the paths take turns, so machine noise hits them all alike.</summary>
 internal sealed record BenchSettings(int Iterations, int Warmup, int Threads, string? RawCsvPath = null)
 {
+    /// <summary>Hub mode: after warm-up, wait for the JIT to settle (<see cref="Latency.JitSettle"/>). The default mode keeps its original warm-up.</summary>
+    public bool SettleJitAfterWarmup { get; init; }
+
     public int Rounds => Math.Min(5, Iterations);
 
     /// <summary>Unmeasured inferences at the start of each path's turn in a round.</summary>

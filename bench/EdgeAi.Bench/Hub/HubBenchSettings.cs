@@ -12,7 +12,7 @@ internal sealed record HubBenchSettings(int Iterations, int Warmup, int Threads,
     public static TimeSpan TurnWarmup { get; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Sequential-latency scenarios (forwarding, hub down) run as the default mode does: interleaved rounds.</summary>
-    public BenchSettings Latency => new(Iterations, Warmup, Threads);
+    public BenchSettings Latency => new(Iterations, Warmup, Threads) { SettleJitAfterWarmup = true };
 
     /// <summary>Batching configurations take turns in this many rounds, each measuring an equal share of the duration.</summary>
     public int BatchingRounds => Math.Min(4, DurationSeconds);
