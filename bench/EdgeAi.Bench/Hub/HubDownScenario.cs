@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using EdgeAi.Bench.Latency;
 using EdgeAi.Serving.Protocol;
 using Grpc.Core;
@@ -42,7 +44,7 @@ internal static class HubDownScenario
             Directory.CreateDirectory(Path.Combine(root, "hub-down")).FullName, model.Path, settings.Threads,
             new Dictionary<string, string?> { ["Batching:Enabled"] = "false" }, cancellationToken).ConfigureAwait(false);
         var cloud = hub.AgentCloudSettings();
-        cloud["Cloud:MinimumThroughput"] = HubDownResult.MinimumThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        cloud["Cloud:MinimumThroughput"] = HubDownResult.MinimumThroughput.ToString(CultureInfo.InvariantCulture);
         cloud["Cloud:BreakDuration"] = HubDownResult.BreakDuration;
         cloud["Cloud:AttemptTimeout"] = HubDownResult.AttemptTimeout;
         // The circuit opening is this scenario's point, not news: keep its warning off the report.
@@ -78,9 +80,9 @@ internal static class HubDownScenario
         var failures = new List<double>(HubDownResult.FailureSamples);
         for (var i = 0; i < HubDownResult.FailureSamples; i++)
         {
-            var start = System.Diagnostics.Stopwatch.GetTimestamp();
+            var start = Stopwatch.GetTimestamp();
             var message = await FailureAsync(cloudOnly, cancellationToken).ConfigureAwait(false);
-            failures.Add(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            failures.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             if (!message.Contains(CircuitOpen, StringComparison.Ordinal))
             {
                 throw new InvalidOperationException($"a cloud-only request failed for another reason than the open circuit: {message}");

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeAi.Bench.Report;
+using Grpc.Core;
 
 namespace EdgeAi.Bench.Hub;
 
@@ -32,9 +33,9 @@ internal static class HubRun
             HubReport.Write(Console.Out, settings, BenchRun.Describe(), forwarding, batching, down, stopwatch.Elapsed);
             return 0;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or RpcException)
         {
-            // A failed check (wrong answer, wrong route, circuit that never opens): no numbers are better than wrong ones.
+            // A failed check (wrong answer, wrong route, circuit that never opens) or a failed call: no numbers are better than wrong ones.
             await progress.WriteLineAsync($"edgeai-bench hub: {e.Message}").ConfigureAwait(false);
             return 1;
         }
