@@ -1,34 +1,29 @@
 using System.CommandLine;
+using EdgeAi.Bench.Hub;
 
 namespace EdgeAi.Bench;
 
-/// <summary>The benchmark's command line: how many iterations, how much warm-up, how many threads.</summary>
+/// <summary>
+/// The benchmark's command line. Without a command: latency of the four local paths and the agent
+/// process (iterations, warm-up, threads). <c>hub</c>: forwarding to the hub, the hub's dynamic
+/// batching, and local-first while the hub is down.
+/// </summary>
 internal static class BenchCli
 {
     public static RootCommand Build()
     {
-        var iterations = new Option<int>("--iterations")
-        {
-            Description = "Measured inferences per path, split over interleaved rounds.",
-            DefaultValueFactory = _ => 300,
-        };
-        var warmup = new Option<int>("--warmup")
-        {
-            Description = "Unmeasured inferences per path before the first round.",
-            DefaultValueFactory = _ => 20,
-        };
-        var threads = new Option<int>("--threads")
-        {
-            Description = "ONNX Runtime intra-op threads for every path (inter-op is 1). Default: 2, this machine's cores.",
-            DefaultValueFactory = _ => 2,
-        };
+        var iterations = Iterations(300);
+        var warmup = Warmup();
+        var threads = Threads();
         var raw = new Option<FileInfo?>("--raw")
         {
             Description = "Also write every measured latency to this CSV file (path,round,iteration,ms), for plots.",
         };
-        var root = new RootCommand("EdgeAi benchmark: ResNet18 at batch 1 on bare ONNX Runtime, the agent's ModelHost, and the agent over gRPC and REST; the agent process's start-up time and memory.")
+        var root = new RootCommand(
+            "EdgeAi benchmark: ResNet18 at batch 1 on bare ONNX Runtime, the agent's ModelHost, and the agent over gRPC and REST; the agent process's start-up time and memory. "
+            + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down).")
         {
-            iterations, warmup, threads, raw,
+            iterations, warmup, threads, raw, BuildHub(),
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,11 +37,74 @@ internal static class BenchCli
         });
         return root;
     }
+
+    private static Command BuildHub()
+    {
+        var iterations = Iterations(200);
+        var warmup = Warmup();
+        var threads = Threads();
+        var clients = new Option<int>("--clients")
+        {
+            Description = "Concurrent clients for the batching scenario, each with its own gRPC channel to the hub.",
+            DefaultValueFactory = _ => 16,
+        };
+        var duration = new Option<int>("--duration")
+        {
+            Description = "Measured seconds per batching configuration, split over interleaved rounds (each turn also has 2 s of unmeasured load).",
+            DefaultValueFactory = _ => 20,
+        };
+        var delays = new Option<double[]>("--queue-delays")
+        {
+            Description = $"Batching:MaxQueueDelay values to try, in ms, with MaxBatchSize {HubBenchSettings.MaxBatchSize}.",
+            DefaultValueFactory = _ => [2, 5, 10],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var hub = new Command(
+            "hub",
+            "Hub benchmarks, hub and agent in this process on 127.0.0.1: (1) a request the agent forwards to the hub vs the same request sent straight to the hub; "
+            + "(2) the hub's dynamic batching with concurrent clients, on vs off, and bare ONNX Runtime; (3) local-first latency while the hub is up vs down (circuit open).")
+        {
+            iterations, warmup, threads, clients, duration, delays,
+        };
+        hub.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new HubBenchSettings(
+                parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(threads), parse.GetValue(clients), parse.GetValue(duration), parse.GetValue(delays) ?? []);
+            if (settings.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"edgeai-bench hub: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+            return await HubRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+        });
+        return hub;
+    }
+
+    private static Option<int> Iterations(int defaultValue) => new("--iterations")
+    {
+        Description = "Measured inferences per path, split over interleaved rounds.",
+        DefaultValueFactory = _ => defaultValue,
+    };
+
+    private static Option<int> Warmup() => new("--warmup")
+    {
+        Description = "Unmeasured inferences per path before the first round.",
+        DefaultValueFactory = _ => 20,
+    };
+
+    private static Option<int> Threads() => new("--threads")
+    {
+        Description = "ONNX Runtime intra-op threads for every path (inter-op is 1). Default: 2, this machine's cores.",
+        DefaultValueFactory = _ => 2,
+    };
 }
 
 /// <summary>What one run measures. Rounds: the paths take turns, so machine noise hits them all alike.</summary>
 internal sealed record BenchSettings(int Iterations, int Warmup, int Threads, string? RawCsvPath = null)
 {
+    /// <summary>Hub mode: after warm-up, wait for the JIT to settle (<see cref="Latency.JitSettle"/>). The default mode keeps its original warm-up.</summary>
+    public bool SettleJitAfterWarmup { get; init; }
+
     public int Rounds => Math.Min(5, Iterations);
 
     /// <summary>Unmeasured inferences at the start of each path's turn in a round.</summary>

@@ -57,7 +57,7 @@ internal static class BenchRun
         return 0;
     }
 
-    private static string Describe()
+    public static string Describe()
     {
         var cpu = OperatingSystem.IsLinux()
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim()

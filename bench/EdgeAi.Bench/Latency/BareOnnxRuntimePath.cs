@@ -18,14 +18,7 @@ internal sealed class BareOnnxRuntimePath : ILatencyPath
 
     public BareOnnxRuntimePath(ResNet18 model, int threads)
     {
-        _options = new SessionOptions
-        {
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
+        _options = SessionOptionsFor(threads);
         _session = new InferenceSession(model.Path, _options);
         _input = OrtValue.CreateTensorValueFromMemory(model.Input, ResNet18.Shape);
         _inputs = [_input];
@@ -33,6 +26,16 @@ internal sealed class BareOnnxRuntimePath : ILatencyPath
     }
 
     public string Label => "(a) ONNX Runtime, bare";
+
+    /// <summary>The options the agent's SessionFactory sets for the CPU provider, with <paramref name="threads"/> intra-op threads.</summary>
+    public static SessionOptions SessionOptionsFor(int threads) => new()
+    {
+        IntraOpNumThreads = threads,
+        InterOpNumThreads = 1,
+        GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+    };
 
     public ValueTask InferOnceAsync(CancellationToken cancellationToken)
     {

@@ -8,7 +8,8 @@ namespace EdgeAi.Bench.Latency;
 
 /// <summary>
 /// The real agent host (<see cref="AgentHost.Build"/>) in this process on loopback port 0, with
-/// ResNet18 installed in a temporary store: what paths (c) and (d) talk to.
+/// ResNet18 installed in a temporary store: what paths (c) and (d) talk to, and (hub mode) the
+/// agent that falls back to an in-process hub.
 /// </summary>
 internal sealed class InProcessAgent : IAsyncDisposable
 {
@@ -28,21 +29,35 @@ internal sealed class InProcessAgent : IAsyncDisposable
 
     public Uri HttpUri { get; }
 
-    public static async Task<InProcessAgent> StartAsync(ResNet18 model, int threads, CancellationToken cancellationToken)
+    public static Task<InProcessAgent> StartAsync(ResNet18 model, int threads, CancellationToken cancellationToken) =>
+        StartAsync(model.Path, threads, extraSettings: null, cancellationToken);
+
+    /// <summary>
+    /// An agent with ResNet18 from <paramref name="localModelPath"/> installed, or with no model at all
+    /// when it is null; <paramref name="extraSettings"/> (e.g. Cloud:*) are added to the usual ones.
+    /// </summary>
+    public static async Task<InProcessAgent> StartAsync(
+        string? localModelPath, int threads, IReadOnlyDictionary<string, string?>? extraSettings, CancellationToken cancellationToken)
     {
         var dataDirectory = Directory.CreateTempSubdirectory("edgeai-bench-").FullName;
         var settings = AgentSettings.For(dataDirectory, threads);
         settings["Agent:HttpPort"] = "0";
         settings["Agent:GrpcPort"] = "0";
-        new ModelStore(Path.Combine(dataDirectory, "models"), TimeProvider.System).Add(model.Path, ResNet18.ModelName, "1");
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        if (localModelPath is not null)
+        {
+            new ModelStore(Path.Combine(dataDirectory, "models"), TimeProvider.System).Add(localModelPath, ResNet18.ModelName, "1");
+        }
 
         var app = AgentHost.Build(settings);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
             await app.Services.GetRequiredService<ModelLoader>().InitialLoad.WaitAsync(cancellationToken).ConfigureAwait(false);
-            var instance = app.Services.GetRequiredService<ModelHost>().Resolve(ResNet18.ModelName, null);
-            if (instance.State != ModelState.Ready)
+            if (localModelPath is not null && app.Services.GetRequiredService<ModelHost>().Resolve(ResNet18.ModelName, null) is { State: not ModelState.Ready } instance)
             {
                 throw new InvalidOperationException($"the agent could not load ResNet18: {instance.FailureReason}");
             }

@@ -21,6 +21,10 @@ internal static class InterleavedRunner
                 await path.InferOnceAsync(cancellationToken).ConfigureAwait(false);
             }
         }
+        if (settings.SettleJitAfterWarmup)
+        {
+            await JitSettle.WaitAsync(progress, cancellationToken).ConfigureAwait(false);
+        }
 
         var samples = paths.Select(_ => new List<double>(settings.Iterations)).ToArray();
         var raw = new List<string> { "path,round,iteration,ms" };
