@@ -132,6 +132,10 @@ internal sealed class CloudClient : IDisposable
         {
             throw new CloudUnavailableException($"hub {e.StatusCode}: {e.Status.Detail}");
         }
+        catch (RpcException e) when (e.StatusCode == StatusCode.DeadlineExceeded && string.IsNullOrEmpty(e.Status.Detail))
+        {
+            throw new InferenceException(InferenceError.DeadlineExceeded, "hub did not answer within the request's deadline");
+        }
         catch (RpcException e)
         {
             throw new InferenceException(ToError(e.StatusCode), $"hub: {e.Status.Detail}");
