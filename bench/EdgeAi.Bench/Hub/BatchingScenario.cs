@@ -16,7 +16,7 @@ internal sealed record BatchingRow(
     public bool BatchingOn => QueueDelayMs is not null;
 }
 
-internal sealed record BatchingResult(BatchDynamicRewrite Model, BatchingRow Bare, BatchingRow Off, IReadOnlyList<BatchingRow> On)
+internal sealed record BatchingResult(BatchDynamicRewrite Model, BatchCompute Compute, BatchingRow Bare, BatchingRow Off, IReadOnlyList<BatchingRow> On)
 {
     public BatchingRow Best => On.MaxBy(r => r.RequestsPerSecond)!;
 
@@ -41,6 +41,8 @@ internal static class BatchingScenario
         {
             throw new InvalidOperationException($"the batch-dynamic ResNet18 differs from the original by {rewrite.MaxDifference} at batch 4");
         }
+        var compute = BatchCompute.Measure(model, rewrite.Path, settings.Threads, HubBenchSettings.MaxBatchSize);
+        await progress.WriteLineAsync($"  bare ONNX Runtime on it: batch 1 {compute.Batch1Ms:0.00} ms, batch {compute.Batch} {compute.BatchMs:0.0} ms ({compute.PerImageMs:0.00} ms per image)").ConfigureAwait(false);
 
         var configurations = new List<Configuration>();
         try
@@ -68,7 +70,7 @@ internal static class BatchingScenario
                     + string.Join(", ", configurations.Select(c => $"{c.ShortLabel} {c.RequestsPerSecond:0.0}"))).ConfigureAwait(false);
             }
             var rows = configurations.Select(c => c.ToRow()).ToList();
-            return new BatchingResult(rewrite, rows[0], rows[1], rows[2..]);
+            return new BatchingResult(rewrite, compute, rows[0], rows[1], rows[2..]);
         }
         finally
         {
