@@ -25,7 +25,7 @@ internal sealed record BatchCompute(int Batch, double Batch1Ms, double BatchMs)
 
     private static double Median(InferenceSession session, ResNet18 model, int batch, int runs)
     {
-        // The benchmark's own input in every row (a constant input is no good: it ran 3.5x slower, most likely denormal floats).
+        // The benchmark's own input in every row, as the hub's clients send it.
         var values = new float[batch * model.Input.Length];
         for (var row = 0; row < batch; row++)
         {
@@ -34,11 +34,13 @@ internal sealed record BatchCompute(int Batch, double Batch1Ms, double BatchMs)
         using var input = OrtValue.CreateTensorValueFromMemory(values, [batch, .. ResNet18.Shape[1..]]);
         using var run = new RunOptions();
         var times = new List<double>(runs);
-        for (var i = 0; i < runs + 2; i++)
+        // The first few large batches in the process ran 2x slower (about a second of them), so those warm up longer.
+        var warmup = batch == 1 ? 2 : 6;
+        for (var i = 0; i < runs + warmup; i++)
         {
             var start = Stopwatch.GetTimestamp();
             using var outputs = session.Run(run, [ResNet18.InputName], [input], [session.OutputNames[0]]);
-            if (i >= 2)
+            if (i >= warmup)
             {
                 times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
             }
