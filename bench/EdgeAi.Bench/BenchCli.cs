@@ -103,7 +103,7 @@ internal static class BenchCli
 /// <summary>What one run measures. Rounds: the paths take turns, so machine noise hits them all alike.</summary>
 internal sealed record BenchSettings(int Iterations, int Warmup, int Threads, string? RawCsvPath = null)
 {
-    /// <summary>Hub mode: after warm-up, wait for the JIT to settle (<see cref="Latency.JitSettle"/>). The default mode keeps its original warm-up.</summary>
+    /// <summary>Hub mode: after warm-up, keep warming up until the JIT settles (<see cref="Latency.JitSettle"/>). The default mode keeps its original warm-up.</summary>
     public bool SettleJitAfterWarmup { get; init; }
 
     public int Rounds => Math.Min(5, Iterations);
