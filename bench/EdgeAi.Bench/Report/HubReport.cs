@@ -16,8 +16,8 @@ internal static class HubReport
         ForwardingResult forwarding, BatchingResult batching, HubDownResult down, TimeSpan took)
     {
         var latency = settings.Latency;
-        var rounds = $"{settings.Iterations} measured inferences per path in {latency.Rounds} interleaved rounds after {settings.Warmup} warm-up, "
-            + $"each turn starting with {latency.RewarmPerTurn} unmeasured";
+        var rounds = $"{settings.Iterations} measured inferences per path in {latency.Rounds} interleaved rounds after {settings.Warmup} warm-up "
+            + $"(and more, in turns, until the JIT stopped compiling), each turn starting with {latency.RewarmPerTurn} unmeasured";
         var text = new List<string>
         {
             "### Hub and fallback (issue 3)",
