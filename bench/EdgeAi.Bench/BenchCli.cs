@@ -13,7 +13,7 @@ internal static class BenchCli
     public static RootCommand Build()
     {
         var iterations = Iterations(300);
-        var warmup = Warmup();
+        var warmup = Warmup(20);
         var threads = Threads();
         var raw = new Option<FileInfo?>("--raw")
         {
@@ -41,7 +41,8 @@ internal static class BenchCli
     private static Command BuildHub()
     {
         var iterations = Iterations(200);
-        var warmup = Warmup();
+        // More than the default mode: the JIT tiers a method up after 30 calls, twice with PGO, and the hub mode has three hosts' code to warm.
+        var warmup = Warmup(100);
         var threads = Threads();
         var clients = new Option<int>("--clients")
         {
@@ -86,10 +87,10 @@ internal static class BenchCli
         DefaultValueFactory = _ => defaultValue,
     };
 
-    private static Option<int> Warmup() => new("--warmup")
+    private static Option<int> Warmup(int defaultValue) => new("--warmup")
     {
         Description = "Unmeasured inferences per path before the first round.",
-        DefaultValueFactory = _ => 20,
+        DefaultValueFactory = _ => defaultValue,
     };
 
     private static Option<int> Threads() => new("--threads")
@@ -102,7 +103,7 @@ internal static class BenchCli
 /// <summary>What one run measures. Rounds: the paths take turns, so machine noise hits them all alike.</summary>
 internal sealed record BenchSettings(int Iterations, int Warmup, int Threads, string? RawCsvPath = null)
 {
-    /// <summary>Hub mode: after warm-up, wait for the JIT to settle (<see cref="Latency.JitSettle"/>). The default mode keeps its original warm-up.</summary>
+    /// <summary>Hub mode: after warm-up, keep warming up until the JIT settles (<see cref="Latency.JitSettle"/>). The default mode keeps its original warm-up.</summary>
     public bool SettleJitAfterWarmup { get; init; }
 
     public int Rounds => Math.Min(5, Iterations);

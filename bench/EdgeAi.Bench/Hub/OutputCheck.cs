@@ -13,7 +13,7 @@ internal static class OutputCheck
         foreach (var path in paths)
         {
             var output = await path.InferAndReadAsync(cancellationToken).ConfigureAwait(false);
-            var difference = output.Length == expected.Length ? output.Zip(expected, (x, y) => Math.Abs(x - y)).Max() : float.PositiveInfinity;
+            var difference = MaxDifference(output, expected);
             await progress.WriteLineAsync($"  {path.Label}: {output.Length} outputs, max |difference| vs {reference.Label[..3]} {difference:0.0e0}").ConfigureAwait(false);
             if (difference > Tolerance)
             {
@@ -21,4 +21,7 @@ internal static class OutputCheck
             }
         }
     }
+
+    public static float MaxDifference(float[] output, float[] expected) =>
+        output.Length == expected.Length ? output.Zip(expected, (x, y) => Math.Abs(x - y)).Max() : float.PositiveInfinity;
 }

@@ -23,7 +23,7 @@ internal static class InterleavedRunner
         }
         if (settings.SettleJitAfterWarmup)
         {
-            await JitSettle.WaitAsync(progress, cancellationToken).ConfigureAwait(false);
+            await JitSettle.WarmAsync(paths, progress, cancellationToken).ConfigureAwait(false);
         }
 
         var samples = paths.Select(_ => new List<double>(settings.Iterations)).ToArray();

@@ -4,29 +4,43 @@ using System.Runtime;
 namespace EdgeAi.Bench.Latency;
 
 /// <summary>
-/// After warm-up, the JIT recompiles the hot methods at tier 1 on a background thread, and it
-/// starts only once no new methods have been called for a while: on 2 cores that work landed in
-/// the first measured round (the path running then got 2x slower). Waiting until the JIT has been
-/// quiet for a moment moves it out of the measurement.
+/// After warm-up the JIT is not done: it recompiles hot methods at tier 1 on a background thread
+/// (with PGO in two steps, each after 30 more calls and a quiet spell), and on 2 cores that work
+/// landed in the first measured rounds (whichever path ran then got up to 2x slower). So the paths
+/// keep taking short unmeasured turns until a turn, plus a pause for the background compiler,
+/// leaves the JIT's compiled-method count unchanged.
 /// </summary>
 internal static class JitSettle
 {
-    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(15);
+    private const int InferencesPerTurn = 10;
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(300);
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
-    public static async Task WaitAsync(TextWriter progress, CancellationToken cancellationToken)
+    public static async Task WarmAsync(IReadOnlyList<ILatencyPath> paths, TextWriter progress, CancellationToken cancellationToken)
     {
         var stopwatch = Stopwatch.StartNew();
         var start = JitInfo.GetCompiledMethodCount();
-        var last = start;
-        var quietPolls = 0;
-        while (quietPolls < 2 && stopwatch.Elapsed < Limit)
+        var before = start;
+        var turns = 0;
+        while (stopwatch.Elapsed < Limit)
         {
-            await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
-            var now = JitInfo.GetCompiledMethodCount();
-            quietPolls = now == last ? quietPolls + 1 : 0;
-            last = now;
+            foreach (var path in paths)
+            {
+                for (var i = 0; i < InferencesPerTurn; i++)
+                {
+                    await path.InferOnceAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            turns++;
+            await Task.Delay(Pause, cancellationToken).ConfigureAwait(false);
+            var after = JitInfo.GetCompiledMethodCount();
+            if (after == before)
+            {
+                break;
+            }
+            before = after;
         }
-        await progress.WriteLineAsync($"  JIT settled in {stopwatch.Elapsed.TotalSeconds:0.0} s ({last - start} methods compiled meanwhile)").ConfigureAwait(false);
+        await progress.WriteLineAsync(
+            $"  JIT settled after {turns} more turn(s) of {InferencesPerTurn} per path, {stopwatch.Elapsed.TotalSeconds:0.0} s ({before - start} methods compiled meanwhile)").ConfigureAwait(false);
     }
 }

@@ -16,8 +16,8 @@ internal static class HubReport
         ForwardingResult forwarding, BatchingResult batching, HubDownResult down, TimeSpan took)
     {
         var latency = settings.Latency;
-        var rounds = $"{settings.Iterations} measured inferences per path in {latency.Rounds} interleaved rounds after {settings.Warmup} warm-up, "
-            + $"each turn starting with {latency.RewarmPerTurn} unmeasured";
+        var rounds = $"{settings.Iterations} measured inferences per path in {latency.Rounds} interleaved rounds after {settings.Warmup} warm-up "
+            + $"(and more, in turns, until the JIT stopped compiling), each turn starting with {latency.RewarmPerTurn} unmeasured";
         var text = new List<string>
         {
             "### Hub and fallback (issue 3)",
@@ -45,7 +45,10 @@ internal static class HubReport
                 + $"at batch 4 it gives every row what the original gives at batch 1 (max |difference| {batching.Model.MaxDifference:0.0e0}, checked before timing). "
                 + $"Batching on: MaxBatchSize {HubBenchSettings.MaxBatchSize}; MaxQueueDelay tried: {string.Join(", ", settings.QueueDelaysMs.Select(d => Number(d, "0.#")))} ms, "
                 + $"best {Number(batching.Best.QueueDelayMs ?? 0, "0.#")} ms. Requests per batch is BatchedRequests / Batches from BatchingMetrics within the measured windows; "
-                + "a request the batcher ran alone counts in neither, hence the share of requests that ran inside a batch. Largest batch: LargestBatch over the whole run.",
+                + "a request the batcher ran alone counts in neither, hence the share of requests that ran inside a batch. Largest batch: LargestBatch over the whole run. "
+                + $"For scale, bare ONNX Runtime on the batch-dynamic copy takes {Number(batching.Compute.Batch1Ms, "0.00")} ms at batch 1 and "
+                + $"{Number(batching.Compute.BatchMs, "0.0")} ms at batch {batching.Compute.Batch} ({Number(batching.Compute.PerImageMs, "0.00")} ms per image): "
+                + $"batching saves {Number(batching.Compute.Saving * 100, "0")} % of the compute per image on this machine.",
             "",
             "| Configuration | clients | req/s | p50 (ms) | p99 (ms) | requests per batch | share batched | largest batch | req/s vs off | target |",
             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
