@@ -144,6 +144,8 @@ internal sealed class ModelBatcher : IAsyncDisposable
         }
         if (live.Count == 1)
         {
+            // Nothing arrived within the queue delay: it runs on its own and counts as unbatched.
+            _metrics.Unbatched();
             await RunAloneAsync(live[0]).ConfigureAwait(false);
             return;
         }
@@ -161,6 +163,7 @@ internal sealed class ModelBatcher : IAsyncDisposable
             // One bad request must not fail its neighbours: run each alone so each gets its own answer or error.
             foreach (var pending in live)
             {
+                _metrics.Unbatched();
                 await RunAloneAsync(pending).ConfigureAwait(false);
             }
             return;
