@@ -32,7 +32,7 @@ public static class RawTensor
                 TensorDatatype.Int64 => BinaryPrimitives.ReadInt64LittleEndian(e),
                 TensorDatatype.UInt64 => BinaryPrimitives.ReadUInt64LittleEndian(e),
                 TensorDatatype.Fp16 => (double)BinaryPrimitives.ReadHalfLittleEndian(e),
-                TensorDatatype.Bf16 => BitConverter.UInt32BitsToSingle((uint)BinaryPrimitives.ReadUInt16LittleEndian(e) << 16),
+                TensorDatatype.Bf16 => BFloat16Bits.ToSingle(BinaryPrimitives.ReadUInt16LittleEndian(e)),
                 TensorDatatype.Fp32 => BinaryPrimitives.ReadSingleLittleEndian(e),
                 TensorDatatype.Fp64 => BinaryPrimitives.ReadDoubleLittleEndian(e),
                 _ => throw new ArgumentOutOfRangeException(nameof(datatype), datatype, null),
@@ -66,7 +66,7 @@ public static class RawTensor
                 case TensorDatatype.Int64: BinaryPrimitives.WriteInt64LittleEndian(e, checked((long)v)); break;
                 case TensorDatatype.UInt64: BinaryPrimitives.WriteUInt64LittleEndian(e, checked((ulong)v)); break;
                 case TensorDatatype.Fp16: BinaryPrimitives.WriteHalfLittleEndian(e, (Half)v); break;
-                case TensorDatatype.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(e, (ushort)(BitConverter.SingleToUInt32Bits((float)v) >> 16)); break;
+                case TensorDatatype.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(e, BFloat16Bits.FromSingle((float)v)); break;
                 case TensorDatatype.Fp32: BinaryPrimitives.WriteSingleLittleEndian(e, (float)v); break;
                 case TensorDatatype.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(e, v); break;
                 default: throw new ArgumentOutOfRangeException(nameof(datatype), datatype, null);

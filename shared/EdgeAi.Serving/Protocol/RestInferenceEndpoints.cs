@@ -37,12 +37,7 @@ public static class RestInferenceEndpoints
             w.WriteStartObject();
             w.WriteString("name", server.Name);
             w.WriteString("version", server.Version);
-            w.WriteStartArray("extensions");
-            foreach (var e in server.Extensions)
-            {
-                w.WriteStringValue(e);
-            }
-            w.WriteEndArray();
+            RestResponseWriter.WriteStrings(w, "extensions", server.Extensions);
             w.WriteEndObject();
         });
     }

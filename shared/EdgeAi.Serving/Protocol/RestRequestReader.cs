@@ -83,7 +83,11 @@ internal static class RestRequestReader
                 throw InferenceException.Invalid($"input '{name}': shape must hold integers of 0 or more, got {dim.GetRawText()}");
             }
             tensor.Shape.Add(d);
-            count = checked(count * d);
+            if (d != 0 && count > long.MaxValue / d)
+            {
+                throw new InferenceException(InferenceError.ResourceExhausted, $"input '{name}': shape has more elements than any request can carry");
+            }
+            count *= d;
         }
         if (input.TryGetProperty("parameters", out var parameters))
         {
@@ -122,18 +126,8 @@ internal static class RestRequestReader
     {
         if (datatype == TensorDatatype.Bytes)
         {
-            var strings = values.Select((v, i) => v.ValueKind == JsonValueKind.String
-                ? Encoding.UTF8.GetBytes(v.GetString()!)
-                : throw Bad(name, datatype, v, i)).ToList();
-            var buffer = new byte[strings.Sum(s => 4 + s.Length)];
-            var offset = 0;
-            foreach (var s in strings)
-            {
-                BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(offset), s.Length);
-                s.CopyTo(buffer, offset + 4);
-                offset += 4 + s.Length;
-            }
-            return UnsafeByteOperations.UnsafeWrap(buffer);
+            var strings = values.Select((v, i) => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw Bad(name, datatype, v, i)).ToList();
+            return UnsafeByteOperations.UnsafeWrap(RawTensor.FromStrings(strings));
         }
 
         var size = datatype.ElementSize();

@@ -26,12 +26,7 @@ internal static class RestResponseWriter
             json.WriteStartObject();
             json.WriteString("name", output.Name);
             json.WriteString("datatype", output.Datatype);
-            json.WriteStartArray("shape");
-            foreach (var d in output.Shape)
-            {
-                json.WriteNumberValue(d);
-            }
-            json.WriteEndArray();
+            WriteShape(json, output.Shape);
             json.WriteStartArray("data");
             if (i < response.RawOutputContents.Count)
             {
@@ -52,12 +47,7 @@ internal static class RestResponseWriter
     {
         json.WriteStartObject();
         json.WriteString("name", metadata.Name);
-        json.WriteStartArray("versions");
-        foreach (var v in metadata.Versions)
-        {
-            json.WriteStringValue(v);
-        }
-        json.WriteEndArray();
+        WriteStrings(json, "versions", metadata.Versions);
         json.WriteString("platform", metadata.Platform);
         WriteTensors(json, "inputs", metadata.Inputs);
         WriteTensors(json, "outputs", metadata.Outputs);
@@ -73,13 +63,28 @@ internal static class RestResponseWriter
             json.WriteStartObject();
             json.WriteString("name", t.Name);
             json.WriteString("datatype", t.Datatype);
-            json.WriteStartArray("shape");
-            foreach (var d in t.Shape)
-            {
-                json.WriteNumberValue(d);
-            }
-            json.WriteEndArray();
+            WriteShape(json, t.Shape);
             json.WriteEndObject();
+        }
+        json.WriteEndArray();
+    }
+
+    public static void WriteStrings(Utf8JsonWriter json, string property, IEnumerable<string> values)
+    {
+        json.WriteStartArray(property);
+        foreach (var value in values)
+        {
+            json.WriteStringValue(value);
+        }
+        json.WriteEndArray();
+    }
+
+    private static void WriteShape(Utf8JsonWriter json, IEnumerable<long> shape)
+    {
+        json.WriteStartArray("shape");
+        foreach (var d in shape)
+        {
+            json.WriteNumberValue(d);
         }
         json.WriteEndArray();
     }

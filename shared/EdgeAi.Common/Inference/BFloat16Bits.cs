@@ -1,7 +1,7 @@
-namespace EdgeAi.Serving.Protocol;
+namespace EdgeAi.Common.Inference;
 
 /// <summary>bfloat16 is the upper half of an IEEE float; conversion rounds to nearest even.</summary>
-internal static class BFloat16Bits
+public static class BFloat16Bits
 {
     public static ushort FromSingle(float value)
     {
