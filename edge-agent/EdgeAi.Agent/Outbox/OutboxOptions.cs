@@ -1,3 +1,4 @@
+using EdgeAi.Common.Sync;
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
@@ -52,24 +53,13 @@ internal sealed class OutboxOptions
     /// <summary>Defaults per stream: telemetry is the first to go, status and deployment reports never go.</summary>
     public static OutboxStreamOptions Defaults(string stream) => stream switch
     {
-        OutboxStreams.Telemetry => new() { TimeToLive = TimeSpan.FromDays(7), MaxRecords = 500_000, OnFull = OnFull.DropOldest, Priority = 80 },
-        OutboxStreams.Inference => new() { TimeToLive = TimeSpan.FromDays(3), MaxRecords = 200_000, OnFull = OnFull.DropOldest, Priority = 90 },
-        OutboxStreams.Events => new() { TimeToLive = TimeSpan.FromDays(30), MaxRecords = 100_000, OnFull = OnFull.DropOldest, Priority = 40 },
-        OutboxStreams.Deployments => new() { MaxRecords = 10_000, OnFull = OnFull.Keep, Priority = 10 },
-        OutboxStreams.Reported => new() { MaxRecords = 10_000, OnFull = OnFull.Keep, Priority = 20 },
+        SyncTopics.Telemetry => new() { TimeToLive = TimeSpan.FromDays(7), MaxRecords = 500_000, OnFull = OnFull.DropOldest, Priority = 80 },
+        SyncTopics.Inference => new() { TimeToLive = TimeSpan.FromDays(3), MaxRecords = 200_000, OnFull = OnFull.DropOldest, Priority = 90 },
+        SyncTopics.Events => new() { TimeToLive = TimeSpan.FromDays(30), MaxRecords = 100_000, OnFull = OnFull.DropOldest, Priority = 40 },
+        SyncTopics.Deployments => new() { MaxRecords = 10_000, OnFull = OnFull.Keep, Priority = 10 },
+        SyncTopics.Reported => new() { MaxRecords = 10_000, OnFull = OnFull.Keep, Priority = 20 },
         _ => new(),
     };
-}
-
-internal static class OutboxStreams
-{
-    public const string Telemetry = "telemetry";
-    public const string Inference = "inference";
-    public const string Events = "events";
-    public const string Deployments = "deployments";
-    public const string Reported = "reported";
-
-    public static readonly IReadOnlyList<string> All = [Telemetry, Inference, Events, Deployments, Reported];
 }
 
 [OptionsValidator]
