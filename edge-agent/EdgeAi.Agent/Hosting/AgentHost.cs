@@ -36,6 +36,11 @@ internal static class AgentHost
 
         var app = builder.Build();
         app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
+        app.MapGet("/metrics", context =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4";
+            return context.Response.WriteAsync(context.RequestServices.GetRequiredService<EdgeAi.Agent.Telemetry.PrometheusText>().Render(), context.RequestAborted);
+        });
         app.MapInferenceProtocol();
         return app;
     }
@@ -56,7 +61,7 @@ internal static class AgentHost
         services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
         services.AddSingleton<CloudClient>();
         services.AddSingleton<LatencyTracker>();
-        services.AddSingleton<IInferenceBackend, Router>();
+        builder.AddSyncUp();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
         services.AddSingleton<AgentEndpoints>();
         services.AddOptions<KestrelServerOptions>()

@@ -12,6 +12,9 @@ internal sealed class AgentOptions : IValidatableObject
     /// <summary>Models, outbox and state live here. Default: the user's local application data folder, "edgeai".</summary>
     public string DataDirectory { get; set; } = DefaultDataDirectory();
 
+    /// <summary>This device's id at the hub (MQTT user and client id, topic prefix): 1-64 of [A-Za-z0-9._-]. Default: the host name.</summary>
+    public string DeviceId { get; set; } = DefaultDeviceId();
+
     /// <summary>Address both listeners bind to; loopback by default, because apps on the device are the clients.</summary>
     [Required]
     public string ListenAddress { get; set; } = "127.0.0.1";
@@ -29,6 +32,12 @@ internal sealed class AgentOptions : IValidatableObject
 
     public string ModelsDirectory => Path.Combine(DataDirectory, "models");
 
+    public static string DefaultDeviceId()
+    {
+        var name = new string([.. Environment.MachineName.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '-')]);
+        return name.Length is > 0 and <= 64 ? name : "edge-device";
+    }
+
     public static string DefaultDataDirectory() =>
         Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "edgeai");
 
@@ -45,6 +54,10 @@ internal sealed class AgentOptions : IValidatableObject
         if (ModelRescanInterval < TimeSpan.FromSeconds(1) || ModelRescanInterval > TimeSpan.FromHours(1))
         {
             yield return new ValidationResult($"ModelRescanInterval {ModelRescanInterval} must be between 00:00:01 and 01:00:00.", [nameof(ModelRescanInterval)]);
+        }
+        if (!EdgeAi.Common.Sync.SyncTopics.IsValidDeviceId(DeviceId))
+        {
+            yield return new ValidationResult($"DeviceId '{DeviceId}' must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' or '-'.", [nameof(DeviceId)]);
         }
         if (string.IsNullOrWhiteSpace(DataDirectory))
         {

@@ -25,6 +25,7 @@ internal sealed class DurableOutbox : IDisposable
     private readonly Lock _gate = new();
     private readonly Dictionary<string, StreamState> _streams = new(StringComparer.Ordinal);
     private long _total;
+    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private DurableOutbox(LiteDatabase db, OutboxOptions options, TimeProvider time, string? resetReason)
     {
@@ -145,11 +146,39 @@ internal sealed class DurableOutbox : IDisposable
                 ReloadState(stream);
                 throw;
             }
+            _appended.TrySetResult();
         }
         return sequences;
     }
 
     public long Append(string stream, byte[] payload) => Append(stream, [payload])[0];
+
+    /// <summary>Completes when the outbox holds records (at once if it already does), or false after <paramref name="timeout"/>.</summary>
+    public async Task<bool> WaitForRecordsAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task appended;
+        lock (_gate)
+        {
+            if (_total > 0)
+            {
+                return true;
+            }
+            if (_appended.Task.IsCompleted)
+            {
+                _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            appended = _appended.Task;
+        }
+        try
+        {
+            await appended.WaitAsync(timeout, _time, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>The oldest unexpired records of a stream, up to <paramref name="max"/>; expired ones are discarded and counted.</summary>
     public IReadOnlyList<OutboxRecord> Peek(string stream, int max)

@@ -1,0 +1,82 @@
+using System.Threading.Channels;
+using EdgeAi.Agent.Outbox;
+using EdgeAi.Common.Sync;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAi.Agent.Telemetry;
+
+/// <summary>
+/// Picks the requests recorded one by one and writes them to the outbox off the request path:
+/// the request only pays for a channel write; a background loop appends what queued in one
+/// transaction. A full queue drops the sample and counts it (aggregates still see every request).
+/// </summary>
+internal sealed class InferenceSampler : BackgroundService
+{
+    private readonly TelemetryOptions _options;
+    private readonly DurableOutbox _outbox;
+    private readonly Channel<byte[]> _queue;
+    private long _dropped;
+
+    public InferenceSampler(IOptions<TelemetryOptions> options, DurableOutbox outbox)
+    {
+        _options = options.Value;
+        _outbox = outbox;
+        _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(_options.SampleQueue) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+    }
+
+    /// <summary>Samples not recorded because the writer fell behind.</summary>
+    public long Dropped => Interlocked.Read(ref _dropped);
+
+    public void Offer(in InferenceOutcome outcome)
+    {
+        if (_options.InferenceRecords != InferenceRecordMode.Sampled || Random.Shared.NextDouble() >= _options.SampleRate)
+        {
+            return;
+        }
+        var record = new InferenceRecord
+        {
+            Model = outcome.Model,
+            Version = outcome.Version ?? "",
+            ServedBy = outcome.ServedBy ?? "",
+            FallbackReason = outcome.FallbackReason ?? "",
+            LatencyMs = outcome.LatencyMs,
+            Status = outcome.ErrorCode ?? "OK",
+            ExecutionProvider = outcome.ExecutionProvider ?? "",
+        };
+        if (!_queue.Writer.TryWrite(record.ToByteArray()))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<byte[]>(1024);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                Flush(batch);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: what is already queued still goes to the outbox.
+            Flush(batch);
+        }
+    }
+
+    private void Flush(List<byte[]> batch)
+    {
+        while (batch.Count < 4096 && _queue.Reader.TryRead(out var item))
+        {
+            batch.Add(item);
+        }
+        if (batch.Count > 0)
+        {
+            _outbox.Append(SyncTopics.Inference, batch);
+            batch.Clear();
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using EdgeAi.Agent.Hosting;
+using EdgeAi.Agent.Outbox;
+using EdgeAi.Agent.Routing;
+using EdgeAi.Agent.Uplink;
+using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Runtime;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using TelemetryMessage = EdgeAi.Common.Sync.Telemetry;
+
+namespace EdgeAi.Agent.Telemetry;
+
+/// <summary>
+/// Writes what the agent says about itself to the outbox: at start, the start event (and the
+/// outbox reset, if the file had to be replaced); every interval, one telemetry record (per-model
+/// counts and latency, device health, outbox depth and drops); and the reported state whenever
+/// what is in effect changed.
+/// </summary>
+internal sealed class TelemetryCollector : BackgroundService
+{
+    private readonly TelemetryOptions _options;
+    private readonly DurableOutbox _outbox;
+    private readonly InferenceMetrics _metrics;
+    private readonly InferenceSampler _sampler;
+    private readonly DeviceHealthProbe _health;
+    private readonly ModelHost _host;
+    private readonly DesiredStateStore _desired;
+    private readonly EventReporter _events;
+    private readonly RoutingOptions _routing;
+    private readonly TimeProvider _time;
+    private DateTimeOffset _windowStart;
+    private ByteString? _lastReported;
+
+    public TelemetryCollector(
+        IOptions<TelemetryOptions> options, IOptions<AgentOptions> agent, IOptions<RoutingOptions> routing, DurableOutbox outbox,
+        InferenceMetrics metrics, InferenceSampler sampler, ModelHost host, DesiredStateStore desired, EventReporter events, TimeProvider time)
+    {
+        _options = options.Value;
+        _outbox = outbox;
+        _metrics = metrics;
+        _sampler = sampler;
+        _host = host;
+        _desired = desired;
+        _events = events;
+        _routing = routing.Value;
+        _time = time;
+        _health = new DeviceHealthProbe(agent.Value.DataDirectory, AgentHost.Version);
+        _windowStart = time.GetUtcNow();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _events.Report("agent_started", EventReporter.Info, $"edge agent {AgentHost.Version} started",
+            new Dictionary<string, string>(StringComparer.Ordinal) { ["version"] = AgentHost.Version });
+        if (_outbox.ResetReason is { } reset)
+        {
+            _events.Report("outbox_reset", EventReporter.Error, reset);
+        }
+        if (_desired.LoadProblem is { } problem)
+        {
+            _events.Report("desired_state_unreadable", EventReporter.Warning, problem);
+        }
+        _health.Read([]); // primes the CPU counters, so the first window reports a real share
+        using var timer = new PeriodicTimer(_options.Interval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                Collect();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: the last partial window still goes to the outbox.
+        }
+        Collect();
+    }
+
+    /// <summary>Appends one telemetry record for the window that just ended, and the reported state if it changed.</summary>
+    public void Collect()
+    {
+        var now = _time.GetUtcNow();
+        var models = _host.Models;
+        var telemetry = new TelemetryMessage
+        {
+            WindowStartUnixMs = _windowStart.ToUnixTimeMilliseconds(),
+            WindowEndUnixMs = now.ToUnixTimeMilliseconds(),
+            Health = _health.Read(models.Select(m => m.ExecutionProvider).OfType<string>()),
+        };
+        _windowStart = now;
+        telemetry.Models.Add(_metrics.TakeWindow());
+        foreach (var stream in SyncTopics.Streams)
+        {
+            var s = _outbox.Stats(stream);
+            telemetry.Outbox.Add(new OutboxStreamStats
+            {
+                Stream = stream,
+                Depth = s.Depth,
+                Dropped = s.Dropped + (stream == SyncTopics.Inference ? _sampler.Dropped : 0),
+                Refused = s.Refused,
+                Expired = s.Expired,
+            });
+        }
+        _outbox.Append(SyncTopics.Telemetry, telemetry.ToByteArray());
+
+        var reported = Reported(models);
+        var bytes = reported.ToByteString();
+        if (!bytes.Equals(_lastReported))
+        {
+            _outbox.Append(SyncTopics.Reported, bytes.ToByteArray());
+            _lastReported = bytes;
+        }
+    }
+
+    private ReportedState Reported(IReadOnlyList<ModelInstance> models)
+    {
+        var reported = new ReportedState
+        {
+            DesiredRevision = _desired.Current?.Revision ?? 0,
+            AgentVersion = AgentHost.Version,
+        };
+        foreach (var m in models.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Version, StringComparer.Ordinal))
+        {
+            reported.Models.Add(new InstalledModel { Name = m.Name, Version = m.Version, State = m.State.ToString(), ExecutionProvider = m.ExecutionProvider ?? "" });
+        }
+        reported.ExecutionProviders.Add(models.Select(m => m.ExecutionProvider).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        reported.Config.Add("routing.default_policy", _routing.DefaultPolicy);
+        reported.Config.Add("telemetry.interval", _options.Interval.ToString());
+        reported.Config.Add("telemetry.inference_records", _options.InferenceRecords.ToString());
+        return reported;
+    }
+}

@@ -1,0 +1,23 @@
+using EdgeAi.Agent.Outbox;
+using EdgeAi.Common.Sync;
+using Google.Protobuf;
+
+namespace EdgeAi.Agent.Uplink;
+
+/// <summary>Appends an event for the hub to the outbox (it travels when the link allows).</summary>
+internal sealed class EventReporter(DurableOutbox outbox)
+{
+    public const string Info = "info";
+    public const string Warning = "warning";
+    public const string Error = "error";
+
+    public long Report(string kind, string severity, string message, IDictionary<string, string>? attributes = null)
+    {
+        var e = new DeviceEvent { Kind = kind, Severity = severity, Message = message };
+        if (attributes is not null)
+        {
+            e.Attributes.Add(attributes);
+        }
+        return outbox.Append(SyncTopics.Events, e.ToByteArray());
+    }
+}

@@ -1,0 +1,296 @@
+using System.Buffers;
+using System.Security.Cryptography.X509Certificates;
+using EdgeAi.Agent.Cloud;
+using EdgeAi.Agent.Hosting;
+using EdgeAi.Agent.Outbox;
+using EdgeAi.Common.Sync;
+using Google.Protobuf;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Protocol;
+
+namespace EdgeAi.Agent.Uplink;
+
+/// <summary>
+/// Drains the outbox to the hub's broker. One loop: connect when not connected (persistent
+/// session, Last Will "offline"), announce "online" (retained), send each stream's oldest records
+/// in batches at QoS 1, most urgent stream first, and delete from the outbox only what the broker
+/// acknowledged. Any failure waits with exponential backoff and jitter and starts over; the
+/// outbox is the only copy that counts, so nothing is lost to a cut. Also stores the desired
+/// state the hub publishes and records commands as events.
+/// </summary>
+internal sealed class MqttUplink : BackgroundService
+{
+    private readonly UplinkOptions _options;
+    private readonly CloudOptions _cloud;
+    private readonly string _deviceId;
+    private readonly DurableOutbox _outbox;
+    private readonly DesiredStateStore _desired;
+    private readonly EventReporter _events;
+    private readonly UplinkState _state;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MqttUplink> _logger;
+    private readonly DateTimeOffset _started;
+
+    public MqttUplink(
+        IOptions<UplinkOptions> options, IOptions<CloudOptions> cloud, IOptions<AgentOptions> agent, DurableOutbox outbox,
+        DesiredStateStore desired, EventReporter events, UplinkState state, TimeProvider time, ILogger<MqttUplink> logger)
+    {
+        _options = options.Value;
+        _cloud = cloud.Value;
+        _deviceId = agent.Value.DeviceId;
+        _outbox = outbox;
+        _desired = desired;
+        _events = events;
+        _state = state;
+        _time = time;
+        _logger = logger;
+        _started = time.GetUtcNow();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!_options.Enabled)
+        {
+            Log.Disabled(_logger);
+            return;
+        }
+        using var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += OnMessageAsync;
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!client.IsConnected)
+                {
+                    _state.SetConnected(false);
+                    await ConnectAsync(client, stoppingToken).ConfigureAwait(false);
+                }
+                await DrainAsync(client, stoppingToken).ConfigureAwait(false);
+                failures = 0;
+                if (!await _outbox.WaitForRecordsAsync(_options.IdleCheckInterval, stoppingToken).ConfigureAwait(false)
+                    && !await client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    // A silent dead link: drop it so the next turn reconnects.
+                    await client.DisconnectAsync(new MqttClientDisconnectOptions(), CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                _state.Failed();
+                _state.SetConnected(client.IsConnected);
+                var delay = Backoff(failures);
+                Log.Failed(_logger, _options.Broker, failures, delay, e.Message);
+                try
+                {
+                    await Task.Delay(delay, _time, stoppingToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+        }
+        await GoOfflineAsync(client).ConfigureAwait(false);
+    }
+
+    private async Task ConnectAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        var result = await client.ConnectAsync(ClientOptions(), cancellationToken).ConfigureAwait(false);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new UplinkException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
+        }
+        await PublishAsync(client, SyncTopics.Status, Status(online: true, reason: "").ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
+        if (!result.IsSessionPresent)
+        {
+            var subscribe = new MqttClientSubscribeOptionsBuilder()
+                .WithTopicFilter(SyncTopics.For(_deviceId, SyncTopics.Desired), MqttQualityOfServiceLevel.AtLeastOnce)
+                .WithTopicFilter(SyncTopics.For(_deviceId, SyncTopics.Commands), MqttQualityOfServiceLevel.AtLeastOnce)
+                .Build();
+            var subscribed = await client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+            foreach (var item in subscribed.Items.Where(i => (int)i.ResultCode > (int)MqttClientSubscribeResultCode.GrantedQoS2))
+            {
+                Log.SubscriptionRefused(_logger, item.TopicFilter.Topic, item.ResultCode.ToString());
+            }
+        }
+        _state.SetConnected(true);
+        Log.Connected(_logger, _options.Broker, _deviceId, result.IsSessionPresent, _outbox.TotalDepth);
+    }
+
+    /// <summary>Sends until the outbox is empty; the most urgent stream with records goes first after every batch.</summary>
+    private async Task DrainAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var sentAny = false;
+            foreach (var stream in _outbox.StreamsByPriority())
+            {
+                var records = _outbox.Peek(stream, _options.BatchSize);
+                if (records.Count == 0)
+                {
+                    continue;
+                }
+                var batch = new RecordBatch { Stream = stream };
+                foreach (var record in records)
+                {
+                    batch.Records.Add(new Record
+                    {
+                        Seq = record.Sequence,
+                        CreatedUnixMs = record.CreatedAt.ToUnixTimeMilliseconds(),
+                        Body = UnsafeByteOperations.UnsafeWrap(record.Payload),
+                    });
+                }
+                await PublishAsync(client, stream, batch.ToByteArray(), retain: false, cancellationToken).ConfigureAwait(false);
+                _outbox.Acknowledge(stream, records[^1].Id);
+                _state.Sent(records.Count);
+                sentAny = true;
+                break;
+            }
+            if (!sentAny)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task PublishAsync(IMqttClient client, string leaf, byte[] payload, bool retain, CancellationToken cancellationToken)
+    {
+        var message = new MqttApplicationMessageBuilder()
+            .WithTopic(SyncTopics.For(_deviceId, leaf))
+            .WithPayload(payload)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithRetainFlag(retain)
+            .Build();
+        var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!result.IsSuccess)
+        {
+            throw new UplinkException($"the broker did not accept the {leaf} message: {result.ReasonCode} {result.ReasonString}");
+        }
+    }
+
+    private MqttClientOptions ClientOptions()
+    {
+        var will = Status(online: false, reason: "connection lost");
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(_options.Broker.Host, _options.Port)
+            .WithClientId(_deviceId)
+            .WithCredentials(_deviceId, _cloud.DeviceKey ?? "")
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)_options.SessionExpiry.TotalSeconds)
+            .WithKeepAlivePeriod(_options.KeepAlive)
+            .WithTimeout(_options.ConnectTimeout)
+            .WithWillTopic(SyncTopics.For(_deviceId, SyncTopics.Status))
+            .WithWillPayload(will.ToByteArray())
+            .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithWillRetain();
+        if (_options.UseTls)
+        {
+            var validator = new HubCertificateValidator(_cloud);
+            builder.WithTlsOptions(tls => tls
+                .UseTls()
+                .WithTargetHost(_options.Broker.Host)
+                // Offline devices with a private CA cannot check revocation online: it would stall every connect.
+                .WithRevocationMode(X509RevocationMode.NoCheck)
+                .WithCertificateValidationHandler(e => validator.Validate(e.Certificate, e.Chain, e.SslPolicyErrors)));
+        }
+        return builder.Build();
+    }
+
+    private Status Status(bool online, string reason) => new()
+    {
+        Online = online,
+        AtUnixMs = _time.GetUtcNow().ToUnixTimeMilliseconds(),
+        AgentVersion = AgentHost.Version,
+        StartedUnixMs = _started.ToUnixTimeMilliseconds(),
+        Reason = reason,
+    };
+
+    private TimeSpan Backoff(int failures)
+    {
+        var exponential = _options.MinReconnectDelay.TotalMilliseconds * Math.Pow(2, Math.Min(failures - 1, 16));
+        var capped = Math.Min(exponential, _options.MaxReconnectDelay.TotalMilliseconds);
+        // Full jitter between half and all of the delay: a fleet that lost its broker together does not return together.
+        return TimeSpan.FromMilliseconds(capped * (0.5 + Random.Shared.NextDouble() * 0.5));
+    }
+
+    private Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        var payload = e.ApplicationMessage.Payload.ToArray();
+        try
+        {
+            if (topic == SyncTopics.For(_deviceId, SyncTopics.Desired))
+            {
+                if (payload.Length == 0)
+                {
+                    return Task.CompletedTask; // a cleared retained message: nothing desired yet
+                }
+                var state = DesiredState.Parser.ParseFrom(payload);
+                if (_desired.TrySave(state))
+                {
+                    Log.DesiredStored(_logger, state.Revision, state.Models.Count);
+                }
+            }
+            else if (topic == SyncTopics.For(_deviceId, SyncTopics.Commands))
+            {
+                var command = Command.Parser.ParseFrom(payload);
+                Log.CommandReceived(_logger, command.Name, command.Id);
+                _events.Report("command_received", EventReporter.Info, $"command '{command.Name}' received; not acted on by this agent version",
+                    new Dictionary<string, string>(StringComparer.Ordinal) { ["id"] = command.Id, ["name"] = command.Name });
+            }
+        }
+        catch (InvalidProtocolBufferException ex)
+        {
+            Log.MessageIgnored(_logger, topic, ex.Message);
+            _events.Report("message_invalid", EventReporter.Warning, $"message on {topic} is not valid: {ex.Message}");
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task GoOfflineAsync(IMqttClient client)
+    {
+        if (!client.IsConnected)
+        {
+            return;
+        }
+        // A clean disconnect suppresses the will, so say "offline" ourselves first.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await PublishAsync(client, SyncTopics.Status, Status(online: false, reason: "shutdown").ToByteArray(), retain: true, timeout.Token).ConfigureAwait(false);
+            await client.DisconnectAsync(new MqttClientDisconnectOptionsBuilder().WithReason(MqttClientDisconnectOptionsReason.NormalDisconnection).Build(), timeout.Token).ConfigureAwait(false);
+            Log.WentOffline(_logger, _outbox.TotalDepth);
+        }
+        catch (Exception e) when (e is OperationCanceledException or UplinkException or MqttCommunicationException)
+        {
+            // The broker is gone; the will reports the device offline instead.
+        }
+        _state.SetConnected(false);
+    }
+}
+
+/// <summary>The broker said no (refused connection, non-success acknowledgement).</summary>
+internal sealed class UplinkException : Exception
+{
+    public UplinkException(string message)
+        : base(message)
+    {
+    }
+
+    public UplinkException()
+    {
+    }
+
+    public UplinkException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
