@@ -27,6 +27,22 @@ public sealed class DurableOutboxTests : IDisposable
     }
 
     [Fact]
+    public async Task WaitForRecords_CompletesOnAppend_OrFalseAfterTimeout()
+    {
+        using var outbox = DurableOutbox.Open(FilePath, new OutboxOptions(), _time);
+
+        var idle = outbox.WaitForRecordsAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        idle.IsCompleted.ShouldBeFalse();
+        _time.Advance(TimeSpan.FromSeconds(5));
+        (await idle).ShouldBeFalse();
+
+        var waiting = outbox.WaitForRecordsAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        outbox.Append("events", Bytes("e"));
+        (await waiting).ShouldBeTrue();
+        (await outbox.WaitForRecordsAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken)).ShouldBeTrue();
+    }
+
+    [Fact]
     public void Sequence_SurvivesRestartEvenWhenEmpty()
     {
         using (var outbox = DurableOutbox.Open(FilePath, new OutboxOptions(), _time))
