@@ -1,5 +1,6 @@
 using System.CommandLine;
 using EdgeAi.Bench.Hub;
+using EdgeAi.Bench.Sync;
 
 namespace EdgeAi.Bench;
 
@@ -23,7 +24,7 @@ internal static class BenchCli
             "EdgeAi benchmark: ResNet18 at batch 1 on bare ONNX Runtime, the agent's ModelHost, and the agent over gRPC and REST; the agent process's start-up time and memory. "
             + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down).")
         {
-            iterations, warmup, threads, raw, BuildHub(),
+            iterations, warmup, threads, raw, BuildHub(), BuildSync(),
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -80,6 +81,39 @@ internal static class BenchCli
         });
         return hub;
     }
+
+    private static Command BuildSync()
+    {
+        var enqueue = Count("--enqueue-records", 500_000, "Records appended per batch size in the enqueue scenario.");
+        var drain = Count("--drain-records", 200_000, "Backlog drained end to end through each broker (embedded, Mosquitto).");
+        var backlog = Count("--backlog", 1_000_000, "The large backlog drained through the embedded broker (0 skips it).");
+        var devices = Count("--devices", 1000, "Simulated devices connected at once to the embedded broker (0 skips it).");
+        var perDevice = Count("--records-per-device", 200, "Records each simulated device sends.");
+        var sync = new Command(
+            "sync",
+            "Sync-up benchmarks: durable outbox enqueue rate; end-to-end drain (agent outbox → MQTT → hub store) through the embedded broker and through Mosquitto; "
+            + "time to drain a large backlog; hub ingest with many devices connected at once. Needs the mosquitto binary for the Mosquitto scenario.")
+        {
+            enqueue, drain, backlog, devices, perDevice,
+        };
+        sync.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new SyncBenchSettings(parse.GetValue(enqueue), parse.GetValue(drain), parse.GetValue(backlog), parse.GetValue(devices), parse.GetValue(perDevice));
+            if (settings.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"edgeai-bench sync: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+            return await SyncRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+        });
+        return sync;
+    }
+
+    private static Option<int> Count(string name, int defaultValue, string description) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+    };
 
     private static Option<int> Iterations(int defaultValue) => new("--iterations")
     {

@@ -57,6 +57,7 @@ internal sealed class PrometheusText(InferenceMetrics metrics, DurableOutbox out
             Line(text, "edgeai_outbox_dropped_total", $"stream=\"{stream}\"", s.Dropped + (stream == SyncTopics.Inference ? sampler.Dropped : 0));
             Line(text, "edgeai_outbox_refused_total", $"stream=\"{stream}\"", s.Refused);
             Line(text, "edgeai_outbox_expired_total", $"stream=\"{stream}\"", s.Expired);
+            Line(text, "edgeai_outbox_last_sequence", $"stream=\"{stream}\"", s.NextSequence - 1);
         }
         Header(text, "edgeai_uplink_connected", "gauge", "1 while the MQTT uplink is connected.");
         Line(text, "edgeai_uplink_connected", "", uplink.Connected ? 1 : 0);
