@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using EdgeAi.IntegrationTests.Sync;
 
 namespace EdgeAi.Bench.Sync;
 
@@ -19,16 +20,68 @@ internal static class SyncRun
                 // Single-record commits are slow by nature: measure fewer of them.
                 var records = batch == 1 ? Math.Min(settings.EnqueueRecords, 20_000) : settings.EnqueueRecords;
                 var result = EnqueueScenario.Run(root, batch, records);
-                await progress.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"enqueue, batch {batch}: {result.Records} records in {result.Elapsed.TotalSeconds:0.00} s = {result.RecordsPerSecond:0} records/s")).ConfigureAwait(false);
+                await Say(progress, $"enqueue, batch {batch}: {result.Records} records in {result.Elapsed.TotalSeconds:0.00} s = {result.RecordsPerSecond:0} records/s").ConfigureAwait(false);
                 enqueue.Add(result);
             }
-            await progress.WriteLineAsync($"sync mode took {stopwatch.Elapsed.TotalSeconds:0} s").ConfigureAwait(false);
+
+            var drains = new List<DrainResult>();
+            await using (var hub = await SyncHub.StartAsync(Sub(root, "hub-embedded"), [DrainScenario.DeviceId], null, cancellationToken).ConfigureAwait(false))
+            {
+                var url = $"mqtt://127.0.0.1:{hub.MqttPort}";
+                drains.Add(await Drain("embedded broker", url, hub, Sub(root, "agent-embedded"), settings.DrainRecords).ConfigureAwait(false));
+                if (settings.Backlog > 0)
+                {
+                    drains.Add(await Drain("embedded broker, large backlog", url, hub, Sub(root, "agent-backlog"), settings.Backlog).ConfigureAwait(false));
+                }
+            }
+
+            await using (var mosquitto = new MosquittoBroker(Sub(root, "mosquitto")))
+            {
+                mosquitto.AddDevice(DrainScenario.DeviceId, SyncHub.DeviceKey(DrainScenario.DeviceId));
+                await mosquitto.StartAsync(cancellationToken).ConfigureAwait(false);
+                var external = new Dictionary<string, string?>
+                {
+                    ["Hub:Mqtt:ExternalBroker"] = mosquitto.Uri,
+                    ["Hub:Mqtt:ExternalUsername"] = MosquittoBroker.HubUser,
+                    ["Hub:Mqtt:ExternalPassword"] = MosquittoBroker.HubPassword,
+                };
+                await using var hub = await SyncHub.StartAsync(Sub(root, "hub-mosquitto"), [], external, cancellationToken).ConfigureAwait(false);
+                drains.Add(await Drain("Mosquitto 2 (hub as shared-subscription client)", mosquitto.Uri, hub, Sub(root, "agent-mosquitto"), settings.DrainRecords).ConfigureAwait(false));
+            }
+
+            FleetResult? fleet = null;
+            if (settings.Devices > 0)
+            {
+                await using var hub = await SyncHub.StartAsync(Sub(root, "hub-fleet"), FleetScenario.DeviceIds(settings.Devices), null, cancellationToken).ConfigureAwait(false);
+                fleet = await FleetScenario.RunAsync(hub, settings.Devices, settings.RecordsPerDevice, cancellationToken).ConfigureAwait(false);
+                await Say(progress, $"fleet: {fleet.Devices} devices connected in {fleet.ConnectAll.TotalSeconds:0.00} s; {fleet.Records} records stored in {fleet.Ingest.TotalSeconds:0.00} s = {fleet.RecordsPerSecond:0} records/s").ConfigureAwait(false);
+            }
+
+            await Say(progress, $"sync mode took {stopwatch.Elapsed.TotalSeconds:0} s").ConfigureAwait(false);
+            await Console.Out.WriteLineAsync().ConfigureAwait(false);
+            SyncReport.Write(Console.Out, settings, BenchRun.Describe(), enqueue, drains, fleet, stopwatch.Elapsed);
             return 0;
+        }
+        catch (InvalidOperationException e)
+        {
+            await progress.WriteLineAsync($"edgeai-bench sync: {e.Message}").ConfigureAwait(false);
+            return 1;
         }
         finally
         {
             Directory.Delete(root, recursive: true);
         }
+
+        async Task<DrainResult> Drain(string broker, string url, SyncHub hub, string directory, int records)
+        {
+            await Say(progress, $"drain through {broker}: filling an outbox with {records} records").ConfigureAwait(false);
+            var result = await DrainScenario.RunAsync(broker, url, hub, directory, records, cancellationToken).ConfigureAwait(false);
+            await Say(progress, $"drain through {broker}: {result.Records} records in {result.Elapsed.TotalSeconds:0.00} s = {result.RecordsPerSecond:0} records/s").ConfigureAwait(false);
+            return result;
+        }
     }
+
+    private static string Sub(string root, string name) => Directory.CreateDirectory(Path.Combine(root, name)).FullName;
+
+    private static Task Say(TextWriter progress, FormattableString line) => progress.WriteLineAsync(line.ToString(CultureInfo.InvariantCulture));
 }

@@ -146,6 +146,14 @@ internal sealed class TestAgent : IAsyncDisposable
             all["Cloud:HubUrl"] = hub.Uri.ToString();
             all["Cloud:DeviceKey"] = TestHub.DeviceKey;
             all["Cloud:CertificateFingerprint"] = hub.Fingerprint;
+            if (hub.MqttPort > 0)
+            {
+                // The uplink too, to the hub's embedded broker, retrying fast.
+                foreach (var (key, value) in UplinkSettings($"mqtt://127.0.0.1:{hub.MqttPort}"))
+                {
+                    all[key] = value;
+                }
+            }
         }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -157,6 +165,18 @@ internal sealed class TestAgent : IAsyncDisposable
         Channel = GrpcChannel.ForAddress(_app.Services.GetRequiredService<AgentEndpoints>().GrpcUri);
         Grpc = new GRPCInferenceService.GRPCInferenceServiceClient(Channel);
     }
+
+    /// <summary>Uplink settings for device-a at <paramref name="brokerUrl"/>, with short reconnect delays.</summary>
+    public static Dictionary<string, string?> UplinkSettings(string brokerUrl) => new()
+    {
+        ["Agent:DeviceId"] = TestHub.DeviceId,
+        ["Cloud:DeviceKey"] = TestHub.DeviceKey,
+        ["Uplink:BrokerUrl"] = brokerUrl,
+        ["Uplink:MinReconnectDelay"] = "00:00:00.100",
+        ["Uplink:MaxReconnectDelay"] = "00:00:00.500",
+        ["Uplink:IdleCheckInterval"] = "00:00:00.200",
+        ["Uplink:ConnectTimeout"] = "00:00:02",
+    };
 
     public async ValueTask DisposeAsync()
     {
