@@ -70,7 +70,7 @@ internal sealed class ExternalBrokerIngest(
         }
     }
 
-    /// <summary>Connects and, when the broker has no session for us, subscribes; returns why it failed, or null.</summary>
+    /// <summary>Connects and subscribes; returns why it failed, or null.</summary>
     private async Task<string?> ConnectAsync(IMqttClient client, MqttClientOptions clientOptions, Uri broker, CancellationToken cancellationToken)
     {
         try
@@ -81,7 +81,8 @@ internal sealed class ExternalBrokerIngest(
                 return $"{result.ResultCode} {result.ReasonString}".Trim();
             }
             Log.ExternalConnected(logger, broker, clientOptions.ClientId, result.IsSessionPresent);
-            if (!result.IsSessionPresent)
+            // Subscribe even when the session is present: Mosquitto 2.0 restores a persisted session
+            // without its shared subscriptions, and subscribing again is harmless.
             {
                 var subscribe = new MqttClientSubscribeOptionsBuilder()
                     .WithTopicFilter(f => f.WithTopic(TopicFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))

@@ -144,7 +144,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             persistence true
             persistence_location {data}/
             autosave_interval 1
-            log_dest stdout
+            log_dest stderr
             log_type error
             log_type warning
             log_type notice

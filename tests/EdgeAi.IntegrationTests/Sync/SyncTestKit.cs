@@ -87,7 +87,11 @@ internal static class SyncTestKit
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds (or fails the test after <see cref="Timeout"/>).</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken)
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken) =>
+        EventuallyAsync(condition, () => what, cancellationToken);
+
+    /// <summary>As above; <paramref name="what"/> is evaluated on failure (e.g. to include a broker's log as it is then).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> what, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
@@ -99,7 +103,7 @@ internal static class SyncTestKit
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"gave up after {Timeout} waiting for: {what}");
+                throw new TimeoutException($"gave up after {Timeout} waiting for: {what()}");
             }
         }
     }
