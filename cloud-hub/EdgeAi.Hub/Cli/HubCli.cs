@@ -15,7 +15,13 @@ internal static class HubCli
         var port = new Option<int?>("--port") { Description = "Port for gRPC and HTTPS (default 5001; 0 picks a free one)." };
         var listen = new Option<string?>("--listen") { Description = "Address to bind (default 0.0.0.0)." };
         var insecure = new Option<bool>("--insecure-dev") { Description = "Development only: plain HTTP/2 without TLS." };
-        var run = new Command("run", "Serve the hub's models to devices (Open Inference Protocol with dynamic batching).") { dataDir, port, listen, insecure };
+        var mqttPort = new Option<int?>("--mqtt-port") { Description = "Embedded MQTT broker, plain port (default 1883; 0 picks a free one; -1 off)." };
+        var mqttTlsPort = new Option<int?>("--mqtt-tls-port") { Description = "Embedded MQTT broker, TLS port (default 8883; 0 picks a free one; -1 off)." };
+        var externalBroker = new Option<string?>("--external-broker") { Description = "Use this broker (mqtt://host:1883 or mqtts://host:8883) instead of the embedded one." };
+        var run = new Command("run", "Serve the hub's models to devices (Open Inference Protocol with dynamic batching) and ingest their MQTT sync.")
+        {
+            dataDir, port, listen, insecure, mqttPort, mqttTlsPort, externalBroker,
+        };
         run.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -30,6 +36,18 @@ internal static class HubCli
             if (parse.GetValue(listen) is { } l)
             {
                 overrides["Hub:ListenAddress"] = l;
+            }
+            if (parse.GetValue(mqttPort) is { } mp)
+            {
+                overrides["Hub:Mqtt:Port"] = mp.ToString(CultureInfo.InvariantCulture);
+            }
+            if (parse.GetValue(mqttTlsPort) is { } mtp)
+            {
+                overrides["Hub:Mqtt:TlsPort"] = mtp.ToString(CultureInfo.InvariantCulture);
+            }
+            if (parse.GetValue(externalBroker) is { } eb)
+            {
+                overrides["Hub:Mqtt:ExternalBroker"] = eb;
             }
             if (parse.GetValue(insecure))
             {

@@ -1,7 +1,11 @@
 using System.Net;
 using System.Reflection;
+using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Batching;
+using EdgeAi.Hub.Broker;
+using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Security;
+using EdgeAi.Hub.Store;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
@@ -13,7 +17,7 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Hosting;
 
-/// <summary>Composes the hub: TLS listener, device authentication, model host with dynamic batching, the protocol.</summary>
+/// <summary>Composes the hub: TLS listener, device authentication, model host with dynamic batching, the protocol, MQTT sync, admin API.</summary>
 internal static class HubHost
 {
     public static string Version { get; } =
@@ -30,13 +34,17 @@ internal static class HubHost
 
         var app = builder.Build();
         app.UseMiddleware<DeviceAuthentication>();
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>());
         app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
         app.MapGet("/metrics", context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4";
-            return context.Response.WriteAsync(context.RequestServices.GetRequiredService<BatchingMetrics>().ToPrometheus(), context.RequestAborted);
+            var services = context.RequestServices;
+            return context.Response.WriteAsync(
+                services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus(), context.RequestAborted);
         });
         app.MapInferenceProtocol();
+        app.MapAdminApi();
         return app;
     }
 
@@ -57,6 +65,8 @@ internal static class HubHost
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<BatchingBackend>());
         services.AddSingleton(new ServerIdentity("edgeai-hub", Version, []));
         services.AddSingleton<HubEndpoints>();
+        services.AddSingleton<DeviceCredentials>();
+        builder.AddFleetSync();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {
@@ -65,7 +75,7 @@ internal static class HubHost
                 kestrel.Limits.MaxRequestBodySize = host.Value.MaxRequestBytes;
                 if (!hub.AllowInsecureHttp)
                 {
-                    endpoints.Certificate = HubCertificate.LoadOrCreate(hub.DataDirectory, hub.CertificatePath, hub.CertificatePassword, time);
+                    endpoints.LoadCertificate(hub, time);
                 }
                 kestrel.Listen(address, hub.Port, listen =>
                 {
@@ -81,6 +91,34 @@ internal static class HubHost
                     endpoints.Listener = listen;
                 });
             });
+        return builder;
+    }
+
+    /// <summary>Sync up: the store, the single ingest writer, then the embedded broker or the external-broker client (in that start order).</summary>
+    public static IHostApplicationBuilder AddFleetSync(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<MqttOptions>().BindConfiguration(MqttOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
+        services.AddHubStore();
+        services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<IngestWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
+        services.AddSingleton<MessageIngest>();
+        var mqtt = builder.Configuration.GetSection(MqttOptions.Section);
+        if (mqtt.GetValue(nameof(MqttOptions.Enabled), true))
+        {
+            if (string.IsNullOrWhiteSpace(mqtt[nameof(MqttOptions.ExternalBroker)]))
+            {
+                services.AddSingleton<EmbeddedBroker>();
+                services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
+            }
+            else
+            {
+                services.AddSingleton<ExternalBrokerIngest>();
+                services.AddHostedService(sp => sp.GetRequiredService<ExternalBrokerIngest>());
+            }
+        }
         return builder;
     }
 }

@@ -32,6 +32,9 @@ internal sealed class HubOptions : IValidatableObject
     /// <summary>Device id → bearer key. A call without one of these keys is refused (until enrollment replaces this).</summary>
     public IDictionary<string, string> DeviceKeys { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
+    /// <summary>Bearer key for the admin API (/api); at least 16 characters. When empty the admin API answers 401.</summary>
+    public string? AdminKey { get; set; }
+
     public string ModelsDirectory => Path.Combine(DataDirectory, "models");
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
@@ -44,8 +47,16 @@ internal sealed class HubOptions : IValidatableObject
         {
             yield return new ValidationResult($"ModelRescanInterval {ModelRescanInterval} must be at least 00:00:01.", [nameof(ModelRescanInterval)]);
         }
+        if (!string.IsNullOrEmpty(AdminKey) && AdminKey.Length < 16)
+        {
+            yield return new ValidationResult($"AdminKey is {AdminKey.Length} characters; use at least 16.", [nameof(AdminKey)]);
+        }
         foreach (var (device, key) in DeviceKeys)
         {
+            if (!Common.Sync.SyncTopics.IsValidDeviceId(device))
+            {
+                yield return new ValidationResult($"DeviceKeys:{device}: a device id is 1 to 64 characters from [A-Za-z0-9._-].", [nameof(DeviceKeys)]);
+            }
             if (key.Length < 16)
             {
                 yield return new ValidationResult($"DeviceKeys:{device} is {key.Length} characters; use at least 16.", [nameof(DeviceKeys)]);

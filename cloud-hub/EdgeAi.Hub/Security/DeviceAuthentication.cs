@@ -1,26 +1,23 @@
-using System.Security.Cryptography;
-using System.Text;
-using EdgeAi.Hub.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Security;
 
 /// <summary>
 /// Requires a device bearer key on every inference call (gRPC and REST). gRPC callers get
-/// UNAUTHENTICATED as a trailers-only response, REST callers 401 with a problem body; health routes stay open.
+/// UNAUTHENTICATED as a trailers-only response, REST callers 401 with a problem body; health routes stay open,
+/// and the admin API (<c>/api</c>) is left to <see cref="Admin.AdminAuthentication"/>.
 /// </summary>
 internal sealed class DeviceAuthentication
 {
     private readonly RequestDelegate _next;
-    private readonly Dictionary<string, byte[]> _keyHashes;
+    private readonly DeviceCredentials _credentials;
     private readonly ILogger<DeviceAuthentication> _logger;
 
-    public DeviceAuthentication(RequestDelegate next, IOptions<HubOptions> options, ILogger<DeviceAuthentication> logger)
+    public DeviceAuthentication(RequestDelegate next, DeviceCredentials credentials, ILogger<DeviceAuthentication> logger)
     {
         _next = next;
+        _credentials = credentials;
         _logger = logger;
-        _keyHashes = options.Value.DeviceKeys.ToDictionary(kv => kv.Key, kv => SHA256.HashData(Encoding.UTF8.GetBytes(kv.Value)), StringComparer.Ordinal);
     }
 
     public const string DeviceIdItem = "edgeai.device_id";
@@ -28,7 +25,8 @@ internal sealed class DeviceAuthentication
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
-        if (path.StartsWithSegments("/healthz") || path.StartsWithSegments("/v2/health") || path.StartsWithSegments("/metrics"))
+        if (path.StartsWithSegments("/healthz") || path.StartsWithSegments("/v2/health") || path.StartsWithSegments("/metrics")
+            || path.StartsWithSegments("/api"))
         {
             return _next(context);
         }
@@ -37,7 +35,7 @@ internal sealed class DeviceAuthentication
         {
             return Refuse(context, "missing credentials: send 'authorization: Bearer <device key>'");
         }
-        var device = Match(header["Bearer ".Length..].Trim());
+        var device = _credentials.FindDevice(header["Bearer ".Length..].Trim());
         if (device is null)
         {
             Hosting.Log.DeviceRefused(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?");
@@ -45,21 +43,6 @@ internal sealed class DeviceAuthentication
         }
         context.Items[DeviceIdItem] = device;
         return _next(context);
-    }
-
-    private string? Match(string key)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        string? found = null;
-        // Compare against every key in constant time, so timing tells nothing about which one nearly matched.
-        foreach (var (device, expected) in _keyHashes)
-        {
-            if (CryptographicOperations.FixedTimeEquals(hash, expected))
-            {
-                found = device;
-            }
-        }
-        return found;
     }
 
     private static Task Refuse(HttpContext context, string message)

@@ -16,6 +16,7 @@ internal sealed class TestHub : IAsyncDisposable
 {
     public const string DeviceId = "device-a";
     public const string DeviceKey = "device-a-key-0123456789";
+    public const string AdminKey = "admin-key-0123456789";
 
     private readonly Dictionary<string, string?> _settings;
     private WebApplication? _app;
@@ -29,6 +30,9 @@ internal sealed class TestHub : IAsyncDisposable
             ["Hub:DataDirectory"] = dataDirectory,
             ["Hub:ListenAddress"] = "127.0.0.1",
             ["Hub:Port"] = "0",
+            ["Hub:Mqtt:Port"] = "0",
+            ["Hub:Mqtt:TlsPort"] = "0",
+            ["Hub:AdminKey"] = AdminKey,
             ["Hub:ModelRescanInterval"] = "01:00:00",
             [$"Hub:DeviceKeys:{DeviceId}"] = DeviceKey,
             ["ModelHost:ExecutionProviders:0"] = "CPU",
@@ -49,6 +53,11 @@ internal sealed class TestHub : IAsyncDisposable
 
     public string Fingerprint { get; private set; } = null!;
 
+    /// <summary>The embedded MQTT broker's ports; -1 when off (external broker mode).</summary>
+    public int MqttPort { get; private set; } = -1;
+
+    public int MqttTlsPort { get; private set; } = -1;
+
     public string CaPath => Path.Combine(DataDirectory, HubCertificate.PublicCertificateFileName);
 
     public IServiceProvider Services => _app!.Services;
@@ -68,8 +77,18 @@ internal sealed class TestHub : IAsyncDisposable
         var endpoints = _app.Services.GetRequiredService<HubEndpoints>();
         Uri = endpoints.Uri;
         Fingerprint = HubCertificate.Fingerprint(endpoints.Certificate!);
-        // Come back on the same port after a stop, as a restarted hub would.
+        MqttPort = endpoints.MqttPort;
+        MqttTlsPort = endpoints.MqttTlsPort;
+        // Come back on the same ports after a stop, as a restarted hub would.
         _settings["Hub:Port"] = Uri.Port.ToString(CultureInfo.InvariantCulture);
+        if (MqttPort > 0)
+        {
+            _settings["Hub:Mqtt:Port"] = MqttPort.ToString(CultureInfo.InvariantCulture);
+        }
+        if (MqttTlsPort > 0)
+        {
+            _settings["Hub:Mqtt:TlsPort"] = MqttTlsPort.ToString(CultureInfo.InvariantCulture);
+        }
     }
 
     public async Task StopAsync()

@@ -1,0 +1,27 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeAi.Hub.Admin;
+
+internal sealed record DeviceSummary(string Id, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion, string? LastOfflineReason);
+
+internal sealed record StreamSummary(string Stream, long Count, long HighestSeq);
+
+internal sealed record DeviceDetail(
+    string Id, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion,
+    DateTimeOffset? StatusAt, DateTimeOffset? StartedAt, string? LastOfflineReason,
+    IReadOnlyList<StreamSummary> Streams, JsonElement? Health);
+
+internal sealed record TelemetryPoint(long Seq, DateTimeOffset CreatedAt, JsonElement Telemetry);
+
+internal sealed record TelemetryPage(string DeviceId, int Count, IReadOnlyList<TelemetryPoint> Items);
+
+internal sealed record Problem(string Title, int Status, string Detail);
+
+/// <summary>Admin API JSON, source-generated (no reflection).</summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DeviceSummary[]))]
+[JsonSerializable(typeof(DeviceDetail))]
+[JsonSerializable(typeof(TelemetryPage))]
+[JsonSerializable(typeof(Problem))]
+internal sealed partial class AdminJson : JsonSerializerContext;

@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Sockets;
+using EdgeAi.Common.Sync;
+using EdgeAi.Hub.Hosting;
+using EdgeAi.Hub.Ingest;
+using EdgeAi.Hub.Security;
+using Microsoft.Extensions.Options;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace EdgeAi.Hub.Broker;
+
+/// <summary>
+/// The embedded MQTT broker: devices log in with their id and key, may touch only their own topics,
+/// and their stream batches are stored before the broker acknowledges them, so a PUBACK means stored.
+/// </summary>
+internal sealed class EmbeddedBroker(
+    IOptions<MqttOptions> mqttOptions,
+    IOptions<HubOptions> hubOptions,
+    HubEndpoints endpoints,
+    DeviceCredentials credentials,
+    MessageIngest ingest,
+    TimeProvider time,
+    ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
+{
+    private MqttServer? _server;
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var mqtt = mqttOptions.Value;
+        var hub = hubOptions.Value;
+        var address = IPAddress.Parse(hub.ListenAddress);
+        var builder = new MqttServerFactory().CreateServerOptionsBuilder();
+        var (port, tlsPort) = ResolvePorts(address, mqtt.Port, mqtt.TlsPort);
+        if (tlsPort != MqttOptions.Disabled && hub.AllowInsecureHttp)
+        {
+            Log.NoTlsCertificate(logger);
+            tlsPort = MqttOptions.Disabled;
+        }
+        if (port != MqttOptions.Disabled)
+        {
+            builder.WithDefaultEndpoint().WithDefaultEndpointPort(port);
+            Bind(address, builder.WithDefaultEndpointBoundIPAddress, builder.WithDefaultEndpointBoundIPV6Address);
+        }
+        else
+        {
+            builder.WithoutDefaultEndpoint();
+        }
+        if (tlsPort != MqttOptions.Disabled)
+        {
+            builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(tlsPort).WithEncryptionCertificate(endpoints.LoadCertificate(hub, time));
+            Bind(address, builder.WithEncryptedEndpointBoundIPAddress, builder.WithEncryptedEndpointBoundIPV6Address);
+        }
+        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        server.ValidatingConnectionAsync += ValidateConnectionAsync;
+        server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
+        server.InterceptingPublishAsync += InterceptPublishAsync;
+        // A failed bind throws here and stops the hub, instead of a broker silently missing.
+        await server.StartAsync().ConfigureAwait(false);
+        _server = server;
+        endpoints.MqttPort = port;
+        endpoints.MqttTlsPort = tlsPort;
+        Log.BrokerListening(logger, address.ToString(), port, tlsPort);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_server is { } server)
+        {
+            _server = null;
+            await server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
+            server.Dispose();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+
+    private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
+    {
+        if (string.IsNullOrEmpty(e.UserName) || !credentials.Verify(e.UserName, e.Password))
+        {
+            return Refuse(e, MqttConnectReasonCode.BadUserNameOrPassword, "unknown device or wrong key (user name = device id, password = device key)");
+        }
+        if (!string.Equals(e.ClientId, e.UserName, StringComparison.Ordinal))
+        {
+            // Otherwise one device could take over (and read) another device's session.
+            return Refuse(e, MqttConnectReasonCode.ClientIdentifierNotValid, "the client id must be the device id");
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task Refuse(ValidatingConnectionEventArgs e, MqttConnectReasonCode code, string reason)
+    {
+        e.ReasonCode = code;
+        e.ReasonString = reason;
+        Log.ConnectionRefused(logger, e.RemoteEndPoint?.ToString() ?? "?", e.ClientId ?? "", e.UserName ?? "", reason);
+        return Task.CompletedTask;
+    }
+
+    private Task InterceptSubscriptionAsync(InterceptingSubscriptionEventArgs e)
+    {
+        if (!DeviceAcl.CanSubscribe(e.ClientId, e.TopicFilter.Topic))
+        {
+            e.ProcessSubscription = false;
+            e.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            Log.SubscribeRefused(logger, e.ClientId, e.TopicFilter.Topic);
+        }
+        return Task.CompletedTask;
+    }
+
+    private async Task InterceptPublishAsync(InterceptingPublishEventArgs e)
+    {
+        var topic = e.ApplicationMessage.Topic;
+        if (string.IsNullOrEmpty(e.ClientId))
+        {
+            // Injected by the hub itself (desired state, commands): not a device, no ACL.
+            return;
+        }
+        if (!DeviceAcl.CanPublish(e.ClientId, topic))
+        {
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
+            Log.PublishRefused(logger, e.ClientId, topic);
+            return;
+        }
+        // Wills arrive here too (sender = the lost client), so presence follows a dropped connection.
+        var leaf = topic[(topic.LastIndexOf('/') + 1)..];
+        var outcome = await ingest.IngestAsync(e.ClientId, leaf, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
+        // Streams stop here (nobody may subscribe to them); status goes on to be retained.
+        e.ProcessPublish = leaf == SyncTopics.Status && outcome == IngestOutcome.Stored;
+        e.Response.ReasonCode = outcome switch
+        {
+            IngestOutcome.Stored => MqttPubAckReasonCode.Success,
+            IngestOutcome.Invalid => MqttPubAckReasonCode.PayloadFormatInvalid,
+            _ => MqttPubAckReasonCode.ImplementationSpecificError,
+        };
+    }
+
+    private static void Bind(IPAddress address, Func<IPAddress, MqttServerOptionsBuilder> v4, Func<IPAddress, MqttServerOptionsBuilder> v6)
+    {
+        // Bind exactly the configured address, like Kestrel; MQTTnet would otherwise also open [::].
+        var ipv6 = address.AddressFamily == AddressFamily.InterNetworkV6;
+        v4(ipv6 ? IPAddress.None : address);
+        v6(ipv6 ? address : IPAddress.None);
+    }
+
+    /// <summary>
+    /// MQTTnet does not report a port-0 binding, so port 0 takes a free port from the OS and hands it
+    /// over; both probes are held together so the two ports differ.
+    /// </summary>
+    private static (int Port, int TlsPort) ResolvePorts(IPAddress address, int port, int tlsPort)
+    {
+        using var plain = new TcpListener(address, 0);
+        using var tls = new TcpListener(address, 0);
+        plain.Start();
+        tls.Start();
+        return (port == 0 ? ((IPEndPoint)plain.LocalEndpoint).Port : port, tlsPort == 0 ? ((IPEndPoint)tls.LocalEndpoint).Port : tlsPort);
+    }
+}

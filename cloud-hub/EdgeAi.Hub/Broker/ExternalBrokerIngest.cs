@@ -1,0 +1,158 @@
+using System.Security.Cryptography.X509Certificates;
+using EdgeAi.Common.Sync;
+using EdgeAi.Hub.Ingest;
+using Microsoft.Extensions.Options;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace EdgeAi.Hub.Broker;
+
+/// <summary>
+/// External-broker mode: the hub is a client with a persistent session and a shared subscription to
+/// every device's topics, so replicas in one group split the load. A message is acknowledged only
+/// after it is stored; until then the broker keeps it for this session.
+/// </summary>
+internal sealed class ExternalBrokerIngest(
+    IOptions<MqttOptions> options,
+    MessageIngest ingest,
+    TimeProvider time,
+    ILogger<ExternalBrokerIngest> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _disconnected = new(0, 1);
+
+    public string TopicFilter => $"$share/{options.Value.SharedGroup}/{SyncTopics.Root}+/+";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var mqtt = options.Value;
+        var broker = mqtt.ExternalBrokerUri!;
+        using var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += e => OnMessageAsync(e, stoppingToken);
+        // Only a wake-up for the loop below: reconnecting from this handler can deadlock the client.
+        client.DisconnectedAsync += _ =>
+        {
+            if (_disconnected.CurrentCount == 0)
+            {
+                _disconnected.Release();
+            }
+            return Task.CompletedTask;
+        };
+        var clientOptions = ClientOptions(mqtt, broker);
+        var delay = mqtt.ReconnectDelay;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                if (!await client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+                {
+                    var failure = await ConnectAsync(client, clientOptions, broker, stoppingToken).ConfigureAwait(false);
+                    if (failure is not null)
+                    {
+                        var wait = Jitter(delay);
+                        Log.ExternalConnectFailed(logger, broker, failure, wait);
+                        await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+                        delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, mqtt.MaxReconnectDelay.Ticks));
+                        continue;
+                    }
+                    delay = mqtt.ReconnectDelay;
+                }
+                await _disconnected.WaitAsync(mqtt.HealthCheckInterval, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        if (client.IsConnected)
+        {
+            // Keep the session: the broker queues for this hub while it is away.
+            await client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Connects and subscribes; returns why it failed, or null.</summary>
+    private async Task<string?> ConnectAsync(IMqttClient client, MqttClientOptions clientOptions, Uri broker, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await client.ConnectAsync(clientOptions, cancellationToken).ConfigureAwait(false);
+            if (result.ResultCode != MqttClientConnectResultCode.Success)
+            {
+                return $"{result.ResultCode} {result.ReasonString}".Trim();
+            }
+            Log.ExternalConnected(logger, broker, clientOptions.ClientId, result.IsSessionPresent);
+            // Subscribe even when the session is present: Mosquitto 2.0 restores a persisted session
+            // without its shared subscriptions, and subscribing again is harmless.
+            {
+                var subscribe = new MqttClientSubscribeOptionsBuilder()
+                    .WithTopicFilter(f => f.WithTopic(TopicFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
+                    .Build();
+                var subscribed = await client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
+                foreach (var item in subscribed.Items.Where(i => i.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2))
+                {
+                    Log.ExternalSubscribeRefused(logger, item.TopicFilter.Topic, item.ResultCode.ToString());
+                    await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken).ConfigureAwait(false);
+                    return $"subscription refused ({item.ResultCode})";
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            return e.Message;
+        }
+    }
+
+    private async Task OnMessageAsync(MqttApplicationMessageReceivedEventArgs e, CancellationToken stoppingToken)
+    {
+        e.AutoAcknowledge = false;
+        var topic = e.ApplicationMessage.Topic;
+        if (!SyncTopics.TryParse(topic, out var device, out var leaf))
+        {
+            Log.ExternalForeignTopic(logger, topic);
+            await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+            return;
+        }
+        var delay = options.Value.ReconnectDelay;
+        IngestOutcome outcome;
+        // The broker already checked who may publish where; the hub trusts the topic's device id.
+        while ((outcome = await ingest.IngestAsync(device, leaf, e.ApplicationMessage.Payload, stoppingToken).ConfigureAwait(false)) == IngestOutcome.Failed)
+        {
+            // Not acknowledged yet, and acknowledgements go out in order: keep this one until it is stored.
+            var wait = Jitter(delay);
+            Log.ExternalStoreRetry(logger, topic, wait);
+            await Task.Delay(wait, time, stoppingToken).ConfigureAwait(false);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, options.Value.MaxReconnectDelay.Ticks));
+        }
+        // Stored, or never storable (invalid): either way the broker may let it go.
+        await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+    }
+
+    private static MqttClientOptions ClientOptions(MqttOptions mqtt, Uri broker)
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(broker.Host, broker.Port)
+            .WithClientId(mqtt.ClientId)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)Math.Min(mqtt.SessionExpiry.TotalSeconds, uint.MaxValue))
+            .WithTimeout(TimeSpan.FromSeconds(10));
+        if (!string.IsNullOrEmpty(mqtt.ExternalUsername))
+        {
+            builder.WithCredentials(mqtt.ExternalUsername, mqtt.ExternalPassword);
+        }
+        if (broker.Scheme == "mqtts")
+        {
+            // The system trust store; no online revocation check, which stalls when the CA's CRL is unreachable.
+            builder.WithTlsOptions(tls => tls.UseTls().WithRevocationMode(X509RevocationMode.NoCheck));
+        }
+        return builder.Build();
+    }
+
+    private static TimeSpan Jitter(TimeSpan delay) => delay * (0.8 + (0.4 * Random.Shared.NextDouble()));
+
+    public override void Dispose()
+    {
+        _disconnected.Dispose();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,77 @@
+using System.Buffers;
+using EdgeAi.Common.Sync;
+using Google.Protobuf;
+
+namespace EdgeAi.Hub.Ingest;
+
+/// <summary>What became of one device message.</summary>
+internal enum IngestOutcome
+{
+    /// <summary>Committed to the store (duplicates included): acknowledge it.</summary>
+    Stored,
+
+    /// <summary>Not a device-to-hub stream or status topic; nothing to store.</summary>
+    NotIngested,
+
+    /// <summary>Malformed: it will never be stored, resending cannot help.</summary>
+    Invalid,
+
+    /// <summary>The store failed: do not acknowledge, the sender keeps the message and retries.</summary>
+    Failed,
+}
+
+/// <summary>
+/// One ingest path for both broker modes: parse a device's stream batch or status message and
+/// await its commit. The caller acknowledges (PUBACK) according to the outcome.
+/// </summary>
+internal sealed class MessageIngest(IngestWriter writer, IngestMetrics metrics, ILogger<MessageIngest> logger)
+{
+    public async Task<IngestOutcome> IngestAsync(string deviceId, string leaf, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    {
+        var isStatus = leaf == SyncTopics.Status;
+        if (!isStatus && !IsStream(leaf))
+        {
+            return IngestOutcome.NotIngested;
+        }
+        IMessage message;
+        try
+        {
+            message = isStatus ? Status.Parser.ParseFrom(payload) : RecordBatch.Parser.ParseFrom(payload);
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            return Invalid(deviceId, leaf, $"not a {(isStatus ? nameof(Status) : nameof(RecordBatch))} message: {e.Message}");
+        }
+        try
+        {
+            switch (message)
+            {
+                case RecordBatch batch when batch.Stream != leaf:
+                    return Invalid(deviceId, leaf, $"the batch says stream '{batch.Stream}' but was sent on '{leaf}'");
+                case RecordBatch batch:
+                    await writer.WriteAsync(deviceId, batch, cancellationToken).ConfigureAwait(false);
+                    break;
+                case Status status:
+                    await writer.UpdatePresenceAsync(deviceId, status, cancellationToken).ConfigureAwait(false);
+                    Log.Presence(logger, deviceId, status.Online ? "online" : "offline", string.IsNullOrEmpty(status.Reason) ? "-" : status.Reason);
+                    break;
+            }
+            return IngestOutcome.Stored;
+        }
+        catch (Exception e) when (e is IngestException or OperationCanceledException or System.Threading.Channels.ChannelClosedException)
+        {
+            // Logged by the writer (commit failures) or expected at shutdown.
+            return IngestOutcome.Failed;
+        }
+    }
+
+    private static bool IsStream(string leaf) =>
+        leaf is SyncTopics.Telemetry or SyncTopics.Inference or SyncTopics.Events or SyncTopics.Deployments or SyncTopics.Reported;
+
+    private IngestOutcome Invalid(string deviceId, string leaf, string reason)
+    {
+        metrics.Rejected();
+        Log.InvalidMessage(logger, deviceId, SyncTopics.For(deviceId, leaf), reason);
+        return IngestOutcome.Invalid;
+    }
+}

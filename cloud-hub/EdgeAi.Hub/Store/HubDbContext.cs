@@ -1,0 +1,42 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace EdgeAi.Hub.Store;
+
+/// <summary>
+/// The fleet store. Table and column names are lower snake case so the ingest writer's hand-written
+/// SQL runs unquoted on SQLite and PostgreSQL alike.
+/// </summary>
+internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options)
+{
+    public DbSet<DeviceRow> Devices => Set<DeviceRow>();
+
+    public DbSet<RecordRow> Records => Set<RecordRow>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        var device = modelBuilder.Entity<DeviceRow>();
+        device.ToTable("devices").HasKey(d => d.Id);
+        device.Property(d => d.Id).HasColumnName("id").HasMaxLength(64);
+        device.Property(d => d.FirstSeenAtMs).HasColumnName("first_seen_at_ms");
+        device.Property(d => d.LastSeenAtMs).HasColumnName("last_seen_at_ms");
+        device.Property(d => d.Online).HasColumnName("online");
+        device.Property(d => d.AgentVersion).HasColumnName("agent_version");
+        device.Property(d => d.StatusAtMs).HasColumnName("status_at_ms");
+        device.Property(d => d.StartedAtMs).HasColumnName("started_at_ms");
+        device.Property(d => d.LastOfflineReason).HasColumnName("last_offline_reason");
+
+        var record = modelBuilder.Entity<RecordRow>();
+        record.ToTable("records").HasKey(r => r.Id);
+        record.Property(r => r.Id).HasColumnName("id");
+        record.Property(r => r.DeviceId).HasColumnName("device_id").HasMaxLength(64);
+        record.Property(r => r.Stream).HasColumnName("stream").HasMaxLength(32);
+        record.Property(r => r.Seq).HasColumnName("seq");
+        record.Property(r => r.CreatedAtMs).HasColumnName("created_at_ms");
+        record.Property(r => r.ReceivedAtMs).HasColumnName("received_at_ms");
+        record.Property(r => r.Body).HasColumnName("body");
+        // The de-duplication key: at-least-once delivery becomes exactly-once storage (ON CONFLICT DO NOTHING).
+        record.HasIndex(r => new { r.DeviceId, r.Stream, r.Seq }).IsUnique().HasDatabaseName("ux_records_device_stream_seq");
+        // Time-window reads (telemetry by created time).
+        record.HasIndex(r => new { r.DeviceId, r.Stream, r.CreatedAtMs }).HasDatabaseName("ix_records_device_stream_created");
+    }
+}
