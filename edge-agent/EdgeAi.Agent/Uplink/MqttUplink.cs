@@ -170,6 +170,12 @@ internal sealed class MqttUplink : BackgroundService
             .WithRetainFlag(retain)
             .Build();
         var result = await client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
+        if (!retain && result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
+        {
+            // An external broker acknowledges a message nobody subscribed to and then drops it (the hub is
+            // away and its subscription with it, e.g. after a broker restart): keep the records, try again later.
+            throw new UplinkException($"the broker has no subscriber for {leaf} (the hub is not connected to it): records kept for later");
+        }
         if (!result.IsSuccess)
         {
             throw new UplinkException($"the broker did not accept the {leaf} message: {result.ReasonCode} {result.ReasonString}");

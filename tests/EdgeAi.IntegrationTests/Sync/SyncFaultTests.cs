@@ -215,8 +215,7 @@ public sealed class SyncFaultTests : IDisposable
 
         await stop();
         await SyncTestKit.EventuallyAsync(() => Task.FromResult(!uplink.Connected), "the uplink to notice", Token);
-        var storedWhileDown = (await HubStore.SequencesAsync(hub, TestHub.DeviceId, SyncTopics.Inference, Token)).Count;
-        storedWhileDown.ShouldBeLessThan(60_000, "the broker went down after the drain had finished; nothing was tested");
+        outbox.Stats(SyncTopics.Inference).Depth.ShouldBeGreaterThan(0, "the broker went down after the drain had finished; nothing was tested");
         for (var i = 0; i < 20; i++)
         {
             var response = await agent.Grpc.ModelInferAsync(Requests.Fp32("scale", [1, 4], [1, 2, 3, 4]), cancellationToken: Token);

@@ -87,14 +87,15 @@ internal static class SyncTestKit
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds (or fails the test after <see cref="Timeout"/>).</summary>
-    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken) =>
-        EventuallyAsync(condition, () => what, cancellationToken);
+    public static Task EventuallyAsync(Func<Task<bool>> condition, string what, CancellationToken cancellationToken, TimeSpan? within = null) =>
+        EventuallyAsync(condition, () => what, cancellationToken, within);
 
     /// <summary>As above; <paramref name="what"/> is evaluated on failure (e.g. to include a broker's log as it is then).</summary>
-    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> what, CancellationToken cancellationToken)
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, Func<string> what, CancellationToken cancellationToken, TimeSpan? within = null)
     {
+        var limit = within ?? Timeout;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Timeout);
+        timeout.CancelAfter(limit);
         while (!await condition())
         {
             try
@@ -103,7 +104,7 @@ internal static class SyncTestKit
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"gave up after {Timeout} waiting for: {what()}");
+                throw new TimeoutException($"gave up after {limit} waiting for: {what()}");
             }
         }
     }
