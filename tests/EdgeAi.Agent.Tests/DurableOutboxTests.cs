@@ -43,6 +43,23 @@ public sealed class DurableOutboxTests : IDisposable
     }
 
     [Fact]
+    public void Epoch_SurvivesRestart_AndANewFileGetsAnother()
+    {
+        long epoch;
+        using (var outbox = DurableOutbox.Open(FilePath, new OutboxOptions(), _time))
+        {
+            epoch = outbox.Epoch;
+        }
+        using (var reopened = DurableOutbox.Open(FilePath, new OutboxOptions(), _time))
+        {
+            reopened.Epoch.ShouldBe(epoch);
+        }
+
+        using var other = DurableOutbox.Open(Path.Combine(_dir, "other.db"), new OutboxOptions(), _time);
+        other.Epoch.ShouldNotBe(epoch);
+    }
+
+    [Fact]
     public void Sequence_SurvivesRestartEvenWhenEmpty()
     {
         using (var outbox = DurableOutbox.Open(FilePath, new OutboxOptions(), _time))

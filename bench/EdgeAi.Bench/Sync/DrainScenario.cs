@@ -15,7 +15,7 @@ internal sealed record DrainResult(string Broker, int Records, TimeSpan Elapsed)
 /// <summary>
 /// End-to-end drain: an agent whose outbox holds a backlog (written beforehand, as after a long time
 /// offline) starts with its uplink pointed at the broker; timed from the uplink's connection until
-/// the hub has stored the whole backlog (each record de-duplicated on (device, stream, seq)).
+/// the hub has stored the whole backlog (each record de-duplicated on (device, stream, epoch, seq)).
 /// Agent and hub run in this process, as the integration tests run them.
 /// </summary>
 internal static class DrainScenario

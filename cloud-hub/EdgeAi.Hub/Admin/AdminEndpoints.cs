@@ -52,9 +52,9 @@ internal static class AdminEndpoints
                 .GroupBy(r => r.Stream)
                 .Select(g => new StreamSummary(g.Key, g.LongCount(), g.Max(r => r.Seq)))
                 .ToListAsync(context.RequestAborted).ConfigureAwait(false);
-            // The latest telemetry record, found through the unique (device, stream, seq) index.
+            // The latest telemetry record by creation time (sequence numbers restart with a new outbox epoch).
             var latest = await db.Records.Where(r => r.DeviceId == id && r.Stream == SyncTopics.Telemetry)
-                .OrderByDescending(r => r.Seq).Select(r => r.Body).FirstOrDefaultAsync(context.RequestAborted).ConfigureAwait(false);
+                .OrderByDescending(r => r.CreatedAtMs).ThenByDescending(r => r.Id).Select(r => r.Body).FirstOrDefaultAsync(context.RequestAborted).ConfigureAwait(false);
             var health = latest is null ? null : Telemetry.Parser.ParseFrom(latest).Health;
             var detail = new DeviceDetail(device.Id, device.Online, Time(device.FirstSeenAtMs), Time(device.LastSeenAtMs), device.AgentVersion,
                 Time(device.StatusAtMs), Time(device.StartedAtMs), device.LastOfflineReason, [.. streams.OrderBy(s => s.Stream, StringComparer.Ordinal)],

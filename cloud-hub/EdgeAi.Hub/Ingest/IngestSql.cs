@@ -76,12 +76,13 @@ internal sealed class IngestSql : IAsyncDisposable
             parameters[0].Value = deviceId;
             parameters[1].Value = batch.Stream;
             parameters[2].Value = receivedAtMs;
+            parameters[3].Value = batch.Epoch;
             for (var i = 0; i < rows; i++)
             {
                 var record = records[start + i];
-                parameters[3 + (3 * i)].Value = record.Seq;
-                parameters[4 + (3 * i)].Value = record.CreatedUnixMs;
-                parameters[5 + (3 * i)].Value = Bytes(record.Body);
+                parameters[4 + (3 * i)].Value = record.Seq;
+                parameters[5 + (3 * i)].Value = record.CreatedUnixMs;
+                parameters[6 + (3 * i)].Value = Bytes(record.Body);
             }
             command.Transaction = _transaction;
             inserted += await command.ExecuteNonQueryAsync().ConfigureAwait(false);
@@ -138,16 +139,16 @@ internal sealed class IngestSql : IAsyncDisposable
 
     private DbCommand InsertCommand(int rows)
     {
-        var sql = new System.Text.StringBuilder("INSERT INTO records (device_id, stream, seq, created_at_ms, received_at_ms, body) VALUES ");
-        var parameters = new List<(string, DbType)>(3 + (3 * rows)) { ("@d", DbType.String), ("@s", DbType.String), ("@r", DbType.Int64) };
+        var sql = new System.Text.StringBuilder("INSERT INTO records (device_id, stream, epoch, seq, created_at_ms, received_at_ms, body) VALUES ");
+        var parameters = new List<(string, DbType)>(4 + (3 * rows)) { ("@d", DbType.String), ("@s", DbType.String), ("@r", DbType.Int64), ("@e", DbType.Int64) };
         for (var i = 0; i < rows; i++)
         {
-            sql.Append(i == 0 ? "" : ",").Append("(@d,@s,@q").Append(i).Append(",@c").Append(i).Append(",@r,@b").Append(i).Append(')');
+            sql.Append(i == 0 ? "" : ",").Append("(@d,@s,@e,@q").Append(i).Append(",@c").Append(i).Append(",@r,@b").Append(i).Append(')');
             parameters.Add(($"@q{i}", DbType.Int64));
             parameters.Add(($"@c{i}", DbType.Int64));
             parameters.Add(($"@b{i}", DbType.Binary));
         }
-        sql.Append(" ON CONFLICT (device_id, stream, seq) DO NOTHING");
+        sql.Append(" ON CONFLICT (device_id, stream, epoch, seq) DO NOTHING");
         return Command(sql.ToString(), [.. parameters]);
     }
 

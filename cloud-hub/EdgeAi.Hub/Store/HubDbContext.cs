@@ -30,12 +30,13 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         record.Property(r => r.Id).HasColumnName("id");
         record.Property(r => r.DeviceId).HasColumnName("device_id").HasMaxLength(64);
         record.Property(r => r.Stream).HasColumnName("stream").HasMaxLength(32);
+        record.Property(r => r.Epoch).HasColumnName("epoch");
         record.Property(r => r.Seq).HasColumnName("seq");
         record.Property(r => r.CreatedAtMs).HasColumnName("created_at_ms");
         record.Property(r => r.ReceivedAtMs).HasColumnName("received_at_ms");
         record.Property(r => r.Body).HasColumnName("body");
         // The de-duplication key: at-least-once delivery becomes exactly-once storage (ON CONFLICT DO NOTHING).
-        record.HasIndex(r => new { r.DeviceId, r.Stream, r.Seq }).IsUnique().HasDatabaseName("ux_records_device_stream_seq");
+        record.HasIndex(r => new { r.DeviceId, r.Stream, r.Epoch, r.Seq }).IsUnique().HasDatabaseName("ux_records_device_stream_epoch_seq");
         // Time-window reads (telemetry by created time).
         record.HasIndex(r => new { r.DeviceId, r.Stream, r.CreatedAtMs }).HasDatabaseName("ix_records_device_stream_created");
     }

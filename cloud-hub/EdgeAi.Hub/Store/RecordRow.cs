@@ -1,6 +1,6 @@
 namespace EdgeAi.Hub.Store;
 
-/// <summary>One record of one device stream, stored once per (device, stream, seq).</summary>
+/// <summary>One record of one device stream, stored once per (device, stream, epoch, seq).</summary>
 internal sealed class RecordRow
 {
     public long Id { get; set; }
@@ -8,6 +8,9 @@ internal sealed class RecordRow
     public required string DeviceId { get; set; }
 
     public required string Stream { get; set; }
+
+    /// <summary>The device's outbox file (see RecordBatch.epoch): sequence numbers restart in a new one.</summary>
+    public long Epoch { get; set; }
 
     public long Seq { get; set; }
 

@@ -17,7 +17,9 @@ internal static class RunCommand
             Description = "Execution providers to try, in order, comma-separated (default DirectML,CUDA,CPU).",
         };
         var threads = new Option<int?>("--threads") { Description = "Threads per inference (ONNX Runtime intra-op; 0 = one per core)." };
-        var command = new Command("run", "Serve the installed models until stopped.") { listen, httpPort, grpcPort, providers, threads };
+        var broker = new Option<string?>("--broker") { Description = "The hub's MQTT broker for telemetry, events and state (mqtts://hub:8883; mqtt:// for development). Default: Uplink:BrokerUrl; none: records wait in the outbox." };
+        var deviceId = new Option<string?>("--device-id") { Description = "This device's id at the hub (default: Agent:DeviceId, else the host name)." };
+        var command = new Command("run", "Serve the installed models until stopped.") { listen, httpPort, grpcPort, providers, threads, broker, deviceId };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = AgentCli.Overrides(parse);
@@ -25,6 +27,8 @@ internal static class RunCommand
             Set(overrides, "Agent:HttpPort", parse.GetValue(httpPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set(overrides, "Agent:GrpcPort", parse.GetValue(grpcPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set(overrides, "ModelHost:IntraOpThreads", parse.GetValue(threads)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Set(overrides, "Uplink:BrokerUrl", parse.GetValue(broker));
+            Set(overrides, "Agent:DeviceId", parse.GetValue(deviceId));
             if (parse.GetValue(providers) is { } chain)
             {
                 var names = chain.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

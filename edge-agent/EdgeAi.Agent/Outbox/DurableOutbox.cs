@@ -19,6 +19,7 @@ internal sealed record OutboxStats(string Stream, long Depth, long NextSequence,
 internal sealed class DurableOutbox : IDisposable
 {
     private const string MetaCollection = "meta";
+    private const string EpochId = "~epoch";
     private readonly LiteDatabase _db;
     private readonly OutboxOptions _options;
     private readonly TimeProvider _time;
@@ -33,11 +34,15 @@ internal sealed class DurableOutbox : IDisposable
         _options = options;
         _time = time;
         ResetReason = resetReason;
+        Epoch = LoadOrCreateEpoch();
         foreach (var name in _db.GetCollectionNames().Where(n => n.StartsWith("s_", StringComparison.Ordinal)))
         {
             State(name[2..]);
         }
     }
+
+    /// <summary>Random, chosen when the file is created: sequence numbers are unique per (stream, epoch), even after the file is lost.</summary>
+    public long Epoch { get; }
 
     /// <summary>Why the file was replaced at open (it was unreadable), or null. The caller reports it as an event.</summary>
     public string? ResetReason { get; }
@@ -293,6 +298,18 @@ internal sealed class DurableOutbox : IDisposable
         state.Depth -= deleted;
         _total -= deleted;
         return deleted;
+    }
+
+    private long LoadOrCreateEpoch()
+    {
+        var meta = _db.GetCollection(MetaCollection);
+        if (meta.FindById(EpochId) is { } existing)
+        {
+            return existing["epoch"].AsInt64;
+        }
+        var epoch = Random.Shared.NextInt64(1, long.MaxValue);
+        meta.Insert(new BsonDocument { ["_id"] = EpochId, ["epoch"] = epoch });
+        return epoch;
     }
 
     private ILiteCollection<BsonDocument> Records(string stream) => _db.GetCollection("s_" + stream, BsonAutoId.Int64);

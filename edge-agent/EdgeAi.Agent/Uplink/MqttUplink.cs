@@ -138,7 +138,7 @@ internal sealed class MqttUplink : BackgroundService
                 {
                     continue;
                 }
-                var batch = new RecordBatch { Stream = stream };
+                var batch = new RecordBatch { Stream = stream, Epoch = _outbox.Epoch };
                 foreach (var record in records)
                 {
                     batch.Records.Add(new Record

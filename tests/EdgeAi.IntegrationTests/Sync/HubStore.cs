@@ -21,7 +21,7 @@ internal static class HubStore
     public static async Task<List<byte[]>> BodiesAsync(TestHub hub, string device, string stream, CancellationToken cancellationToken)
     {
         await using var db = await hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);
-        return await db.Records.Where(r => r.DeviceId == device && r.Stream == stream).OrderBy(r => r.Seq).Select(r => r.Body).ToListAsync(cancellationToken);
+        return await db.Records.Where(r => r.DeviceId == device && r.Stream == stream).OrderBy(r => r.Id).Select(r => r.Body).ToListAsync(cancellationToken);
     }
 
     public static async Task<List<DeviceEvent>> EventsAsync(TestHub hub, string device, CancellationToken cancellationToken) =>

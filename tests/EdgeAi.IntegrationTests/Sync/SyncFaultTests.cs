@@ -187,15 +187,23 @@ public sealed class SyncFaultTests : IDisposable
         await using var hub = new TestHub(_scratch.Sub("hub"));
         await hub.StartAsync();
         var data = _scratch.Sub("agent");
+        await using (var first = new TestAgent(data))
+        {
+            await first.StartAsync(hub);
+            await SyncTestKit.EventuallyAsync(async () => (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Count == 1, "the first start event", Token);
+        }
         await File.WriteAllBytesAsync(Path.Combine(data, "outbox.db"), Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("not a LiteDB file. ", 2000))), Token);
+
         await using var agent = new TestAgent(data);
         agent.Install("scale", SampleModels.Scale(2f));
         await agent.StartAsync(hub);
 
         (await agent.Grpc.ModelInferAsync(Requests.Fp32("scale", [1, 4], [1, 2, 3, 4]), cancellationToken: Token)).Outputs.Count.ShouldBe(1);
         Directory.GetFiles(data, "outbox.db.corrupt-*").ShouldNotBeEmpty();
+        // The fresh file's sequence numbers start at 1 again, in a new epoch: the hub keeps them apart from the first file's.
         await SyncTestKit.EventuallyAsync(async () => (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Any(e => e.Kind == "outbox_reset" && e.Severity == "error"),
             "the outbox_reset event at the hub", Token);
+        (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Count(e => e.Kind == "agent_started").ShouldBe(2);
     }
 
     /// <summary>
