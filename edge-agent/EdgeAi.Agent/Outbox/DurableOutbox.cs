@@ -185,12 +185,20 @@ internal sealed class DurableOutbox : IDisposable
         }
     }
 
-    /// <summary>The oldest unexpired records of a stream, up to <paramref name="max"/>; expired ones are discarded and counted.</summary>
-    public IReadOnlyList<OutboxRecord> Peek(string stream, int max)
+    /// <summary>
+    /// The oldest unexpired records of a stream, up to <paramref name="max"/>; expired ones are discarded and counted.
+    /// With <paramref name="afterId"/>, the records after that one (those before it are being sent already).
+    /// </summary>
+    public IReadOnlyList<OutboxRecord> Peek(string stream, int max, long afterId = 0)
     {
         lock (_gate)
         {
             var collection = Records(stream);
+            if (afterId > 0)
+            {
+                // Expiry is handled at the front of the stream, on the next plain peek.
+                return [.. collection.Find(LiteDB.Query.GT("_id", afterId), limit: max).Select(ToRecord)];
+            }
             var nowTicks = _time.GetUtcNow().UtcTicks;
             while (true)
             {
@@ -199,11 +207,7 @@ internal sealed class DurableOutbox : IDisposable
                 var expired = documents.TakeWhile(d => d["exp"].AsInt64 < nowTicks).ToList();
                 if (expired.Count == 0)
                 {
-                    return [.. documents.Select(d => new OutboxRecord(
-                        d["_id"].AsInt64,
-                        d["seq"].AsInt64,
-                        new DateTimeOffset(d["at"].AsInt64, TimeSpan.Zero),
-                        d["data"].AsBinary))];
+                    return [.. documents.Select(ToRecord)];
                 }
                 var deleted = collection.DeleteMany(LiteDB.Query.LTE("_id", expired[^1]["_id"].AsInt64));
                 var state = State(stream);
@@ -214,6 +218,9 @@ internal sealed class DurableOutbox : IDisposable
             }
         }
     }
+
+    private static OutboxRecord ToRecord(BsonDocument d) =>
+        new(d["_id"].AsInt64, d["seq"].AsInt64, new DateTimeOffset(d["at"].AsInt64, TimeSpan.Zero), d["data"].AsBinary);
 
     /// <summary>Deletes every record up to and including <paramref name="lastId"/>: only what the broker acknowledged.</summary>
     public void Acknowledge(string stream, long lastId)

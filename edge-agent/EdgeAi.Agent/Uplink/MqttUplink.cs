@@ -125,40 +125,65 @@ internal sealed class MqttUplink : BackgroundService
         Log.Connected(_logger, _options.Broker, _deviceId, result.IsSessionPresent, _outbox.TotalDepth);
     }
 
-    /// <summary>Sends until the outbox is empty; the most urgent stream with records goes first after every batch.</summary>
+    /// <summary>
+    /// Sends until the outbox is empty, up to MaxInFlight batches at once, the most urgent stream with
+    /// unsent records first. Acknowledgements are taken in sending order and each deletes its batch, so
+    /// only a prefix of what was sent is ever deleted; on any failure the rest stays and is sent again.
+    /// </summary>
     private async Task DrainAsync(IMqttClient client, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
+        var sentUpTo = new Dictionary<string, long>(StringComparer.Ordinal);
+        var inFlight = new Queue<(string Stream, long LastId, int Count, Task Publish)>();
+        try
         {
-            var sentAny = false;
-            foreach (var stream in _outbox.StreamsByPriority())
+            while (!cancellationToken.IsCancellationRequested)
             {
-                var records = _outbox.Peek(stream, _options.BatchSize);
-                if (records.Count == 0)
+                while (inFlight.Count < _options.MaxInFlight && NextBatch(sentUpTo) is { } next)
                 {
-                    continue;
+                    sentUpTo[next.Stream] = next.LastId;
+                    inFlight.Enqueue((next.Stream, next.LastId, next.Count, PublishAsync(client, next.Stream, next.Payload, retain: false, cancellationToken)));
                 }
-                var batch = new RecordBatch { Stream = stream, Epoch = _outbox.Epoch };
-                foreach (var record in records)
+                if (!inFlight.TryDequeue(out var oldest))
                 {
-                    batch.Records.Add(new Record
-                    {
-                        Seq = record.Sequence,
-                        CreatedUnixMs = record.CreatedAt.ToUnixTimeMilliseconds(),
-                        Body = UnsafeByteOperations.UnsafeWrap(record.Payload),
-                    });
+                    return;
                 }
-                await PublishAsync(client, stream, batch.ToByteArray(), retain: false, cancellationToken).ConfigureAwait(false);
-                _outbox.Acknowledge(stream, records[^1].Id);
-                _state.Sent(records.Count);
-                sentAny = true;
-                break;
-            }
-            if (!sentAny)
-            {
-                return;
+                await oldest.Publish.ConfigureAwait(false);
+                _outbox.Acknowledge(oldest.Stream, oldest.LastId);
+                _state.Sent(oldest.Count);
             }
         }
+        finally
+        {
+            // Abandoned publishes still complete (or fail) on their own; observe them so no failure goes unobserved.
+            foreach (var (_, _, _, publish) in inFlight)
+            {
+                _ = publish.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            }
+        }
+    }
+
+    private (string Stream, long LastId, int Count, byte[] Payload)? NextBatch(Dictionary<string, long> sentUpTo)
+    {
+        foreach (var stream in _outbox.StreamsByPriority())
+        {
+            var records = _outbox.Peek(stream, _options.BatchSize, sentUpTo.GetValueOrDefault(stream));
+            if (records.Count == 0)
+            {
+                continue;
+            }
+            var batch = new RecordBatch { Stream = stream, Epoch = _outbox.Epoch };
+            foreach (var record in records)
+            {
+                batch.Records.Add(new Record
+                {
+                    Seq = record.Sequence,
+                    CreatedUnixMs = record.CreatedAt.ToUnixTimeMilliseconds(),
+                    Body = UnsafeByteOperations.UnsafeWrap(record.Payload),
+                });
+            }
+            return (stream, records[^1].Id, records.Count, batch.ToByteArray());
+        }
+        return null;
     }
 
     private async Task PublishAsync(IMqttClient client, string leaf, byte[] payload, bool retain, CancellationToken cancellationToken)

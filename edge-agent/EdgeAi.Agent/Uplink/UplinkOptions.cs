@@ -18,6 +18,10 @@ internal sealed class UplinkOptions : IValidatableObject
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>Batches sent before the first is acknowledged: hides the round trip (and the hub's store commit) behind the next batches.</summary>
+    [Range(1, 64)]
+    public int MaxInFlight { get; set; } = 4;
+
     public TimeSpan KeepAlive { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the broker keeps this device's session (its subscriptions and queued messages) while it is away.</summary>
