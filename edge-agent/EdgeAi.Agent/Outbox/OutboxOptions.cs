@@ -34,9 +34,19 @@ internal sealed class OutboxStreamOptions
 }
 
 /// <summary>The durable outbox: one LiteDB file, one collection per stream.</summary>
-internal sealed class OutboxOptions
+internal sealed class OutboxOptions : IValidatableObject
 {
     public const string Section = "Outbox";
+
+    public OutboxOptions()
+    {
+        // Configuration binds onto these, so setting one value (Outbox:Streams:deployments:MaxRecords)
+        // keeps the stream's other defaults; above all, a deployment stream stays never-dropped.
+        foreach (var stream in SyncTopics.Streams)
+        {
+            Streams[stream] = Defaults(stream);
+        }
+    }
 
     /// <summary>File name inside the agent's data directory.</summary>
     public string FileName { get; set; } = "outbox.db";
@@ -45,7 +55,7 @@ internal sealed class OutboxOptions
     [Range(1, 1_000_000_000)]
     public int MaxTotalRecords { get; set; } = 1_000_000;
 
-    /// <summary>Streams by name; the defaults below apply to names not configured.</summary>
+    /// <summary>Streams by name, starting from the defaults below.</summary>
     public IDictionary<string, OutboxStreamOptions> Streams { get; } = new Dictionary<string, OutboxStreamOptions>(StringComparer.Ordinal);
 
     public OutboxStreamOptions For(string stream) => Streams.TryGetValue(stream, out var configured) ? configured : Defaults(stream);
@@ -60,6 +70,30 @@ internal sealed class OutboxOptions
         SyncTopics.Reported => new() { MaxRecords = 10_000, OnFull = OnFull.Keep, Priority = 20 },
         _ => new(),
     };
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // The options validator does not look inside dictionaries: check each stream here.
+        foreach (var (name, stream) in Streams)
+        {
+            if (!SyncTopics.Streams.Contains(name))
+            {
+                yield return new ValidationResult($"Outbox:Streams:{name} is not a stream; the streams are {string.Join(", ", SyncTopics.Streams)}.", [nameof(Streams)]);
+            }
+            else if (stream.MaxRecords is < 1 or > 100_000_000)
+            {
+                yield return new ValidationResult($"Outbox:Streams:{name}:MaxRecords {stream.MaxRecords} must be between 1 and 100000000.", [nameof(Streams)]);
+            }
+            else if (stream.Priority is < 0 or > 100)
+            {
+                yield return new ValidationResult($"Outbox:Streams:{name}:Priority {stream.Priority} must be between 0 and 100 (lower drains first).", [nameof(Streams)]);
+            }
+            else if (stream.TimeToLive is { } ttl && ttl <= TimeSpan.Zero)
+            {
+                yield return new ValidationResult($"Outbox:Streams:{name}:TimeToLive {ttl} must be positive (leave it out to keep records until sent).", [nameof(Streams)]);
+            }
+        }
+    }
 }
 
 [OptionsValidator]

@@ -170,7 +170,7 @@ internal sealed class Router : IInferenceBackend
         var started = _time.GetTimestamp();
         var response = await _host.InferAsync(request, cancellationToken).ConfigureAwait(false);
         _latency.Record(request.ModelName, _time.GetElapsedTime(started));
-        response.Parameters.Set(InferenceParameters.ServedBy, "local");
+        response.Parameters.Set(InferenceParameters.ServedBy, InferenceParameters.ServedLocal);
         return response;
     }
 
@@ -180,7 +180,7 @@ internal sealed class Router : IInferenceBackend
         var forwarded = request.Clone();
         forwarded.Parameters.Remove(InferenceParameters.Route);
         var response = await _cloud.InferAsync(forwarded, deadline, cancellationToken).ConfigureAwait(false);
-        response.Parameters.Set(InferenceParameters.ServedBy, "cloud");
+        response.Parameters.Set(InferenceParameters.ServedBy, InferenceParameters.ServedCloud);
         if (fallbackReason is not null)
         {
             response.Parameters.Set(InferenceParameters.FallbackReason, fallbackReason);

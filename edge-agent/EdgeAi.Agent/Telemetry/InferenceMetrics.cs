@@ -86,7 +86,7 @@ internal sealed class InferenceMetrics
             }
             _version = o.Version ?? _version;
             _provider = o.ExecutionProvider ?? _provider;
-            if (o.ServedBy == "cloud")
+            if (o.ServedBy == EdgeAi.Serving.Protocol.InferenceParameters.ServedCloud)
             {
                 _cloud++;
                 if (o.FallbackReason is { } reason)

@@ -13,6 +13,10 @@ public static class InferenceParameters
     public const string ModelVersion = "edgeai.model_version";
     public const string FallbackReason = "edgeai.fallback_reason";
 
+    /// <summary>Values of <see cref="ServedBy"/>.</summary>
+    public const string ServedLocal = "local";
+    public const string ServedCloud = "cloud";
+
     public static void Set(this MapField<string, InferParameter> parameters, string key, string value)
     {
         ArgumentNullException.ThrowIfNull(parameters);

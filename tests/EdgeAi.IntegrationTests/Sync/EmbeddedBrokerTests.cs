@@ -39,11 +39,11 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         var first = await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token);
         // PUBACK means stored: no waiting needed before reading the store.
         first.ReasonCode.ShouldBe(MqttClientPublishReasonCode.Success);
-        (await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(500);
+        (await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(500);
 
         var again = await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token);
         again.ReasonCode.ShouldBe(MqttClientPublishReasonCode.Success);
-        (await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(500);
+        (await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(500);
         using var admin = Admin(_hub);
         var metrics = await admin.GetStringAsync(new Uri("/metrics", UriKind.Relative), Token);
         metrics.ShouldContain("edgeai_hub_ingest_records_stored_total 500");
@@ -60,7 +60,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
 
         var telemetryOnEvents = await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Events), TelemetryBatch(1, 3)), Token);
         telemetryOnEvents.ReasonCode.ShouldBe(MqttClientPublishReasonCode.PayloadFormatInvalid);
-        (await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Events, Token)).ShouldBe(0);
+        (await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Events, Token)).ShouldBe(0);
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         var result = await client.PublishAsync(Message(SyncTopics.For(DeviceB, SyncTopics.Telemetry), TelemetryBatch(1, 5)), Token);
 
         result.ReasonCode.ShouldBe(MqttClientPublishReasonCode.NotAuthorized);
-        (await StoredCountAsync(_hub, DeviceB, SyncTopics.Telemetry, Token)).ShouldBe(0);
+        (await HubStore.StoredCountAsync(_hub, DeviceB, SyncTopics.Telemetry, Token)).ShouldBe(0);
         (await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Desired), TelemetryBatch(1, 1)), Token))
             .ReasonCode.ShouldBe(MqttClientPublishReasonCode.NotAuthorized);
     }
@@ -141,7 +141,7 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         var result = await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), TelemetryBatch(1, 10)), Token);
 
         result.ReasonCode.ShouldBe(MqttClientPublishReasonCode.Success);
-        (await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(10);
+        (await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(10);
     }
 
     [Fact]

@@ -49,9 +49,9 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         (await device.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token)).IsSuccess.ShouldBeTrue(_broker.Log);
         (await device.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token)).IsSuccess.ShouldBeTrue(_broker.Log);
 
-        await EventuallyAsync(async () => await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token) == 200, "200 records stored", Token);
+        await EventuallyAsync(async () => await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token) == 200, "200 records stored", Token);
         await EventuallyAsync(() => Task.FromResult(Metric("edgeai_hub_ingest_duplicates_ignored_total") == 200), "the resent batch seen as duplicates", Token);
-        (await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(200);
+        (await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(200);
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         {
             (await device.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), TelemetryBatch(1, 10)), Token)).IsSuccess.ShouldBeTrue();
         }
-        await EventuallyAsync(async () => await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token) == 10, "first batch stored", Token);
+        await EventuallyAsync(async () => await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token) == 10, "first batch stored", Token);
 
         await _broker.StopAsync();
         await _broker.StartAsync(Token);
@@ -74,7 +74,7 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
         {
             (await device.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), TelemetryBatch(11, 10)), Token)).IsSuccess.ShouldBeTrue();
         }
-        await EventuallyAsync(async () => await StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token) == 20,
+        await EventuallyAsync(async () => await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token) == 20,
             () => "second batch stored after the broker restart\n" + _broker.Log, Token);
     }
 

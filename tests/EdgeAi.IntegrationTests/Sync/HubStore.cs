@@ -18,6 +18,12 @@ internal static class HubStore
         return [.. rows.Select(r => (r.Id, r.Seq))];
     }
 
+    public static async Task<long> StoredCountAsync(TestHub hub, string device, string stream, CancellationToken cancellationToken)
+    {
+        await using var db = await hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);
+        return await db.Records.LongCountAsync(r => r.DeviceId == device && r.Stream == stream, cancellationToken);
+    }
+
     public static async Task<List<byte[]>> BodiesAsync(TestHub hub, string device, string stream, CancellationToken cancellationToken)
     {
         await using var db = await hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);

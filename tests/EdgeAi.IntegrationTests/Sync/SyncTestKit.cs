@@ -108,14 +108,4 @@ internal static class SyncTestKit
             }
         }
     }
-
-    /// <summary>Records stored for a device and stream, read straight from the hub's store.</summary>
-    public static async Task<long> StoredCountAsync(TestHub hub, string device, string stream, CancellationToken cancellationToken)
-    {
-        var contexts = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
-            .GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<EdgeAi.Hub.Store.HubDbContext>>(hub.Services);
-        await using var db = await contexts.CreateDbContextAsync(cancellationToken);
-        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.LongCountAsync(
-            db.Records.Where(r => r.DeviceId == device && r.Stream == stream), cancellationToken);
-    }
 }
