@@ -30,13 +30,37 @@ internal sealed class EmbeddedBroker(
         var mqtt = mqttOptions.Value;
         var hub = hubOptions.Value;
         var address = IPAddress.Parse(hub.ListenAddress);
-        var builder = new MqttServerFactory().CreateServerOptionsBuilder();
-        var (port, tlsPort) = ResolvePorts(address, mqtt.Port, mqtt.TlsPort);
-        if (tlsPort != MqttOptions.Disabled && hub.AllowInsecureHttp)
+        for (var attempt = 1; ; attempt++)
         {
-            Log.NoTlsCertificate(logger);
-            tlsPort = MqttOptions.Disabled;
+            var (port, tlsPort) = ResolvePorts(address, mqtt.Port, mqtt.TlsPort);
+            if (tlsPort != MqttOptions.Disabled && hub.AllowInsecureHttp)
+            {
+                Log.NoTlsCertificate(logger);
+                tlsPort = MqttOptions.Disabled;
+            }
+            var server = CreateServer(address, port, tlsPort, hub);
+            try
+            {
+                // A failed bind throws here and stops the hub, instead of a broker silently missing.
+                await server.StartAsync().ConfigureAwait(false);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && (mqtt.Port == 0 || mqtt.TlsPort == 0) && attempt < 5)
+            {
+                // A free port picked for "0" was taken by someone else before we bound it: pick again.
+                server.Dispose();
+                continue;
+            }
+            _server = server;
+            endpoints.MqttPort = port;
+            endpoints.MqttTlsPort = tlsPort;
+            Log.BrokerListening(logger, address.ToString(), port, tlsPort);
+            return;
         }
+    }
+
+    private MqttServer CreateServer(IPAddress address, int port, int tlsPort, HubOptions hub)
+    {
+        var builder = new MqttServerFactory().CreateServerOptionsBuilder();
         if (port != MqttOptions.Disabled)
         {
             builder.WithDefaultEndpoint().WithDefaultEndpointPort(port);
@@ -55,12 +79,7 @@ internal sealed class EmbeddedBroker(
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
-        // A failed bind throws here and stops the hub, instead of a broker silently missing.
-        await server.StartAsync().ConfigureAwait(false);
-        _server = server;
-        endpoints.MqttPort = port;
-        endpoints.MqttTlsPort = tlsPort;
-        Log.BrokerListening(logger, address.ToString(), port, tlsPort);
+        return server;
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
