@@ -101,6 +101,7 @@ internal static class HubHost
         services.AddOptions<MqttOptions>().BindConfiguration(MqttOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
         services.AddHubStore();
+        services.AddSingleton<AuditLog>();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());

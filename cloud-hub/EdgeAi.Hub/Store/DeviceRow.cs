@@ -20,4 +20,23 @@ internal sealed class DeviceRow
     public long? StartedAtMs { get; set; }
 
     public string? LastOfflineReason { get; set; }
+
+    /// <summary>Tags from the enrollment token (JSON object of strings), what deployment selectors match.</summary>
+    public string? Tags { get; set; }
+
+    /// <summary>SHA-256 (hex) of the device key issued at enrollment; null for devices known only by Hub:DeviceKeys or by their traffic.</summary>
+    public string? KeyHash { get; set; }
+
+    public long? EnrolledAtMs { get; set; }
+
+    /// <summary>Set when an admin revoked the device: it is refused on MQTT and gRPC from then on.</summary>
+    public long? RevokedAtMs { get; set; }
+
+    /// <summary>Revision of the desired state last published to the device.</summary>
+    public long? DesiredRevision { get; set; }
+
+    /// <summary>The latest ReportedState (protobuf) the device sent, and when it arrived.</summary>
+    public byte[]? Reported { get; set; }
+
+    public long? ReportedAtMs { get; set; }
 }

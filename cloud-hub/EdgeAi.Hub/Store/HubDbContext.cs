@@ -12,6 +12,8 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
 
     public DbSet<RecordRow> Records => Set<RecordRow>();
 
+    public DbSet<AuditRow> Audit => Set<AuditRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         var device = modelBuilder.Entity<DeviceRow>();
@@ -24,6 +26,13 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         device.Property(d => d.StatusAtMs).HasColumnName("status_at_ms");
         device.Property(d => d.StartedAtMs).HasColumnName("started_at_ms");
         device.Property(d => d.LastOfflineReason).HasColumnName("last_offline_reason");
+        device.Property(d => d.Tags).HasColumnName("tags");
+        device.Property(d => d.KeyHash).HasColumnName("key_hash").HasMaxLength(64);
+        device.Property(d => d.EnrolledAtMs).HasColumnName("enrolled_at_ms");
+        device.Property(d => d.RevokedAtMs).HasColumnName("revoked_at_ms");
+        device.Property(d => d.DesiredRevision).HasColumnName("desired_revision");
+        device.Property(d => d.Reported).HasColumnName("reported");
+        device.Property(d => d.ReportedAtMs).HasColumnName("reported_at_ms");
 
         var record = modelBuilder.Entity<RecordRow>();
         record.ToTable("records").HasKey(r => r.Id);
@@ -39,5 +48,15 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         record.HasIndex(r => new { r.DeviceId, r.Stream, r.Epoch, r.Seq }).IsUnique().HasDatabaseName("ux_records_device_stream_epoch_seq");
         // Time-window reads (telemetry by created time).
         record.HasIndex(r => new { r.DeviceId, r.Stream, r.CreatedAtMs }).HasDatabaseName("ix_records_device_stream_created");
+
+        var audit = modelBuilder.Entity<AuditRow>();
+        audit.ToTable("audit").HasKey(a => a.Id);
+        audit.Property(a => a.Id).HasColumnName("id");
+        audit.Property(a => a.AtMs).HasColumnName("at_ms");
+        audit.Property(a => a.Actor).HasColumnName("actor").HasMaxLength(128);
+        audit.Property(a => a.Action).HasColumnName("action").HasMaxLength(64);
+        audit.Property(a => a.Target).HasColumnName("target").HasMaxLength(256);
+        audit.Property(a => a.Detail).HasColumnName("detail");
+        audit.HasIndex(a => a.AtMs).HasDatabaseName("ix_audit_at");
     }
 }

@@ -29,7 +29,7 @@ internal sealed class CloudClient : IDisposable
         _options = options.Value;
         if (_options.Enabled)
         {
-            var validator = new HubCertificateValidator(_options);
+            var validator = new EdgeAi.Common.Security.HubCertificateValidator(_options.CertificateFingerprint, _options.CaCertificatePath, _options.AllowUntrustedCertificate);
             var handler = new SocketsHttpHandler
             {
                 ConnectTimeout = _options.AttemptTimeout,

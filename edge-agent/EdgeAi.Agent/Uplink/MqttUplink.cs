@@ -224,7 +224,7 @@ internal sealed class MqttUplink : BackgroundService
             .WithWillRetain();
         if (_options.UseTls)
         {
-            var validator = new HubCertificateValidator(_cloud);
+            var validator = new EdgeAi.Common.Security.HubCertificateValidator(_cloud.CertificateFingerprint, _cloud.CaCertificatePath, _cloud.AllowUntrustedCertificate);
             builder.WithTlsOptions(tls => tls
                 .UseTls()
                 .WithTargetHost(_options.Broker.Host)

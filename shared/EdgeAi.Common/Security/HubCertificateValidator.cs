@@ -2,25 +2,27 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace EdgeAi.Agent.Cloud;
+namespace EdgeAi.Common.Security;
 
 /// <summary>
 /// Decides whether the hub's TLS certificate is trusted: a pinned fingerprint, a configured CA, or
 /// the system's trust store. Revocation is not checked online: devices with a private CA are often
 /// offline, and an online check would stall every connection.
 /// </summary>
-internal sealed class HubCertificateValidator
+public sealed class HubCertificateValidator
 {
     private readonly string? _pin;
     private readonly X509Certificate2? _ca;
     private readonly bool _allowAny;
 
-    public HubCertificateValidator(CloudOptions options)
+    /// <param name="fingerprint">SHA-256 of the hub's certificate (hex, colons allowed): accept exactly that one.</param>
+    /// <param name="caCertificatePath">PEM of the CA that signed the hub's certificate (the hub's own hub-ca.crt when self-signed).</param>
+    /// <param name="allowAny">Development only: accept any certificate.</param>
+    public HubCertificateValidator(string? fingerprint, string? caCertificatePath, bool allowAny)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _pin = options.CertificateFingerprint?.Replace(":", "", StringComparison.Ordinal).Trim().ToUpperInvariant();
-        _ca = string.IsNullOrEmpty(options.CaCertificatePath) ? null : X509CertificateLoader.LoadCertificateFromFile(options.CaCertificatePath);
-        _allowAny = options.AllowUntrustedCertificate;
+        _pin = fingerprint?.Replace(":", "", StringComparison.Ordinal).Trim().ToUpperInvariant();
+        _ca = string.IsNullOrEmpty(caCertificatePath) ? null : X509CertificateLoader.LoadCertificateFromFile(caCertificatePath);
+        _allowAny = allowAny;
     }
 
     public bool Validate(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
