@@ -3,6 +3,7 @@ using System.Reflection;
 using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Batching;
 using EdgeAi.Hub.Broker;
+using EdgeAi.Hub.Dashboard;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
@@ -45,6 +46,7 @@ internal static class HubHost
         });
         app.MapInferenceProtocol();
         app.MapAdminApi();
+        app.MapDashboard();
         return app;
     }
 
@@ -55,6 +57,8 @@ internal static class HubHost
         services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
         services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<BatchingOptions>, BatchingOptionsValidator>();
+        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         builder.AddModelServing();
         builder.AddModelStore(

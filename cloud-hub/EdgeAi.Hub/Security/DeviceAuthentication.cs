@@ -5,7 +5,7 @@ namespace EdgeAi.Hub.Security;
 /// <summary>
 /// Requires a device bearer key on every inference call (gRPC and REST). gRPC callers get
 /// UNAUTHENTICATED as a trailers-only response, REST callers 401 with a problem body; health routes stay open,
-/// and the admin API (<c>/api</c>) is left to <see cref="Admin.AdminAuthentication"/>.
+/// the dashboard page holds no data, and the admin API (<c>/api</c>) is left to <see cref="Admin.AdminAuthentication"/>.
 /// </summary>
 internal sealed class DeviceAuthentication
 {
@@ -26,7 +26,7 @@ internal sealed class DeviceAuthentication
     {
         var path = context.Request.Path;
         if (path.StartsWithSegments("/healthz") || path.StartsWithSegments("/v2/health") || path.StartsWithSegments("/metrics")
-            || path.StartsWithSegments("/api"))
+            || path.StartsWithSegments("/api") || path.StartsWithSegments(Dashboard.DashboardEndpoints.Path) || path.Value == "/")
         {
             return _next(context);
         }

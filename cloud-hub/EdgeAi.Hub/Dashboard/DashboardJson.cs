@@ -1,0 +1,9 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace EdgeAi.Hub.Dashboard;
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DeviceView[]))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class DashboardJson : JsonSerializerContext;

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using EdgeAi.Common.Sync;
+using EdgeAi.Hub.Store;
+
+namespace EdgeAi.Hub.Dashboard;
+
+internal sealed record DeviceModelView(string Name, string Version, string State, string? ExecutionProvider);
+
+internal sealed record DeviceView(
+    string Id,
+    string State,
+    DateTimeOffset LastSeenAt,
+    string? AgentVersion,
+    IReadOnlyList<string> ExecutionProviders,
+    IReadOnlyList<DeviceModelView> Models,
+    IReadOnlyDictionary<string, string> Tags,
+    long? DesiredRevision,
+    long? ReportedRevision,
+    long Requests,
+    double? FallbackRate,
+    DateTimeOffset? EnrolledAt);
+
+/// <summary>
+/// What the dashboard shows per device, from the device row (presence, reported state) and its recent
+/// telemetry. A device is "stale" when its last status says online but nothing has arrived for longer
+/// than the stale limit: a half-open connection its will has not yet caught.
+/// </summary>
+internal static class FleetView
+{
+    public const string Online = "online";
+    public const string Offline = "offline";
+    public const string Stale = "stale";
+    public const string Revoked = "revoked";
+
+    public static DeviceView Describe(DeviceRow device, ReportedState? reported, IEnumerable<Telemetry> recentTelemetry, DateTimeOffset now, TimeSpan staleAfter)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        ArgumentNullException.ThrowIfNull(recentTelemetry);
+        var lastSeen = DateTimeOffset.FromUnixTimeMilliseconds(device.LastSeenAtMs);
+        var state = device.RevokedAtMs is not null ? Revoked
+            : !device.Online ? Offline
+            : now - lastSeen > staleAfter ? Stale
+            : Online;
+
+        long requests = 0, servedCloud = 0;
+        IReadOnlyList<string> telemetryProviders = [];
+        foreach (var telemetry in recentTelemetry)
+        {
+            foreach (var model in telemetry.Models)
+            {
+                requests += model.Requests;
+                servedCloud += model.ServedCloud;
+            }
+            if (telemetry.Health?.ExecutionProviders.Count > 0)
+            {
+                telemetryProviders = [.. telemetry.Health.ExecutionProviders];
+            }
+        }
+        return new DeviceView(
+            device.Id,
+            state,
+            lastSeen,
+            reported is { AgentVersion.Length: > 0 } ? reported.AgentVersion : device.AgentVersion,
+            reported is { ExecutionProviders.Count: > 0 } ? [.. reported.ExecutionProviders] : telemetryProviders,
+            reported is null ? [] : [.. reported.Models.Select(m => new DeviceModelView(m.Name, m.Version, m.State, m.ExecutionProvider.Length > 0 ? m.ExecutionProvider : null))],
+            ParseTags(device.Tags),
+            device.DesiredRevision,
+            reported?.DesiredRevision,
+            requests,
+            requests == 0 ? null : (double)servedCloud / requests,
+            device.EnrolledAtMs is { } enrolled ? DateTimeOffset.FromUnixTimeMilliseconds(enrolled) : null);
+    }
+
+    private static Dictionary<string, string> ParseTags(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return [];
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(json, DashboardJson.Default.DictionaryStringString) ?? [];
+        }
+        catch (JsonException)
+        {
+            return [];
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+namespace EdgeAi.IntegrationTests.Dashboard;
+
+/// <summary>
+/// Runs tests/dashboard/check-dashboard.mjs (Playwright driving Debian's headless Chromium) and
+/// returns what it printed. Outside CI a machine without node, the npm packages or Chromium skips
+/// the browser tests; in CI (.ci/run installs all three) their absence fails them.
+/// </summary>
+internal static class BrowserRunner
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    public static string ScriptDirectory { get; } = Path.Combine(RepositoryRoot(), "tests", "dashboard");
+
+    /// <summary>Where screenshots are kept after the test (the build output, so a CI job can collect them).</summary>
+    public static string ScreenshotDirectory { get; } = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "screenshots")).FullName;
+
+    public static void SkipUnlessAvailable()
+    {
+        var missing = new List<string>();
+        if (!File.Exists(ChromiumPath))
+        {
+            missing.Add($"Chromium ({ChromiumPath}: apt-get install chromium)");
+        }
+        if (!Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "playwright-core")))
+        {
+            missing.Add("playwright-core (npm ci in tests/dashboard)");
+        }
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        var message = "browser test needs " + string.Join(" and ", missing);
+        if (Environment.GetEnvironmentVariable("CI") == "true")
+        {
+            Assert.Fail(message + "; .ci/run installs them");
+        }
+        Assert.Skip(message);
+    }
+
+    public static async Task<JsonElement> RunAsync(Uri hub, string adminKey, IEnumerable<string> expectDevices, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo("node", "check-dashboard.mjs")
+        {
+            WorkingDirectory = ScriptDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["HUB_URL"] = hub.ToString().TrimEnd('/');
+        start.Environment["ADMIN_KEY"] = adminKey;
+        start.Environment["SCREENSHOT_DIR"] = ScreenshotDirectory;
+        start.Environment["EXPECT_DEVICES"] = string.Join(',', expectDevices);
+        start.Environment["CHROMIUM_PATH"] = ChromiumPath;
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        var output = await stdout;
+        process.ExitCode.ShouldBe(0, $"check-dashboard.mjs failed: {await stderr}\n{output}");
+        return JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.Clone();
+    }
+
+    private static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "EdgeAi.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return dir?.FullName ?? throw new InvalidOperationException("EdgeAi.sln not found above " + AppContext.BaseDirectory);
+    }
+}

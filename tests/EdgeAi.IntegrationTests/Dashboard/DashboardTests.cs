@@ -1,0 +1,115 @@
+using System.Text.Json;
+using EdgeAi.Common.Onnx;
+using EdgeAi.Common.Sync;
+using EdgeAi.IntegrationTests.Cloud;
+using EdgeAi.IntegrationTests.Sync;
+using Grpc.Core;
+using EdgeAi.Common.Inference;
+
+namespace EdgeAi.IntegrationTests.Dashboard;
+
+/// <summary>The hub's dashboard, driven in headless Chromium against a real hub with real agents.</summary>
+public sealed class DashboardTests : IDisposable
+{
+    private const string KeyB = "device-b-key-0123456789";
+    private const string KeyC = "device-c-key-0123456789";
+    private readonly Scratch _scratch = new();
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Dashboard_ShowsDevicesOnlineOfflineAndStale_WithModelsAndFallbackRate()
+    {
+        BrowserRunner.SkipUnlessAvailable();
+        await using var hub = new TestHub(_scratch.Sub("hub"), new Dictionary<string, string?>
+        {
+            ["Hub:DeviceKeys:device-b"] = KeyB,
+            ["Hub:DeviceKeys:device-c"] = KeyC,
+            ["Hub:Dashboard:StaleAfter"] = "00:00:02",
+        });
+        hub.Install("scale", SampleModels.Scale(3f));
+        await hub.StartAsync();
+
+        // device-a: a real agent serving "scale" locally; 4 requests local, 1 sent to the hub.
+        await using var a = new TestAgent(_scratch.Sub("a"));
+        a.Install("scale", SampleModels.Scale(2f));
+        await a.StartAsync(hub, new Dictionary<string, string?> { ["Telemetry:Interval"] = "00:00:00.200" });
+        for (var i = 0; i < 4; i++)
+        {
+            await a.Grpc.ModelInferAsync(Requests.Fp32("scale", [1, 4], [1, 2, 3, 4]), cancellationToken: Token);
+        }
+        var toCloud = Requests.Fp32("scale", [1, 4], [1, 2, 3, 4]);
+        toCloud.Parameters["edgeai.route"] = new InferParameter { StringParam = "cloud" };
+        await a.Grpc.ModelInferAsync(toCloud, cancellationToken: Token);
+
+        // device-b: a real agent that connects, reports, then shuts down cleanly (offline).
+        var b = new TestAgent(_scratch.Sub("b"));
+        await b.StartAsync(hub, AgentAs("device-b", KeyB, hub));
+        await SyncTestKit.EventuallyAsync(async () => (await HubStore.StoredCountAsync(hub, "device-b", SyncTopics.Reported, Token)) > 0, "device-b's reported state", Token);
+        await b.DisposeAsync();
+        await SyncTestKit.EventuallyAsync(async () => (await HubStore.DeviceAsync(hub, "device-b", Token))?.Online == false, "device-b offline", Token);
+
+        // device-c: says it is online once, then stays silent on an open connection (stale after 2 s).
+        using var c = await SyncTestKit.ConnectDeviceAsync(hub.MqttPort, Token, "device-c", KeyC);
+        await c.PublishAsync(SyncTestKit.Message(SyncTopics.For("device-c", SyncTopics.Status), SyncTestKit.Online("9.9.9"), retain: true), Token);
+
+        await SyncTestKit.EventuallyAsync(async () =>
+        {
+            var devices = await FleetAsync(hub);
+            return State(devices, "device-a") == "online" && State(devices, "device-c") == "stale"
+                && devices.EnumerateArray().Any(d => d.GetProperty("id").GetString() == "device-a" && d.GetProperty("requests").GetInt64() == 5);
+        }, "device-a online with its 5 requests counted, device-c stale", Token);
+
+        var page = await BrowserRunner.RunAsync(hub.Uri, TestHub.AdminKey, ["device-a", "device-b", "device-c"], Token);
+
+        page.GetProperty("wrongKeyError").GetString()!.ShouldContain("refused");
+        page.GetProperty("consoleErrors").GetArrayLength().ShouldBe(0);
+        page.GetProperty("summary").GetString()!.ShouldBe("3 devices · 1 online · 1 stale · 1 offline");
+        var rows = page.GetProperty("devices").EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("cells").EnumerateArray().Select(c => c.GetString()!).ToArray());
+        rows.Keys.ShouldBe(["device-a", "device-b", "device-c"]);
+        // Columns: device, state, last seen, agent, execution providers, models, fallback rate, tags.
+        rows["device-a"][1].ShouldBe("online");
+        rows["device-a"][4].ShouldContain("CPU");
+        rows["device-a"][5].ShouldContain("scale v1");
+        rows["device-a"][6].ShouldStartWith("20.0% of 5");
+        rows["device-b"][1].ShouldBe("offline");
+        rows["device-c"][1].ShouldBe("stale");
+        rows["device-c"][3].ShouldBe("9.9.9");
+        var screenshot = Path.Combine(BrowserRunner.ScreenshotDirectory, "dashboard-devices.png");
+        var png = await File.ReadAllBytesAsync(screenshot, Token);
+        png.Length.ShouldBeGreaterThan(5_000);
+        png[..4].ShouldBe(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' });
+    }
+
+    [Fact]
+    public async Task FleetApi_WithoutAdminKey_IsRefused()
+    {
+        await using var hub = new TestHub(_scratch.Sub("hub"));
+        await hub.StartAsync();
+        using var anonymous = SyncTestKit.Admin(hub, key: null);
+        var response = await anonymous.GetAsync(new Uri("/api/fleet/devices", UriKind.Relative), Token);
+        ((int)response.StatusCode).ShouldBe(401);
+        using var browser = SyncTestKit.Admin(hub, key: null);
+        var page = await browser.GetStringAsync(new Uri("/dashboard", UriKind.Relative), Token);
+        page.ShouldContain("<title>EdgeAi hub</title>");
+    }
+
+    private static Dictionary<string, string?> AgentAs(string device, string key, TestHub hub) => new()
+    {
+        ["Agent:DeviceId"] = device,
+        ["Cloud:DeviceKey"] = key,
+        ["Uplink:BrokerUrl"] = $"mqtt://127.0.0.1:{hub.MqttPort}",
+        ["Telemetry:Interval"] = "00:00:00.200",
+    };
+
+    private static async Task<JsonElement> FleetAsync(TestHub hub)
+    {
+        using var admin = SyncTestKit.Admin(hub);
+        return await SyncTestKit.GetJsonAsync(admin, "/api/fleet/devices", Token);
+    }
+
+    private static string? State(JsonElement devices, string id) =>
+        devices.EnumerateArray().Where(d => d.GetProperty("id").GetString() == id).Select(d => d.GetProperty("state").GetString()).FirstOrDefault();
+
+    public void Dispose() => _scratch.Dispose();
+}
