@@ -5,12 +5,12 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAi.Agent.Cli;
 
-/// <summary><c>edge-agent models list|add|remove</c>: manage the model store. A running agent picks changes up on its next rescan.</summary>
+/// <summary><c>edge-agent models list|add|remove|sample</c>: manage the model store. A running agent picks changes up on its next rescan.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var command = new Command("models", "List, add and remove installed models.") { List(), Add(), Remove() };
+        var command = new Command("models", "List, add and remove installed models; write sample models.") { List(), Add(), Remove(), Sample() };
         return command;
     }
 
@@ -84,6 +84,29 @@ internal static class ModelsCommand
                 return 1;
             }
             Console.WriteLine($"removed {modelName}{(modelVersion is null ? " (all versions)" : $" version {modelVersion}")}");
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Sample()
+    {
+        var kind = new Argument<string>("kind") { Description = "classifier (fp32, 4 features → 3 classes), classifier-int8 (the same, INT8 QDQ) or scale (y = x × factor)." };
+        kind.AcceptOnlyFromAmong("classifier", "classifier-int8", "scale");
+        var output = new Option<FileInfo>("--out") { Description = "The .onnx file to write.", Required = true };
+        var factor = new Option<float>("--factor") { Description = "For scale: the factor (default 2), so two versions can differ.", DefaultValueFactory = _ => 2f };
+        var command = new Command("sample", "Write a small sample ONNX model, for trying EdgeAi without downloading one.") { kind, output, factor };
+        command.SetAction(parse =>
+        {
+            var bytes = parse.GetRequiredValue(kind) switch
+            {
+                "classifier" => Common.Onnx.SampleModels.Classifier(),
+                "classifier-int8" => Common.Onnx.SampleModels.ClassifierInt8Qdq(),
+                _ => Common.Onnx.SampleModels.Scale(parse.GetValue(factor)),
+            };
+            var file = parse.GetRequiredValue(output);
+            File.WriteAllBytes(file.FullName, bytes);
+            Console.WriteLine($"wrote {file.FullName} ({FormatSize(bytes.Length)})");
             return 0;
         });
         return command;
