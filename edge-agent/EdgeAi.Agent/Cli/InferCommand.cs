@@ -127,7 +127,8 @@ internal static class InferCommand
         var lines = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"{response.ModelName} v{response.ModelVersion} in {elapsed:0.0} ms"
-                + $" (served by {Param(response, "edgeai.served_by")} on {Param(response, "edgeai.execution_provider")})"),
+                + $" (served by {Param(response, "edgeai.served_by")} on {Param(response, "edgeai.execution_provider")}"
+                + (response.Parameters.TryGetValue("edgeai.fallback_reason", out var reason) ? $", fallback: {reason.StringParam})" : ")")),
         };
         for (var i = 0; i < response.Outputs.Count; i++)
         {
