@@ -3,6 +3,8 @@ using System.Reflection;
 using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Batching;
 using EdgeAi.Hub.Broker;
+using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Fleet;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
@@ -45,6 +47,8 @@ internal static class HubHost
         });
         app.MapInferenceProtocol();
         app.MapAdminApi();
+        app.MapIdentityApi();
+        app.MapGrpcService<FleetService>();
         return app;
     }
 
@@ -102,6 +106,7 @@ internal static class HubHost
         services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
         services.AddHubStore();
         services.AddSingleton<AuditLog>();
+        services.AddDeviceIdentity();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
