@@ -3,7 +3,7 @@ namespace EdgeAi.Hub.Security;
 /// <summary>Identity log messages (admin key, enrollment, credentials, revocation); event ids 3300-3349.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(3300, LogLevel.Warning, "Generated an admin API key into {Path} (owner-only): the cloud-hub CLI on this machine reads it; give it to other admins with care")]
+    [LoggerMessage(3300, LogLevel.Information, "Generated an admin API key into {Path} (owner-only): the cloud-hub CLI on this machine reads it; give it to other admins with care")]
     public static partial void AdminKeyGenerated(ILogger logger, string path);
 
     [LoggerMessage(3301, LogLevel.Information, "Admin API key: {Path}")]
