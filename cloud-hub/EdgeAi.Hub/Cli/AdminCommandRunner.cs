@@ -27,7 +27,7 @@ internal static class AdminCommandRunner
             }
             catch (HttpRequestException e)
             {
-                var why = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+                var why = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
                 throw new AdminCommandException($"cannot reach the hub at {client.BaseAddress}: {why}");
             }
         }

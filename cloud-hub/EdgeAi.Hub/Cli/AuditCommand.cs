@@ -11,7 +11,7 @@ internal static class AuditCommand
     {
         var limit = new Option<int>("--limit")
         {
-            Description = $"Most entries to show (1 to {IdentityEndpoints.MaxAuditLimit}, default {IdentityEndpoints.DefaultAuditLimit}).",
+            Description = $"Most entries to show (1 to {IdentityEndpoints.MaxAuditLimit}).",
             DefaultValueFactory = _ => IdentityEndpoints.DefaultAuditLimit,
         };
         var action = new Option<string?>("--action") { Description = "Only this action (device.enroll), or a prefix ending in '.' (token.)." };

@@ -17,12 +17,12 @@ internal static class TokensCommand
         var tags = new Option<string?>("--tags") { Description = $"Tags for the devices enrolled with it: {TokenSyntax.TagsForm}." };
         var uses = new Option<int>("--uses")
         {
-            Description = $"How many devices may enroll with it (default {IdentityEndpoints.DefaultUses}).",
+            Description = "How many devices may enroll with it.",
             DefaultValueFactory = _ => IdentityEndpoints.DefaultUses,
         };
         var expires = new Option<string>("--expires")
         {
-            Description = $"How long it is valid: {TokenSyntax.DurationForm} (default {IdentityEndpoints.DefaultExpiresIn}).",
+            Description = $"How long it is valid: {TokenSyntax.DurationForm}.",
             DefaultValueFactory = _ => IdentityEndpoints.DefaultExpiresIn,
         };
         var command = new Command("create", "Create an enrollment token; it is shown once, with the command that enrolls a device.") { tags, uses, expires };
