@@ -31,7 +31,12 @@ internal static class AdminEndpoints
         await using (db.ConfigureAwait(false))
         {
             var devices = await db.Devices.AsNoTracking().OrderBy(d => d.Id).ToListAsync(context.RequestAborted).ConfigureAwait(false);
-            var summaries = devices.Select(d => new DeviceSummary(d.Id, d.Online, Time(d.FirstSeenAtMs), Time(d.LastSeenAtMs), d.AgentVersion, d.LastOfflineReason)).ToArray();
+            var summaries = devices.Select(d => new DeviceSummary(d.Id, d.Online, Time(d.FirstSeenAtMs), Time(d.LastSeenAtMs), d.AgentVersion, d.LastOfflineReason)
+            {
+                Tags = d.Tags is null ? null : Enrollment.EnrollmentJson.TagsFromJson(d.Tags),
+                EnrolledAt = Time(d.EnrolledAtMs),
+                RevokedAt = Time(d.RevokedAtMs),
+            }).ToArray();
             await AdminResults.Json(context, summaries, AdminJson.Default.DeviceSummaryArray).ConfigureAwait(false);
         }
     }

@@ -3,7 +3,14 @@ using System.Text.Json.Serialization;
 
 namespace EdgeAi.Hub.Admin;
 
-internal sealed record DeviceSummary(string Id, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion, string? LastOfflineReason);
+internal sealed record DeviceSummary(string Id, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion, string? LastOfflineReason)
+{
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
+    public DateTimeOffset? EnrolledAt { get; init; }
+
+    public DateTimeOffset? RevokedAt { get; init; }
+}
 
 internal sealed record StreamSummary(string Stream, long Count, long HighestSeq);
 

@@ -94,11 +94,42 @@ internal sealed class EmbeddedBroker(
 
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
+    /// <summary>Drops a revoked device: its live connection (if any) and its stored session, so nothing is queued for it.</summary>
+    public async Task<bool> DisconnectAsync(string deviceId, string reason)
+    {
+        if (_server is not { } server)
+        {
+            return false;
+        }
+        var connected = false;
+        foreach (var client in await server.GetClientsAsync().ConfigureAwait(false))
+        {
+            if (string.Equals(client.Id, deviceId, StringComparison.Ordinal))
+            {
+                await client.DisconnectAsync(new MqttServerClientDisconnectOptions { ReasonCode = MqttDisconnectReasonCode.NotAuthorized, ReasonString = reason })
+                    .ConfigureAwait(false);
+                connected = true;
+            }
+        }
+        foreach (var session in await server.GetSessionsAsync().ConfigureAwait(false))
+        {
+            if (string.Equals(session.Id, deviceId, StringComparison.Ordinal))
+            {
+                await session.DeleteAsync().ConfigureAwait(false);
+            }
+        }
+        return connected;
+    }
+
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
-        if (string.IsNullOrEmpty(e.UserName) || !credentials.Verify(e.UserName, e.Password))
+        if (string.IsNullOrEmpty(e.UserName) || !credentials.IsKeyOf(e.UserName, e.Password))
         {
             return Refuse(e, MqttConnectReasonCode.BadUserNameOrPassword, "unknown device or wrong key (user name = device id, password = device key)");
+        }
+        if (credentials.IsRevoked(e.UserName))
+        {
+            return Refuse(e, MqttConnectReasonCode.Banned, $"device {e.UserName} was revoked");
         }
         if (!string.Equals(e.ClientId, e.UserName, StringComparison.Ordinal))
         {
@@ -133,6 +164,13 @@ internal sealed class EmbeddedBroker(
         if (string.IsNullOrEmpty(e.ClientId))
         {
             // Injected by the hub itself (desired state, commands): not a device, no ACL.
+            return;
+        }
+        if (credentials.IsRevoked(e.ClientId))
+        {
+            // Between revocation and the disconnect below, and for the dropped session's will.
+            e.ProcessPublish = false;
+            e.Response.ReasonCode = MqttPubAckReasonCode.NotAuthorized;
             return;
         }
         if (!DeviceAcl.CanPublish(e.ClientId, topic))

@@ -15,6 +15,7 @@ namespace EdgeAi.Hub.Broker;
 internal sealed class ExternalBrokerIngest(
     IOptions<MqttOptions> options,
     MessageIngest ingest,
+    Security.DeviceCredentials credentials,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger) : BackgroundService
 {
@@ -110,6 +111,12 @@ internal sealed class ExternalBrokerIngest(
         if (!SyncTopics.TryParse(topic, out var device, out var leaf))
         {
             Log.ExternalForeignTopic(logger, topic);
+            await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+            return;
+        }
+        if (credentials.IsRevoked(device))
+        {
+            // The external broker authenticates devices itself; the hub can only refuse to store what a revoked one sends.
             await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
             return;
         }

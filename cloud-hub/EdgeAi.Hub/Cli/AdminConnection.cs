@@ -39,10 +39,17 @@ internal static class AdminConnection
         Recursive = true,
     };
 
+    public static readonly Option<string?> DataDirectory = new("--data-dir")
+    {
+        Description = "The hub's data directory, where admin.key and hub-ca.crt are found (default: Hub:DataDirectory, else ~/.local/share/edgeai-hub).",
+        Recursive = true,
+    };
+
     /// <summary>Adds the connection options to an admin command group.</summary>
     public static T WithConnection<T>(this T command)
         where T : Command
     {
+        command.Options.Add(DataDirectory);
         command.Options.Add(HubUrl);
         command.Options.Add(AdminKey);
         command.Options.Add(CaCertificate);
@@ -74,6 +81,24 @@ internal static class AdminConnection
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         client.DefaultRequestHeaders.Add(AuditLog.ActorHeader, Environment.UserName);
         return client;
+    }
+
+    /// <summary>An HTTP client for the admin API, with the data directory from --data-dir, configuration (appsettings.json, EDGEAI_Hub__DataDirectory) or the default.</summary>
+    public static HttpClient Create(ParseResult parse) => Create(parse, DataDirectoryOf(parse));
+
+    public static string DataDirectoryOf(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        if (parse.GetValue(DataDirectory) is { } given)
+        {
+            return Path.GetFullPath(given);
+        }
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables("EDGEAI_")
+            .Build();
+        return configuration[$"{Hosting.HubOptions.Section}:{nameof(Hosting.HubOptions.DataDirectory)}"] ?? new Hosting.HubOptions().DataDirectory;
     }
 
     private static string? ReadKeyFile(string dataDirectory)

@@ -4,6 +4,8 @@ using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Batching;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Dashboard;
+using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Fleet;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
@@ -47,6 +49,8 @@ internal static class HubHost
         app.MapInferenceProtocol();
         app.MapAdminApi();
         app.MapDashboard();
+        app.MapIdentityApi();
+        app.MapGrpcService<FleetService>();
         return app;
     }
 
@@ -106,6 +110,7 @@ internal static class HubHost
         services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
         services.AddHubStore();
         services.AddSingleton<AuditLog>();
+        services.AddDeviceIdentity();
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());

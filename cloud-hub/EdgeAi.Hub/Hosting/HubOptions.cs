@@ -32,7 +32,7 @@ internal sealed class HubOptions : IValidatableObject
     /// <summary>Device id → bearer key. A call without one of these keys is refused (until enrollment replaces this).</summary>
     public IDictionary<string, string> DeviceKeys { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-    /// <summary>Bearer key for the admin API (/api); at least 16 characters. When empty the admin API answers 401.</summary>
+    /// <summary>Bearer key for the admin API (/api); at least 16 characters. When empty a random key is generated into admin.key in the data directory (owner-only) on first start.</summary>
     public string? AdminKey { get; set; }
 
     public string ModelsDirectory => Path.Combine(DataDirectory, "models");

@@ -5,7 +5,8 @@ namespace EdgeAi.Hub.Security;
 /// <summary>
 /// Requires a device bearer key on every inference call (gRPC and REST). gRPC callers get
 /// UNAUTHENTICATED as a trailers-only response, REST callers 401 with a problem body; health routes stay open,
-/// the dashboard page holds no data, and the admin API (<c>/api</c>) is left to <see cref="Admin.AdminAuthentication"/>.
+/// the dashboard page holds no data, the admin API (<c>/api</c>) is left to <see cref="Admin.AdminAuthentication"/>, and enrollment is
+/// authorised by the token it carries (a device has no key before it enrolls).
 /// </summary>
 internal sealed class DeviceAuthentication
 {
@@ -22,11 +23,15 @@ internal sealed class DeviceAuthentication
 
     public const string DeviceIdItem = "edgeai.device_id";
 
+    /// <summary>The one fleet call made without a device key.</summary>
+    public const string EnrollPath = "/edgeai.fleet.v1.Fleet/Enroll";
+
     public Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path;
         if (path.StartsWithSegments("/healthz") || path.StartsWithSegments("/v2/health") || path.StartsWithSegments("/metrics")
-            || path.StartsWithSegments("/api") || path.StartsWithSegments(Dashboard.DashboardEndpoints.Path) || path.Value == "/")
+            || path.StartsWithSegments("/api") || path.Equals(EnrollPath, StringComparison.Ordinal)
+            || path.StartsWithSegments(Dashboard.DashboardEndpoints.Path) || path.Value == "/")
         {
             return _next(context);
         }
@@ -35,13 +40,18 @@ internal sealed class DeviceAuthentication
         {
             return Refuse(context, "missing credentials: send 'authorization: Bearer <device key>'");
         }
-        var device = _credentials.FindDevice(header["Bearer ".Length..].Trim());
+        var device = _credentials.Match(header["Bearer ".Length..].Trim());
         if (device is null)
         {
             Hosting.Log.DeviceRefused(_logger, context.Connection.RemoteIpAddress?.ToString() ?? "?");
             return Refuse(context, "unknown or wrong device key");
         }
-        context.Items[DeviceIdItem] = device;
+        if (device.Revoked)
+        {
+            Log.RevokedDeviceRefused(_logger, device.DeviceId, context.Connection.RemoteIpAddress?.ToString() ?? "?");
+            return Refuse(context, $"device {device.DeviceId} was revoked");
+        }
+        context.Items[DeviceIdItem] = device.DeviceId;
         return _next(context);
     }
 

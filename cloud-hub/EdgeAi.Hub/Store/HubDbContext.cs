@@ -14,6 +14,8 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
 
     public DbSet<AuditRow> Audit => Set<AuditRow>();
 
+    public DbSet<EnrollmentTokenRow> EnrollmentTokens => Set<EnrollmentTokenRow>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         var device = modelBuilder.Entity<DeviceRow>();
@@ -58,5 +60,7 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         audit.Property(a => a.Target).HasColumnName("target").HasMaxLength(256);
         audit.Property(a => a.Detail).HasColumnName("detail");
         audit.HasIndex(a => a.AtMs).HasDatabaseName("ix_audit_at");
+
+        modelBuilder.ApplyConfiguration(new EnrollmentTokenRowConfiguration());
     }
 }

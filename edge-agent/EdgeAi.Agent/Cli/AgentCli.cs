@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace EdgeAi.Agent.Cli;
 
-/// <summary>The edge-agent command line: run, models, infer, quickstart.</summary>
+/// <summary>The edge-agent command line: run, models, infer, quickstart, enroll.</summary>
 internal static class AgentCli
 {
     public static RootCommand Build()
@@ -14,6 +14,7 @@ internal static class AgentCli
             ModelsCommand.Create(),
             InferCommand.Create(),
             QuickstartCommand.Create(),
+            EnrollCommand.Create(),
         };
         root.Options.Add(DataDirectory);
         return root;

@@ -124,11 +124,11 @@ internal static class InferCommand
         var stopwatch = Stopwatch.StartNew();
         var response = await client.ModelInferAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
         var elapsed = stopwatch.Elapsed.TotalMilliseconds;
+        var fallback = response.Parameters.ContainsKey("edgeai.fallback_reason") ? ", fallback: " + Param(response, "edgeai.fallback_reason") : "";
         var lines = new List<string>
         {
             string.Create(CultureInfo.InvariantCulture, $"{response.ModelName} v{response.ModelVersion} in {elapsed:0.0} ms"
-                + $" (served by {Param(response, "edgeai.served_by")} on {Param(response, "edgeai.execution_provider")}"
-                + (response.Parameters.TryGetValue("edgeai.fallback_reason", out var reason) ? $", fallback: {reason.StringParam})" : ")")),
+                + $" (served by {Param(response, "edgeai.served_by")} on {Param(response, "edgeai.execution_provider")}{fallback})"),
         };
         for (var i = 0; i < response.Outputs.Count; i++)
         {

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using System.Reflection;
 using EdgeAi.Agent.Cloud;
+using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
@@ -20,8 +21,8 @@ internal static class AgentHost
 
     /// <summary>
     /// Builds the agent. Configuration, lowest to highest precedence: appsettings.json beside the
-    /// executable, environment variables (EDGEAI_Agent__HttpPort=9000), then <paramref name="overrides"/>
-    /// (what the command line set).
+    /// executable, the enrolled identity (identity.json in the data directory), environment variables
+    /// (EDGEAI_Agent__HttpPort=9000), then <paramref name="overrides"/> (what the command line set).
     /// </summary>
     public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> overrides)
     {
@@ -30,8 +31,10 @@ internal static class AgentHost
             Args = [],
             ContentRootPath = AppContext.BaseDirectory,
         });
+        var identityLayer = builder.Configuration.Sources.Count;
         builder.Configuration.AddEnvironmentVariables("EDGEAI_");
         builder.Configuration.AddInMemoryCollection(overrides);
+        builder.Configuration.AddDeviceIdentity(identityLayer);
         builder.AddEdgeAgent();
 
         var app = builder.Build();

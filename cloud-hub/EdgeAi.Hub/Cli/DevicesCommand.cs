@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using EdgeAi.Hub.Enrollment;
+
+namespace EdgeAi.Hub.Cli;
+
+/// <summary><c>cloud-hub devices list|revoke</c>, through the admin API.</summary>
+internal static class DevicesCommand
+{
+    public static Command Create() =>
+        new Command("devices", "Devices the hub knows: enrolled, configured or seen.") { List(), Revoke() }.WithConnection();
+
+    private static Command List()
+    {
+        var command = new Command("list", "List devices: presence, last seen, tags, enrolled or revoked.");
+        command.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
+        {
+            var devices = await AdminCommandRunner.GetJsonAsync(client, "/api/devices", ct).ConfigureAwait(false);
+            if (devices.GetArrayLength() == 0)
+            {
+                await output.WriteLineAsync("no devices yet (enroll one with a token from 'cloud-hub tokens create')").ConfigureAwait(false);
+                return;
+            }
+            await output.WriteLineAsync($"{"ID",-32} {"STATE",-9} {"LAST SEEN",-21} TAGS").ConfigureAwait(false);
+            foreach (var d in devices.EnumerateArray())
+            {
+                var state = Has(d, "revokedAt") ? "revoked" : d.GetProperty("online").GetBoolean() ? "online" : "offline";
+                var lastSeen = d.GetProperty("lastSeenAt").GetDateTimeOffset().ToString("u", CultureInfo.InvariantCulture);
+                var tags = d.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Object
+                    ? TokenSyntax.Format(t.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""))
+                    : "-";
+                await output.WriteLineAsync($"{d.GetProperty("id").GetString(),-32} {state,-9} {lastSeen,-21} {tags}").ConfigureAwait(false);
+            }
+        }, cancellationToken));
+        return command;
+    }
+
+    private static Command Revoke()
+    {
+        var id = new Argument<string>("id") { Description = "The device id." };
+        var command = new Command("revoke", "Revoke a device: refused on MQTT and gRPC from now on, its live MQTT session dropped.") { id };
+        command.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
+        {
+            var deviceId = parse.GetRequiredValue(id);
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/devices/{Uri.EscapeDataString(deviceId)}/revoke", UriKind.Relative));
+            var revoked = await AdminCommandRunner.SendAsync(client, request, EnrollmentJson.Default.RevokedDevice, ct).ConfigureAwait(false);
+            await output.WriteLineAsync($"revoked device {revoked.Id} at {revoked.RevokedAt.ToString("u", CultureInfo.InvariantCulture)}").ConfigureAwait(false);
+        }, cancellationToken));
+        return command;
+    }
+
+    private static bool Has(JsonElement element, string property) =>
+        element.TryGetProperty(property, out var value) && value.ValueKind != JsonValueKind.Null;
+}

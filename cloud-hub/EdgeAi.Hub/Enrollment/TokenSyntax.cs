@@ -1,0 +1,139 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+
+namespace EdgeAi.Hub.Enrollment;
+
+/// <summary>
+/// What an admin writes when making a token: its lifetime ("7d", "12h", "30m" or a TimeSpan) and its
+/// tags ("site=lobby,kind=camera"). One parser for the REST API and the CLI, with errors that say
+/// what was expected.
+/// </summary>
+internal static class TokenSyntax
+{
+    public const string DurationForm = "a whole number of days, hours or minutes (7d, 12h, 30m) or a TimeSpan (1.12:00:00)";
+    public const string TagsForm = "key=value pairs separated by commas (site=lobby,kind=camera)";
+    public const string KeyForm = "1 to 63 characters from [A-Za-z0-9._/-], starting with a letter or digit";
+    public const string ValueForm = "1 to 128 characters from [A-Za-z0-9._:/@-]";
+    public const int MaxTags = 32;
+    public const int MaxUses = 1_000_000;
+
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(365);
+
+    /// <summary>A positive lifetime up to <see cref="MaxLifetime"/>; false with a message that names the expected form.</summary>
+    public static bool TryParseDuration(string? text, out TimeSpan duration, [NotNullWhen(false)] out string? error)
+    {
+        duration = default;
+        error = null;
+        var trimmed = text?.Trim() ?? "";
+        if (trimmed.Length == 0)
+        {
+            error = $"is empty; expected {DurationForm}";
+            return false;
+        }
+        if (trimmed.Contains(':', StringComparison.Ordinal))
+        {
+            // Only with a colon: a bare "7" would otherwise quietly mean seven days.
+            if (!TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out duration))
+            {
+                error = $"'{trimmed}' is not a TimeSpan; expected {DurationForm}";
+                return false;
+            }
+        }
+        else
+        {
+            var unit = char.ToLowerInvariant(trimmed[^1]);
+            if (unit is not ('d' or 'h' or 'm')
+                || !int.TryParse(trimmed.AsSpan(0, trimmed.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+            {
+                error = $"'{trimmed}' is not a duration; expected {DurationForm}";
+                return false;
+            }
+            duration = unit switch
+            {
+                'd' => TimeSpan.FromDays(Math.Min(count, 100_000)),
+                'h' => TimeSpan.FromHours(Math.Min(count, 10_000_000)),
+                _ => TimeSpan.FromMinutes(count),
+            };
+        }
+        if (duration <= TimeSpan.Zero || duration > MaxLifetime)
+        {
+            error = $"'{trimmed}' must be more than zero and at most 365d";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Parses "k=v,k2=v2" (empty or null: no tags); false with a message naming the bad pair.</summary>
+    public static bool TryParseTags(string? text, out Dictionary<string, string> tags, [NotNullWhen(false)] out string? error)
+    {
+        tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        error = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+        foreach (var pair in text.Split(','))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals < 0)
+            {
+                error = $"'{pair.Trim()}' has no '='; expected {TagsForm}";
+                return false;
+            }
+            var key = pair[..equals].Trim();
+            var value = pair[(equals + 1)..].Trim();
+            if (!TryAdd(tags, key, value, out error))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Checks tags given as a JSON object (REST), with the same rules as <see cref="TryParseTags"/>.</summary>
+    public static bool TryValidateTags(IReadOnlyDictionary<string, string>? given, out Dictionary<string, string> tags, [NotNullWhen(false)] out string? error)
+    {
+        tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        error = null;
+        foreach (var (key, value) in given ?? new Dictionary<string, string>())
+        {
+            if (!TryAdd(tags, key, value ?? "", out error))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>"k=v,k2=v2", keys in order: how the CLI shows tags.</summary>
+    public static string Format(IReadOnlyDictionary<string, string>? tags) =>
+        tags is null || tags.Count == 0 ? "-" : string.Join(',', tags.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key}={t.Value}"));
+
+    private static bool TryAdd(Dictionary<string, string> tags, string key, string value, [NotNullWhen(false)] out string? error)
+    {
+        error = null;
+        if (!IsKey(key))
+        {
+            error = $"tag key '{key}' is not valid; a key is {KeyForm}";
+        }
+        else if (!IsValue(value))
+        {
+            error = $"tag '{key}' has value '{value}'; a value is {ValueForm}";
+        }
+        else if (!tags.TryAdd(key, value))
+        {
+            error = $"tag '{key}' is given twice";
+        }
+        else if (tags.Count > MaxTags)
+        {
+            error = $"more than {MaxTags} tags";
+        }
+        return error is null;
+    }
+
+    private static bool IsKey(string key) =>
+        key.Length is > 0 and <= 63 && char.IsAsciiLetterOrDigit(key[0]) && key.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '/' or '-');
+
+    private static bool IsValue(string value) =>
+        value.Length is > 0 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '/' or '@' or '-');
+}
