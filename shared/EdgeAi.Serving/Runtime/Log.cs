@@ -20,6 +20,9 @@ internal static partial class Log
     [LoggerMessage(1005, LogLevel.Information, "Models loaded: {Ready} of {Total} ready")]
     public static partial void ModelsLoaded(ILogger logger, int ready, int total);
 
+    [LoggerMessage(1006, LogLevel.Information, "Model {Model} version {Version} is now active")]
+    public static partial void ModelActivated(ILogger logger, string model, string version);
+
     [LoggerMessage(1004, LogLevel.Warning, "Model {Model} version {Version} inference failed: {Reason}")]
     public static partial void InferenceFailed(ILogger logger, string model, string version, string reason);
 }

@@ -10,6 +10,10 @@ namespace EdgeAi.Serving.Runtime;
 /// version that is already loaded swaps it atomically: new requests go to the new session while
 /// in-flight ones finish on the old. A model that cannot load is kept as Failed with its reason, so
 /// it reports not ready while the others keep serving.
+/// A request without a version goes to the model's active version when one is set
+/// (<see cref="SetActive"/>), else to the newest ready one. Setting the active version is how a
+/// new version is swapped in after it was loaded beside the old one and smoke-tested, and how an
+/// older version is rolled back to: one pointer flip, no request sees a gap.
 /// </summary>
 public sealed class ModelHost : IDisposable
 {
@@ -18,8 +22,8 @@ public sealed class ModelHost : IDisposable
     private readonly ILogger<ModelHost> _logger;
     private readonly Lock _gate = new();
 
-    // Replaced whole on every change, so readers never lock.
-    private Dictionary<string, SortedList<string, ModelInstance>> _models = new(StringComparer.Ordinal);
+    // Replaced whole on every change, so readers never lock; versions and active pointers change together.
+    private Catalog _catalog = Catalog.Empty;
 
     public ModelHost(SessionFactory sessions, IOptions<ModelHostOptions> options, ILogger<ModelHost> logger)
     {
@@ -29,7 +33,7 @@ public sealed class ModelHost : IDisposable
         _logger = logger;
     }
 
-    public IReadOnlyList<ModelInstance> Models => [.. Volatile.Read(ref _models).Values.SelectMany(v => v.Values)];
+    public IReadOnlyList<ModelInstance> Models => [.. Volatile.Read(ref _catalog).Models.Values.SelectMany(v => v.Values)];
 
     public bool AnyReady => Models.Any(m => m.State == ModelState.Ready);
 
@@ -77,8 +81,8 @@ public sealed class ModelHost : IDisposable
         List<ModelInstance> removed;
         lock (_gate)
         {
-            var next = Copy(_models);
-            if (!next.TryGetValue(name, out var versions))
+            var next = _catalog.Copy();
+            if (!next.Models.TryGetValue(name, out var versions))
             {
                 return false;
             }
@@ -89,9 +93,13 @@ public sealed class ModelHost : IDisposable
             }
             if (versions.Count == 0)
             {
-                next.Remove(name);
+                next.Models.Remove(name);
             }
-            Volatile.Write(ref _models, next);
+            if (next.Active.TryGetValue(name, out var active) && !versions.ContainsKey(active))
+            {
+                next.Active.Remove(name);
+            }
+            Volatile.Write(ref _catalog, next);
         }
         foreach (var instance in removed)
         {
@@ -102,12 +110,53 @@ public sealed class ModelHost : IDisposable
     }
 
     /// <summary>
-    /// The instance a request for (name, version) goes to: the given version, or the newest ready one.
-    /// Throws NotFound for an unknown model or version.
+    /// Makes <paramref name="version"/> the one requests without a version go to, atomically: a request
+    /// resolves either the old or the new instance, and one on the old finishes there. The version must
+    /// be loaded and ready.
+    /// </summary>
+    public void SetActive(string name, string version)
+    {
+        lock (_gate)
+        {
+            var next = _catalog.Copy();
+            if (!next.Models.TryGetValue(name, out var versions) || !versions.TryGetValue(version, out var instance))
+            {
+                throw new InvalidOperationException($"model '{name}' version {version} is not loaded; load it before activating it");
+            }
+            if (instance.State != ModelState.Ready)
+            {
+                throw new InvalidOperationException($"model '{name}' version {version} is not ready ({instance.FailureReason}); only a ready version can be activated");
+            }
+            next.Active[name] = version;
+            Volatile.Write(ref _catalog, next);
+        }
+        Log.ModelActivated(_logger, name, version);
+    }
+
+    /// <summary>Forgets the active version: requests without a version go to the newest ready one again.</summary>
+    public void ClearActive(string name)
+    {
+        lock (_gate)
+        {
+            var next = _catalog.Copy();
+            if (next.Active.Remove(name))
+            {
+                Volatile.Write(ref _catalog, next);
+            }
+        }
+    }
+
+    /// <summary>The version set by <see cref="SetActive"/>, or null when none is (then the newest ready version serves).</summary>
+    public string? ActiveVersion(string name) => Volatile.Read(ref _catalog).Active.GetValueOrDefault(name);
+
+    /// <summary>
+    /// The instance a request for (name, version) goes to: the given version, else the active one, else
+    /// the newest ready one. Throws NotFound for an unknown model or version.
     /// </summary>
     public ModelInstance Resolve(string name, string? version)
     {
-        if (!Volatile.Read(ref _models).TryGetValue(name, out var versions))
+        var catalog = Volatile.Read(ref _catalog);
+        if (!catalog.Models.TryGetValue(name, out var versions))
         {
             throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not installed on this server");
         }
@@ -119,11 +168,15 @@ public sealed class ModelHost : IDisposable
                     InferenceError.NotFound,
                     $"model '{name}' has no version '{version}'; installed versions: {string.Join(", ", versions.Keys)}");
         }
+        if (catalog.Active.TryGetValue(name, out var active) && versions.TryGetValue(active, out var activeInstance))
+        {
+            return activeInstance;
+        }
         return versions.Values.LastOrDefault(v => v.State == ModelState.Ready) ?? versions.Values[^1];
     }
 
     public IReadOnlyList<string> VersionsOf(string name) =>
-        Volatile.Read(ref _models).TryGetValue(name, out var versions) ? [.. versions.Keys] : [];
+        Volatile.Read(ref _catalog).Models.TryGetValue(name, out var versions) ? [.. versions.Keys] : [];
 
     public ModelMetadataResponse GetMetadata(string name, string? version) =>
         Resolve(name, version).ToMetadata(VersionsOf(name));
@@ -131,8 +184,8 @@ public sealed class ModelHost : IDisposable
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        // A retired instance is swapped out: resolve again and get its replacement.
-        for (var attempt = 0; attempt < 3; attempt++)
+        // A retired instance is already gone from the catalog: resolving again gets its replacement.
+        for (var attempt = 0; attempt < 5; attempt++)
         {
             var instance = Resolve(request.ModelName, request.ModelVersion);
             if (instance.State != ModelState.Ready)
@@ -164,13 +217,13 @@ public sealed class ModelHost : IDisposable
 
     public void Dispose()
     {
-        Dictionary<string, SortedList<string, ModelInstance>> models;
+        Catalog catalog;
         lock (_gate)
         {
-            models = _models;
-            _models = new(StringComparer.Ordinal);
+            catalog = _catalog;
+            _catalog = Catalog.Empty;
         }
-        foreach (var instance in models.Values.SelectMany(v => v.Values))
+        foreach (var instance in catalog.Models.Values.SelectMany(v => v.Values))
         {
             instance.Retire();
         }
@@ -181,19 +234,31 @@ public sealed class ModelHost : IDisposable
         ModelInstance? replaced;
         lock (_gate)
         {
-            var next = Copy(_models);
-            if (!next.TryGetValue(instance.Name, out var versions))
+            var next = _catalog.Copy();
+            if (!next.Models.TryGetValue(instance.Name, out var versions))
             {
                 versions = new SortedList<string, ModelInstance>(ModelVersions.Comparer);
-                next[instance.Name] = versions;
+                next.Models[instance.Name] = versions;
             }
             versions.TryGetValue(instance.Version, out replaced);
             versions[instance.Version] = instance;
-            Volatile.Write(ref _models, next);
+            if (instance.State != ModelState.Ready && next.Active.TryGetValue(instance.Name, out var active) && active == instance.Version)
+            {
+                // The active version was reloaded and failed: let the newest ready version serve instead.
+                next.Active.Remove(instance.Name);
+            }
+            Volatile.Write(ref _catalog, next);
         }
         replaced?.Retire();
     }
 
-    private static Dictionary<string, SortedList<string, ModelInstance>> Copy(Dictionary<string, SortedList<string, ModelInstance>> models) =>
-        models.ToDictionary(kv => kv.Key, kv => new SortedList<string, ModelInstance>(kv.Value, ModelVersions.Comparer), StringComparer.Ordinal);
+    /// <summary>Loaded versions per model and each model's active version; never changed once published.</summary>
+    private sealed record Catalog(Dictionary<string, SortedList<string, ModelInstance>> Models, Dictionary<string, string> Active)
+    {
+        public static Catalog Empty { get; } = new(new(StringComparer.Ordinal), new(StringComparer.Ordinal));
+
+        public Catalog Copy() => new(
+            Models.ToDictionary(kv => kv.Key, kv => new SortedList<string, ModelInstance>(kv.Value, ModelVersions.Comparer), StringComparer.Ordinal),
+            new Dictionary<string, string>(Active, StringComparer.Ordinal));
+    }
 }

@@ -1,3 +1,4 @@
+using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -5,9 +6,13 @@ using Microsoft.Extensions.Logging;
 namespace EdgeAi.Serving.Store;
 
 /// <summary>
-/// Keeps the model host in step with the model store: loads every installed version at start
-/// (the agent is ready once each has been tried), then picks up versions added or removed while
-/// running. A version whose file no longer matches its checksum is reported failed, never loaded.
+/// Keeps the model host in step with the model store: loads installed versions at start (the agent
+/// is ready once each has been tried), then picks up versions added or removed while running. A
+/// version whose file no longer matches its checksum is reported failed, never loaded.
+/// For a model with a persisted active version (<see cref="ModelStore.ReadActive"/>) only that
+/// version is loaded and made active; a deactivated one is not loaded; a model without one loads
+/// every version and the newest serves. The fleet reconciler changes models only through the
+/// methods below, which hold the same lock as the rescan, so a rescan never sees half a swap.
 /// </summary>
 public sealed class ModelLoader : BackgroundService
 {
@@ -17,6 +22,7 @@ public sealed class ModelLoader : BackgroundService
     private readonly TimeSpan _rescanInterval;
     private readonly ILogger<ModelLoader> _logger;
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
 
     public ModelLoader(ModelStore store, ModelHost host, TimeProvider time, TimeSpan rescanInterval, ILogger<ModelLoader> logger)
     {
@@ -30,6 +36,8 @@ public sealed class ModelLoader : BackgroundService
     public bool InitialLoadDone => _initialLoad.Task.IsCompleted;
 
     public Task InitialLoad => _initialLoad.Task;
+
+    public ModelStore Store => _store;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -58,30 +66,179 @@ public sealed class ModelLoader : BackgroundService
         }
     }
 
-    /// <summary>Loads what the store has and the host lacks, unloads what the store no longer has.</summary>
+    /// <summary>Loads what the store wants served and the host lacks, unloads what the store no longer has.</summary>
     public void Sync()
     {
-        var stored = _store.List();
-        var loaded = _host.Models.ToDictionary(m => (m.Name, m.Version));
-        foreach (var model in stored)
+        lock (_gate)
         {
-            if (loaded.Remove((model.Name, model.Version)))
+            var stored = _store.List();
+            var loaded = _host.Models.ToDictionary(m => (m.Name, m.Version));
+            foreach (var versions in stored.GroupBy(m => m.Name, StringComparer.Ordinal))
             {
-                continue;
+                var active = _store.ReadActive(versions.Key);
+                if (active is { Length: > 0 } && !versions.Any(v => v.Version == active))
+                {
+                    active = null; // the active version's files are gone: serve what is there rather than nothing
+                }
+                foreach (var model in versions.Where(v => (active is null || v.Version == active) && !loaded.ContainsKey((v.Name, v.Version))))
+                {
+                    LoadChecked(model);
+                }
+                if (active is { Length: > 0 } && _host.ActiveVersion(versions.Key) != active
+                    && _host.Models.Any(m => m.Name == versions.Key && m.Version == active && m.State == ModelState.Ready))
+                {
+                    _host.SetActive(versions.Key, active);
+                }
             }
-            var problem = ModelStore.CheckIntegrity(model);
-            if (problem is null)
+            var present = stored.Select(m => (m.Name, m.Version)).ToHashSet();
+            foreach (var gone in loaded.Keys.Where(k => !present.Contains(k)))
             {
-                _host.Load(model.Name, model.Version, model.ModelPath);
-            }
-            else
-            {
-                _host.MarkFailed(model.Name, model.Version, model.ModelPath, problem);
+                _host.Unload(gone.Name, gone.Version);
             }
         }
-        foreach (var gone in loaded.Keys)
+    }
+
+    /// <summary>
+    /// Installs a verified file as a new version without serving it. A model that had no persisted
+    /// active version gets the one serving now pinned first, so the new version does not start serving
+    /// merely by being the newest.
+    /// </summary>
+    public StoredModel Install(string sourcePath, string name, string version)
+    {
+        lock (_gate)
         {
-            _host.Unload(gone.Name, gone.Version);
+            Pin(name);
+            return _store.Add(sourcePath, name, version);
+        }
+    }
+
+    /// <summary>Loads an installed version beside the serving one (requests without a version still go to the active one); a loaded ready instance is reused.</summary>
+    public ModelInstance LoadBeside(string name, string version)
+    {
+        lock (_gate)
+        {
+            Pin(name);
+            if (_host.Models.FirstOrDefault(m => m.Name == name && m.Version == version && m.State == ModelState.Ready) is { } loaded)
+            {
+                return loaded;
+            }
+            var stored = _store.List().FirstOrDefault(m => m.Name == name && m.Version == version)
+                ?? throw new ModelStoreException($"model '{name}' version {version} is not installed");
+            if (ModelStore.CheckIntegrity(stored) is { } problem)
+            {
+                throw new ModelStoreException($"model '{name}' version {version} cannot be loaded: {problem}");
+            }
+            return _host.Load(name, version, stored.ModelPath);
+        }
+    }
+
+    /// <summary>
+    /// Makes a loaded, ready version the one that serves: persisted first (a restart serves it too),
+    /// then the pointer flips, then the model's other versions are unloaded (in-flight requests finish
+    /// on them). Returns the version that served before, or null.
+    /// </summary>
+    public string? Activate(string name, string version)
+    {
+        lock (_gate)
+        {
+            if (!_host.Models.Any(m => m.Name == name && m.Version == version && m.State == ModelState.Ready))
+            {
+                throw new InvalidOperationException($"model '{name}' version {version} is not loaded and ready; load it before activating it");
+            }
+            var previous = Serving(name);
+            _store.WriteActive(name, version);
+            _host.SetActive(name, version);
+            foreach (var other in _host.VersionsOf(name).Where(v => v != version))
+            {
+                _host.Unload(name, other);
+            }
+            return previous == version ? null : previous;
+        }
+    }
+
+    /// <summary>Stops serving a model: persisted as deactivated and unloaded. Its files stay for a later rollback.</summary>
+    public void Deactivate(string name)
+    {
+        lock (_gate)
+        {
+            _store.WriteActive(name, "");
+            _host.Unload(name, null);
+        }
+    }
+
+    /// <summary>Unloads a version that did not make it (failed its smoke test), unless it is the active one, and removes its files when asked.</summary>
+    public void Discard(string name, string version, bool removeFiles)
+    {
+        lock (_gate)
+        {
+            if (_host.ActiveVersion(name) == version)
+            {
+                return;
+            }
+            _host.Unload(name, version);
+            if (removeFiles)
+            {
+                _store.Remove(name, version);
+            }
+        }
+    }
+
+    /// <summary>Removes the installed versions of a model other than <paramref name="keep"/> (never a loaded one); returns what was removed.</summary>
+    public IReadOnlyList<string> Prune(string name, IReadOnlyCollection<string> keep)
+    {
+        ArgumentNullException.ThrowIfNull(keep);
+        lock (_gate)
+        {
+            var loaded = _host.VersionsOf(name);
+            var removed = _store.List()
+                .Where(m => m.Name == name && !keep.Contains(m.Version) && !loaded.Contains(m.Version))
+                .Select(m => m.Version)
+                .ToList();
+            foreach (var version in removed)
+            {
+                _store.Remove(name, version);
+            }
+            return removed;
+        }
+    }
+
+    /// <summary>The ready version a request without a version goes to now, or null.</summary>
+    public string? Serving(string name)
+    {
+        try
+        {
+            return _host.Resolve(name, null) is { State: ModelState.Ready } instance ? instance.Version : null;
+        }
+        catch (InferenceException)
+        {
+            return null;
+        }
+    }
+
+    private void LoadChecked(StoredModel model)
+    {
+        var problem = ModelStore.CheckIntegrity(model);
+        if (problem is null)
+        {
+            _host.Load(model.Name, model.Version, model.ModelPath);
+        }
+        else
+        {
+            _host.MarkFailed(model.Name, model.Version, model.ModelPath, problem);
+        }
+    }
+
+    private void Pin(string name)
+    {
+        if (_store.ReadActive(name) is not null)
+        {
+            return;
+        }
+        var serving = Serving(name);
+        _store.WriteActive(name, serving ?? "");
+        if (serving is not null)
+        {
+            _host.SetActive(name, serving);
         }
     }
 }

@@ -8,12 +8,15 @@ namespace EdgeAi.Serving.Store;
 /// <summary>
 /// Installed models as versioned directories: <c>{root}/{name}/{version}/model.onnx</c> plus a
 /// <c>manifest.json</c>. A version is staged in a scratch directory and moved into place in one
-/// rename, so a crash never leaves a half-installed version behind.
+/// rename, so a crash never leaves a half-installed version behind. A model the fleet manages also
+/// has <c>{root}/{name}/.active</c>: the version that serves, persisted so a restart (online or not)
+/// serves the same one.
 /// </summary>
 public sealed partial class ModelStore
 {
     public const string ModelFileName = "model.onnx";
     public const string ManifestFileName = "manifest.json";
+    public const string ActiveFileName = ".active";
     private const string StagingDirectoryName = ".staging";
 
     private readonly TimeProvider _time;
@@ -125,6 +128,47 @@ public sealed partial class ModelStore
             Directory.Delete(nameDir);
         }
         return true;
+    }
+
+    /// <summary>
+    /// The persisted active version of a model: null when none was ever set (every installed version
+    /// is loaded and the newest serves), empty when the model is deactivated (installed, not loaded),
+    /// else the version that serves.
+    /// </summary>
+    public string? ReadActive(string name)
+    {
+        if (!IsValidName(name))
+        {
+            return null;
+        }
+        var file = Path.Combine(Root, name, ActiveFileName);
+        try
+        {
+            return File.Exists(file) ? File.ReadAllText(file).Trim() : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Persists the active version (empty: deactivated); written aside and renamed over, so a crash leaves the old or the new value.</summary>
+    public void WriteActive(string name, string version)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        if (!IsValidName(name) || (version.Length > 0 && !IsValidName(version)))
+        {
+            throw new ModelStoreException($"invalid model name '{name}' or version '{version}'");
+        }
+        var dir = Directory.CreateDirectory(Path.Combine(Root, name)).FullName;
+        var file = Path.Combine(dir, ActiveFileName);
+        var temporary = file + ".tmp";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(System.Text.Encoding.UTF8.GetBytes(version));
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temporary, file, overwrite: true);
     }
 
     /// <summary>Checks the installed file still matches its manifest; returns the problem, or null.</summary>
