@@ -39,6 +39,21 @@ public sealed class DesiredStateStoreTests : IDisposable
         store.TrySave(State(1)).ShouldBeTrue();
     }
 
+    [Fact]
+    public void Changed_CompletesOnNewerStateOnly()
+    {
+        var store = new DesiredStateStore(_dir);
+        store.TrySave(State(2)).ShouldBeTrue();
+        var changed = store.Changed;
+
+        store.TrySave(State(2)).ShouldBeFalse();
+        changed.IsCompleted.ShouldBeFalse();
+        store.TrySave(State(3)).ShouldBeTrue();
+
+        changed.IsCompletedSuccessfully.ShouldBeTrue();
+        store.Changed.IsCompleted.ShouldBeFalse();
+    }
+
     private static DesiredState State(long revision)
     {
         var state = new DesiredState { Revision = revision };

@@ -1,7 +1,6 @@
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -11,40 +10,27 @@ using Polly.Timeout;
 namespace EdgeAi.Agent.Cloud;
 
 /// <summary>
-/// The agent's way to the hub: one gRPC channel, and one Polly pipeline around every call
-/// (retry with jitter for transient failures → circuit breaker → per-attempt timeout). While the
-/// circuit is open a call fails at once, so the router never waits on a hub that is down.
+/// The agent's way to the hub for inference: the shared <see cref="HubChannel"/>, and one Polly
+/// pipeline around every call (retry with jitter for transient failures → circuit breaker →
+/// per-attempt timeout). While the circuit is open a call fails at once, so the router never waits
+/// on a hub that is down.
 /// </summary>
-internal sealed class CloudClient : IDisposable
+internal sealed class CloudClient
 {
     private readonly CloudOptions _options;
-    private readonly GrpcChannel? _channel;
     private readonly GRPCInferenceService.GRPCInferenceServiceClient? _client;
     private readonly ResiliencePipeline _pipeline;
-    private readonly Metadata _headers = [];
+    private readonly Metadata _headers;
 
-    public CloudClient(IOptions<CloudOptions> options, TimeProvider time, ILogger<CloudClient> logger)
+    public CloudClient(IOptions<CloudOptions> options, HubChannel hub, TimeProvider time, ILogger<CloudClient> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(hub);
         _options = options.Value;
-        if (_options.Enabled)
+        _headers = hub.Headers;
+        if (hub.Channel is not null)
         {
-            var validator = new EdgeAi.Common.Security.HubCertificateValidator(_options.CertificateFingerprint, _options.CaCertificatePath, _options.AllowUntrustedCertificate);
-            var handler = new SocketsHttpHandler
-            {
-                ConnectTimeout = _options.AttemptTimeout,
-                KeepAlivePingDelay = TimeSpan.FromSeconds(30),
-                KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-                PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-                EnableMultipleHttp2Connections = true,
-            };
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => validator.Validate(certificate, chain, errors);
-            _channel = GrpcChannel.ForAddress(_options.HubUrl!, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-            _client = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
-            if (!string.IsNullOrEmpty(_options.DeviceKey))
-            {
-                _headers.Add("authorization", "Bearer " + _options.DeviceKey);
-            }
+            _client = new GRPCInferenceService.GRPCInferenceServiceClient(hub.Channel);
         }
 
         var builder = new ResiliencePipelineBuilder { TimeProvider = time };
@@ -154,8 +140,6 @@ internal sealed class CloudClient : IDisposable
         StatusCode.Cancelled => InferenceError.Cancelled,
         _ => InferenceError.Unavailable,
     };
-
-    public void Dispose() => _channel?.Dispose();
 }
 
 /// <summary>Cloud client log messages; event ids 2100-2199.</summary>

@@ -19,7 +19,7 @@ internal static class HubEnrollment
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, chain, errors) => trust.Validate(certificate, chain, errors);
         using var channel = GrpcChannel.ForAddress(hub, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-        var client = new Fleet.FleetClient(channel);
+        var client = new EdgeAi.Common.Fleet.Fleet.FleetClient(channel);
         return await client.EnrollAsync(request, deadline: DateTime.UtcNow + Deadline, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using System.Reflection;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Enrollment;
+using EdgeAi.Agent.Fleet;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
@@ -22,7 +23,9 @@ internal static class AgentHost
     /// <summary>
     /// Builds the agent. Configuration, lowest to highest precedence: appsettings.json beside the
     /// executable, the enrolled identity (identity.json in the data directory), environment variables
-    /// (EDGEAI_Agent__HttpPort=9000), then <paramref name="overrides"/> (what the command line set).
+    /// (EDGEAI_Agent__HttpPort=9000), <paramref name="overrides"/> (what the command line set), then
+    /// the hub's desired configuration, which may set only the keys that apply live (routing,
+    /// telemetry sampling).
     /// </summary>
     public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> overrides)
     {
@@ -62,9 +65,11 @@ internal static class AgentHost
         services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
         services.AddOptions<CloudOptions>().BindConfiguration(CloudOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
+        services.AddSingleton<HubChannel>();
         services.AddSingleton<CloudClient>();
         services.AddSingleton<LatencyTracker>();
         builder.AddSyncUp();
+        builder.AddFleet();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
         services.AddSingleton<AgentEndpoints>();
         services.AddOptions<KestrelServerOptions>()

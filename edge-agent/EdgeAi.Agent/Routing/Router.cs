@@ -12,23 +12,24 @@ namespace EdgeAi.Agent.Routing;
 /// Decides, per request, whether the device or the hub serves it. Local-first (the default) serves
 /// locally and escalates to the hub when the model is not installed, is not ready or fails, its
 /// queue is too deep, the deadline cannot be met at recent local latency, or a classifier is not
-/// confident enough. Every response says who served it, and why the hub did when it did.
+/// confident enough. Every response says who served it, and why the hub did when it did. Policies
+/// and thresholds are read per request, so a change from the hub's desired state applies at once.
 /// </summary>
 internal sealed class Router : IInferenceBackend
 {
     private readonly ModelHost _host;
     private readonly ModelLoader _loader;
     private readonly CloudClient _cloud;
-    private readonly RoutingOptions _options;
+    private readonly IOptionsMonitor<RoutingOptions> _options;
     private readonly LatencyTracker _latency;
     private readonly TimeProvider _time;
 
-    public Router(ModelHost host, ModelLoader loader, CloudClient cloud, IOptions<RoutingOptions> options, LatencyTracker latency, TimeProvider time)
+    public Router(ModelHost host, ModelLoader loader, CloudClient cloud, IOptionsMonitor<RoutingOptions> options, LatencyTracker latency, TimeProvider time)
     {
         _host = host;
         _loader = loader;
         _cloud = cloud;
-        _options = options.Value;
+        _options = options;
         _latency = latency;
         _time = time;
     }
@@ -65,7 +66,8 @@ internal sealed class Router : IInferenceBackend
         var received = _time.GetUtcNow();
         var deadlineMs = request.Parameters.GetDeadlineMs();
         var deadline = deadlineMs is { } ms ? received.AddMilliseconds(ms) : (DateTimeOffset?)null;
-        var policy = EffectivePolicy(request);
+        var options = _options.CurrentValue;
+        var policy = EffectivePolicy(request, options);
 
         switch (policy)
         {
@@ -88,11 +90,12 @@ internal sealed class Router : IInferenceBackend
                     // Nowhere to escalate to: the device's own answer or error, unchanged.
                     return await LocalAsync(request, cancellationToken).ConfigureAwait(false);
                 }
-                return await LocalFirstAsync(request, deadline, deadlineMs, cancellationToken).ConfigureAwait(false);
+                return await LocalFirstAsync(request, options, deadline, deadlineMs, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task<ModelInferResponse> LocalFirstAsync(ModelInferRequest request, DateTimeOffset? deadline, double? deadlineMs, CancellationToken cancellationToken)
+    private async Task<ModelInferResponse> LocalFirstAsync(
+        ModelInferRequest request, RoutingOptions options, DateTimeOffset? deadline, double? deadlineMs, CancellationToken cancellationToken)
     {
         string reason;
         string localProblem;
@@ -104,9 +107,9 @@ internal sealed class Router : IInferenceBackend
         {
             (reason, localProblem) = (FallbackReasons.NotReady, $"model '{instance.Name}' version {instance.Version} is not ready: {instance.FailureReason}");
         }
-        else if (instance.QueueDepth >= _options.QueueBoundFor(request.ModelName))
+        else if (instance.QueueDepth >= options.QueueBoundFor(request.ModelName))
         {
-            (reason, localProblem) = (FallbackReasons.Overloaded, $"{instance.QueueDepth} requests already queued locally (bound {_options.QueueBoundFor(request.ModelName)})");
+            (reason, localProblem) = (FallbackReasons.Overloaded, $"{instance.QueueDepth} requests already queued locally (bound {options.QueueBoundFor(request.ModelName)})");
         }
         else if (deadlineMs is { } budget && _latency.EstimateMs(request.ModelName) is { } estimate && estimate > budget)
         {
@@ -123,7 +126,7 @@ internal sealed class Router : IInferenceBackend
             {
                 return await EscalateAsync(request, deadline, FallbackReasons.LocalFailure, e.Message, cancellationToken).ConfigureAwait(false);
             }
-            if (!IsConfident(request.ModelName, local))
+            if (!IsConfident(options.ConfidenceThresholdFor(request.ModelName), local))
             {
                 try
                 {
@@ -188,9 +191,9 @@ internal sealed class Router : IInferenceBackend
         return response;
     }
 
-    private string EffectivePolicy(ModelInferRequest request) => request.Parameters.GetString(InferenceParameters.Route) switch
+    private static string EffectivePolicy(ModelInferRequest request, RoutingOptions options) => request.Parameters.GetString(InferenceParameters.Route) switch
     {
-        null or "" or "auto" => _options.PolicyFor(request.ModelName),
+        null or "" or "auto" => options.PolicyFor(request.ModelName),
         "local" => RoutePolicies.LocalOnly,
         "cloud" => RoutePolicies.CloudOnly,
         var other => throw InferenceException.Invalid($"parameter {InferenceParameters.Route} is '{other}'; expected auto, local or cloud"),
@@ -211,9 +214,9 @@ internal sealed class Router : IInferenceBackend
     }
 
     /// <summary>For a model with a confidence threshold: every row's top-1 probability must reach it.</summary>
-    private bool IsConfident(string model, ModelInferResponse response)
+    private static bool IsConfident(double? confidenceThreshold, ModelInferResponse response)
     {
-        if (_options.ConfidenceThresholdFor(model) is not { } threshold)
+        if (confidenceThreshold is not { } threshold)
         {
             return true;
         }

@@ -13,16 +13,16 @@ namespace EdgeAi.Agent.Telemetry;
 /// </summary>
 internal sealed class InferenceSampler : BackgroundService
 {
-    private readonly TelemetryOptions _options;
+    private readonly IOptionsMonitor<TelemetryOptions> _options;
     private readonly DurableOutbox _outbox;
     private readonly Channel<byte[]> _queue;
     private long _dropped;
 
-    public InferenceSampler(IOptions<TelemetryOptions> options, DurableOutbox outbox)
+    public InferenceSampler(IOptionsMonitor<TelemetryOptions> options, DurableOutbox outbox)
     {
-        _options = options.Value;
+        _options = options;
         _outbox = outbox;
-        _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(_options.SampleQueue) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
+        _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.CurrentValue.SampleQueue) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     }
 
     /// <summary>Samples not recorded because the writer fell behind.</summary>
@@ -30,7 +30,9 @@ internal sealed class InferenceSampler : BackgroundService
 
     public void Offer(in InferenceOutcome outcome)
     {
-        if (_options.InferenceRecords != InferenceRecordMode.Sampled || Random.Shared.NextDouble() >= _options.SampleRate)
+        // Read per request: the hub may change the mode or rate at any time (desired state).
+        var options = _options.CurrentValue;
+        if (options.InferenceRecords != InferenceRecordMode.Sampled || Random.Shared.NextDouble() >= options.SampleRate)
         {
             return;
         }

@@ -1,6 +1,7 @@
 using EdgeAi.Agent.Hosting;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Routing;
+using EdgeAi.Agent.Twin;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Sync;
 using EdgeAi.Serving.Runtime;
@@ -14,11 +15,12 @@ namespace EdgeAi.Agent.Telemetry;
 /// Writes what the agent says about itself to the outbox: at start, the start event (and the
 /// outbox reset, if the file had to be replaced); every interval, one telemetry record (per-model
 /// counts and latency, device health, outbox depth and drops); and the reported state whenever
-/// what is in effect changed.
+/// what is in effect changed (checked every interval, and by the reconciler after each change).
+/// The interval follows its configuration live.
 /// </summary>
 internal sealed class TelemetryCollector : BackgroundService
 {
-    private readonly TelemetryOptions _options;
+    private readonly IOptionsMonitor<TelemetryOptions> _options;
     private readonly DurableOutbox _outbox;
     private readonly InferenceMetrics _metrics;
     private readonly InferenceSampler _sampler;
@@ -26,23 +28,24 @@ internal sealed class TelemetryCollector : BackgroundService
     private readonly ModelHost _host;
     private readonly DesiredStateStore _desired;
     private readonly EventReporter _events;
-    private readonly RoutingOptions _routing;
+    private readonly IOptionsMonitor<RoutingOptions> _routing;
     private readonly TimeProvider _time;
     private DateTimeOffset _windowStart;
+    private readonly Lock _reportGate = new();
     private ByteString? _lastReported;
 
     public TelemetryCollector(
-        IOptions<TelemetryOptions> options, IOptions<AgentOptions> agent, IOptions<RoutingOptions> routing, DurableOutbox outbox,
+        IOptionsMonitor<TelemetryOptions> options, IOptions<AgentOptions> agent, IOptionsMonitor<RoutingOptions> routing, DurableOutbox outbox,
         InferenceMetrics metrics, InferenceSampler sampler, ModelHost host, DesiredStateStore desired, EventReporter events, TimeProvider time)
     {
-        _options = options.Value;
+        _options = options;
         _outbox = outbox;
         _metrics = metrics;
         _sampler = sampler;
         _host = host;
         _desired = desired;
         _events = events;
-        _routing = routing.Value;
+        _routing = routing;
         _time = time;
         _health = new DeviceHealthProbe(agent.Value.DataDirectory, AgentHost.Version);
         _windowStart = time.GetUtcNow();
@@ -61,7 +64,14 @@ internal sealed class TelemetryCollector : BackgroundService
             _events.Report("desired_state_unreadable", EventReporter.Warning, problem);
         }
         _health.Read([]); // primes the CPU counters, so the first window reports a real share
-        using var timer = new PeriodicTimer(_options.Interval, _time);
+        using var timer = new PeriodicTimer(_options.CurrentValue.Interval, _time);
+        using var intervalChanged = _options.OnChange(o =>
+        {
+            if (timer.Period != o.Interval)
+            {
+                timer.Period = o.Interval;
+            }
+        });
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -102,31 +112,60 @@ internal sealed class TelemetryCollector : BackgroundService
             });
         }
         _outbox.Append(SyncTopics.Telemetry, telemetry.ToByteArray());
+        ReportState();
+    }
 
-        var reported = Reported(models);
-        var bytes = reported.ToByteString();
-        if (!bytes.Equals(_lastReported))
+    /// <summary>Appends the reported state if it differs from the last one sent.</summary>
+    public void ReportState()
+    {
+        lock (_reportGate)
         {
-            _outbox.Append(SyncTopics.Reported, bytes.ToByteArray());
-            _lastReported = bytes;
+            var bytes = Reported(_host.Models).ToByteString();
+            if (!bytes.Equals(_lastReported))
+            {
+                _outbox.Append(SyncTopics.Reported, bytes.ToByteArray());
+                _lastReported = bytes;
+            }
         }
     }
 
+    /// <summary>
+    /// The revision the agent last acted on; per model, the version requests go to as "active" and any
+    /// other loaded version by its state ("ready" while a candidate is smoke-tested, "failed"); the
+    /// live configuration in effect.
+    /// </summary>
     private ReportedState Reported(IReadOnlyList<ModelInstance> models)
     {
         var reported = new ReportedState
         {
-            DesiredRevision = _desired.Current?.Revision ?? 0,
+            DesiredRevision = _desired.AppliedRevision,
             AgentVersion = AgentHost.Version,
         };
-        foreach (var m in models.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Version, StringComparer.Ordinal))
+        foreach (var m in models.OrderBy(m => m.Name, StringComparer.Ordinal).ThenBy(m => m.Version, ModelVersions.Comparer))
         {
-            reported.Models.Add(new InstalledModel { Name = m.Name, Version = m.Version, State = m.State.ToString(), ExecutionProvider = m.ExecutionProvider ?? "" });
+            var serving = m.State == ModelState.Ready && ReferenceEquals(Serving(m.Name), m);
+            reported.Models.Add(new InstalledModel
+            {
+                Name = m.Name,
+                Version = m.Version,
+                State = serving ? "active" : m.State.ToString().ToLowerInvariant(),
+                ExecutionProvider = m.ExecutionProvider ?? "",
+            });
         }
         reported.ExecutionProviders.Add(models.Select(m => m.ExecutionProvider).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
-        reported.Config.Add("routing.default_policy", _routing.DefaultPolicy);
-        reported.Config.Add("telemetry.interval", _options.Interval.ToString());
-        reported.Config.Add("telemetry.inference_records", _options.InferenceRecords.ToString());
+        reported.Config.Add(EffectiveConfig.Describe(_routing.CurrentValue, _options.CurrentValue));
         return reported;
+    }
+
+    private ModelInstance? Serving(string name)
+    {
+        try
+        {
+            return _host.Resolve(name, null);
+        }
+        catch (EdgeAi.Serving.InferenceException)
+        {
+            return null; // unloaded since the list was taken
+        }
     }
 }

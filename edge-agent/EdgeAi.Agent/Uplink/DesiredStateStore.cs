@@ -15,6 +15,8 @@ internal sealed class DesiredStateStore
     private readonly Lock _gate = new();
     private DesiredState? _current;
     private bool _loaded;
+    private long _appliedRevision;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DesiredStateStore(string dataDirectory)
     {
@@ -36,6 +38,28 @@ internal sealed class DesiredStateStore
 
     public string? LoadProblem { get; private set; }
 
+    /// <summary>The revision the reconciler last acted on (0 until it has); the reported state carries it.</summary>
+    public long AppliedRevision
+    {
+        get => Interlocked.Read(ref _appliedRevision);
+        set => Interlocked.Exchange(ref _appliedRevision, value);
+    }
+
+    /// <summary>
+    /// Completes when a newer state is stored. Take it before reading <see cref="Current"/>, so a state
+    /// stored in between is not missed.
+    /// </summary>
+    public Task Changed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _changed.Task;
+            }
+        }
+    }
+
     /// <summary>Stores <paramref name="state"/> unless it is older than (or the same revision as) what is stored; true when stored.</summary>
     public bool TrySave(DesiredState state)
     {
@@ -56,6 +80,9 @@ internal sealed class DesiredStateStore
             }
             File.Move(temporary, _path, overwrite: true);
             _current = state;
+            var changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            changed.TrySetResult();
             return true;
         }
     }

@@ -1,0 +1,74 @@
+using System.Globalization;
+using EdgeAi.Agent.Outbox;
+using EdgeAi.Agent.Uplink;
+using EdgeAi.Common.Sync;
+using Google.Protobuf;
+
+namespace EdgeAi.Agent.Fleet;
+
+/// <summary>Values of DeploymentStatus.state.</summary>
+internal static class DeploymentStates
+{
+    public const string Downloading = "downloading";
+    public const string Verifying = "verifying";
+    public const string Loading = "loading";
+    public const string Active = "active";
+    public const string Failed = "failed";
+    public const string RolledBack = "rolled_back";
+}
+
+/// <summary>
+/// Appends deployment progress to the outbox's "deployments" stream (never dropped), and an event
+/// for each failure. The same report is not repeated within one revision, so retry rounds while the
+/// hub is away do not flood the stream.
+/// </summary>
+internal sealed class DeploymentReporter
+{
+    private readonly DurableOutbox _outbox;
+    private readonly EventReporter _events;
+    private readonly ILogger<DeploymentReporter> _logger;
+    private readonly HashSet<(long Revision, string Model, string Version, string State, string Message)> _sent = [];
+
+    public DeploymentReporter(DurableOutbox outbox, EventReporter events, ILogger<DeploymentReporter> logger)
+    {
+        _outbox = outbox;
+        _events = events;
+        _logger = logger;
+    }
+
+    public void Report(long revision, string model, string version, string state, string message = "")
+    {
+        lock (_sent)
+        {
+            if (!_sent.Add((revision, model, version, state, message)))
+            {
+                return;
+            }
+            if (_sent.Count > 10_000)
+            {
+                _sent.RemoveWhere(s => s.Revision < revision);
+            }
+        }
+        FleetLog.Status(_logger, model, version, state, revision, message);
+        _outbox.Append(SyncTopics.Deployments, new DeploymentStatus
+        {
+            DesiredRevision = revision,
+            Model = model,
+            Version = version,
+            State = state,
+            Message = message,
+        }.ToByteArray());
+    }
+
+    public void Failed(long revision, string model, string version, string reason)
+    {
+        Report(revision, model, version, DeploymentStates.Failed, reason);
+        _events.Report("deployment_failed", EventReporter.Error, $"model '{model}' version {version}: {reason}",
+            new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["model"] = model,
+                ["version"] = version,
+                ["desired_revision"] = revision.ToString(CultureInfo.InvariantCulture),
+            });
+    }
+}
