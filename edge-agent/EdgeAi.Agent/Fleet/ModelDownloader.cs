@@ -115,7 +115,8 @@ internal sealed class ModelDownloader
         attempt.CancelAfter(_options.DownloadAttemptTimeout);
         var request = new DownloadModelRequest { Name = model.Name, Version = model.Version, Offset = offset };
         using var call = client.DownloadModel(request, new CallOptions(_hub.Headers, cancellationToken: attempt.Token));
-        var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
+        // Unbuffered: each chunk reaches the file as it arrives, so even a killed process resumes after it.
+        var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);
         long written = 0;
         await using (file.ConfigureAwait(false))
         {
