@@ -26,15 +26,22 @@ internal static class ModelsCommand
                 Console.WriteLine($"no models installed in {store.Root}");
                 return 0;
             }
-            Console.WriteLine($"{"NAME",-24} {"VERSION",-8} {"SIZE",10} {"SHA256",-14} INPUTS -> OUTPUTS");
+            Console.WriteLine($"{"NAME",-24} {"VERSION",-8} {"FLEET",-8} {"SIZE",10} {"SHA256",-14} INPUTS -> OUTPUTS");
             foreach (var m in models)
             {
+                // The hub's reconciler serves only a model's active version; others are kept for rollback.
+                var fleet = store.ReadActive(m.Name) switch
+                {
+                    null => "-",
+                    var active when active == m.Version => "active",
+                    _ => "kept",
+                };
                 if (m.Manifest is null)
                 {
-                    Console.WriteLine($"{m.Name,-24} {m.Version,-8} {"?",10} {"?",-14} {m.Error}");
+                    Console.WriteLine($"{m.Name,-24} {m.Version,-8} {fleet,-8} {"?",10} {"?",-14} {m.Error}");
                     continue;
                 }
-                Console.WriteLine($"{m.Name,-24} {m.Version,-8} {FormatSize(m.Manifest.SizeBytes),10} {m.Manifest.Sha256[..12] + "…",-14} "
+                Console.WriteLine($"{m.Name,-24} {m.Version,-8} {fleet,-8} {FormatSize(m.Manifest.SizeBytes),10} {m.Manifest.Sha256[..12] + "…",-14} "
                     + $"{Describe(m.Manifest.Inputs)} -> {Describe(m.Manifest.Outputs)}");
             }
             return 0;
@@ -58,6 +65,10 @@ internal static class ModelsCommand
                 Console.WriteLine($"installed {stored.Name} version {stored.Version} ({FormatSize(stored.Manifest!.SizeBytes)}, sha256 {stored.Manifest.Sha256})");
                 Console.WriteLine($"  inputs:  {Describe(stored.Manifest.Inputs)}");
                 Console.WriteLine($"  outputs: {Describe(stored.Manifest.Outputs)}");
+                if (OpenStore(parse).ReadActive(stored.Name) is { } active && active != stored.Version)
+                {
+                    Console.WriteLine($"  note: the hub manages '{stored.Name}' (active version: {(active.Length == 0 ? "none" : active)}); this version is kept, not served");
+                }
                 return 0;
             }
             catch (ModelStoreException e)

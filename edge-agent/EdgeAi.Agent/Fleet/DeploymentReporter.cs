@@ -40,7 +40,8 @@ internal sealed class DeploymentReporter
     {
         lock (_sent)
         {
-            if (!_sent.Add((revision, model, version, state, message)))
+            // "active" once per revision whatever its message; other states again only with news.
+            if (!_sent.Add((revision, model, version, state, state == DeploymentStates.Active ? "" : message)))
             {
                 return;
             }

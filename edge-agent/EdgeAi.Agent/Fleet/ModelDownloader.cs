@@ -94,7 +94,10 @@ internal sealed class ModelDownloader
             catch (Exception e) when (e is RpcException or IOException or OperationCanceledException or HttpRequestException && !cancellationToken.IsCancellationRequested)
             {
                 var now = File.Exists(path) ? new FileInfo(path).Length : 0;
-                problem = e is OperationCanceledException ? $"attempt took longer than Fleet:DownloadAttemptTimeout ({_options.DownloadAttemptTimeout})" : Describe(e);
+                // Not our caller's cancellation (filtered above): the attempt's own time limit.
+                problem = e is OperationCanceledException or RpcException { StatusCode: StatusCode.Cancelled }
+                    ? $"the attempt took longer than Fleet:DownloadAttemptTimeout ({_options.DownloadAttemptTimeout})"
+                    : Describe(e);
                 failures = now > offset ? 1 : failures + 1;
             }
             if (failures >= _options.MaxDownloadAttempts)
