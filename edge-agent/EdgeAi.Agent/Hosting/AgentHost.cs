@@ -31,7 +31,10 @@ internal static class AgentHost
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
-            Args = [],
+            // Local files are read once and validated at start. Routing and telemetry options are read
+            // live, so a file edited into an invalid state must not reach them; live changes come only
+            // through the hub's desired layer, which is validated before it applies.
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
             ContentRootPath = AppContext.BaseDirectory,
         });
         var identityLayer = builder.Configuration.Sources.Count;

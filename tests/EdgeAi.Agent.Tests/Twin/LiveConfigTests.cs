@@ -104,6 +104,16 @@ public sealed class LiveConfigTests : IAsyncDisposable
         seen.ShouldContain(0.25);
     }
 
+    [Fact]
+    public void LocalFiles_AreNotReloadedWhileRunning()
+    {
+        var providers = ((IConfigurationRoot)_app.Services.GetRequiredService<IConfiguration>()).Providers;
+
+        providers.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider>().ShouldNotBeEmpty();
+        providers.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationProvider>().ShouldAllBe(p => !p.Source.ReloadOnChange);
+        providers.Last().ShouldBeOfType<DesiredConfiguration>();
+    }
+
     private List<DeviceEvent> Events() =>
         [.. _app.Services.GetRequiredService<DurableOutbox>().Peek(SyncTopics.Events, 1000).Select(r => DeviceEvent.Parser.ParseFrom(r.Payload))];
 
