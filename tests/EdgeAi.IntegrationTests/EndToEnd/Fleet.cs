@@ -1,0 +1,138 @@
+using System.Text.Json;
+using EdgeAi.IntegrationTests.Cloud;
+using EdgeAi.IntegrationTests.Identity;
+using EdgeAi.IntegrationTests.Sync;
+using EdgeAi.IntegrationTests.SyncDown;
+
+namespace EdgeAi.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// A real hub and three real agents enrolled the way an operator does it: a token from
+/// <c>cloud-hub tokens create</c>, <c>edge-agent enroll</c> per device, then agents started with
+/// nothing but their data directory. Admin steps go through the real <c>cloud-hub</c> CLI.
+/// </summary>
+internal sealed class Fleet : IAsyncDisposable
+{
+    public static readonly string[] DeviceIds = ["edge-1", "edge-2", "edge-3"];
+
+    private readonly Scratch _scratch;
+    private readonly Dictionary<string, TestAgent> _agents = new(StringComparer.Ordinal);
+
+    private Fleet(Scratch scratch, TestHub hub)
+    {
+        _scratch = scratch;
+        Hub = hub;
+    }
+
+    public TestHub Hub { get; }
+
+    public TestAgent this[string device] => _agents[device];
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public string[] Connection => ["--hub", Hub.Uri.ToString(), "--data-dir", Hub.DataDirectory];
+
+    public static async Task<Fleet> StartAsync(Scratch scratch, IDictionary<string, string?>? hubSettings = null, IDictionary<string, IDictionary<string, string?>>? agentSettings = null)
+    {
+        var settings = new Dictionary<string, string?> { ["Hub:Deployments:PollInterval"] = "00:00:00.200" };
+        foreach (var (key, value) in hubSettings ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        var hub = new TestHub(scratch.Sub("hub"), settings);
+        await hub.StartAsync();
+        var fleet = new Fleet(scratch, hub);
+        var created = await fleet.HubCliAsync("tokens", "create", "--tags", "site=lab", "--uses", "3", "--expires", "1h");
+        var enrollLine = created.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("edge-agent enroll ", StringComparison.Ordinal));
+        foreach (var device in DeviceIds)
+        {
+            var enrolled = await CliRunner.AgentAsync([.. enrollLine.Split(' ')[1..], "--device-id", device, "--data-dir", scratch.Sub(device)]);
+            enrolled.ExitCode.ShouldBe(0, enrolled.ToString());
+            await fleet.StartAgentAsync(device, agentSettings?.GetValueOrDefault(device));
+        }
+        return fleet;
+    }
+
+    /// <summary>Starts (or restarts) a device's agent from its data directory: identity.json plus fast test timings.</summary>
+    public async Task StartAgentAsync(string device, IDictionary<string, string?>? extra = null)
+    {
+        if (_agents.Remove(device, out var running))
+        {
+            await running.DisposeAsync();
+        }
+        var settings = new Dictionary<string, string?>
+        {
+            ["Uplink:MinReconnectDelay"] = "00:00:00.100",
+            ["Uplink:MaxReconnectDelay"] = "00:00:00.500",
+            ["Uplink:IdleCheckInterval"] = "00:00:00.200",
+            ["Uplink:ConnectTimeout"] = "00:00:02",
+            ["Telemetry:Interval"] = "00:00:00.200",
+            ["Fleet:RetryDelay"] = "00:00:00.050",
+            ["Fleet:MaxRetryDelay"] = "00:00:00.200",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+        var agent = new TestAgent(Path.Combine(_scratch.Root, device));
+        await agent.StartAsync(hub: null, settings);
+        _agents[device] = agent;
+    }
+
+    public async Task<CliResult> HubCliAsync(params string[] args)
+    {
+        var result = await CliRunner.HubAsync([.. args, .. Connection]);
+        result.ExitCode.ShouldBe(0, result.ToString());
+        return result;
+    }
+
+    /// <summary>Writes a bias model (output = input + bias) and pushes it with <c>cloud-hub models push</c>.</summary>
+    public async Task PushAsync(string name, string version, float bias, int width = 4)
+    {
+        var file = Path.Combine(_scratch.Root, $"{name}-{version}.onnx");
+        await File.WriteAllBytesAsync(file, FleetModels.Bias(bias, width), Token);
+        await HubCliAsync("models", "push", file, "--name", name, "--version", version);
+    }
+
+    public async Task<JsonElement> DeploymentAsync(long id)
+    {
+        using var admin = SyncTestKit.Admin(Hub);
+        return await SyncTestKit.GetJsonAsync(admin, $"/api/deployments/{id}", Token);
+    }
+
+    public async Task WaitForDeploymentAsync(long id, string state)
+    {
+        var last = default(JsonElement);
+        await SyncTestKit.EventuallyAsync(async () =>
+        {
+            last = await DeploymentAsync(id);
+            return last.GetProperty("state").GetString() == state;
+        }, () => $"deployment {id} {state}; now: {last}", Token, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Waits until <paramref name="device"/> serves <paramref name="model"/> locally with the given bias (i.e. version).</summary>
+    public async Task WaitForServingAsync(string device, string model, float bias, int width = 4)
+    {
+        await SyncTestKit.EventuallyAsync(async () =>
+        {
+            try
+            {
+                var response = await _agents[device].Grpc.ModelInferAsync(Requests.Fp32(model, [1, width], new float[width]), cancellationToken: Token);
+                return response.Parameters["edgeai.served_by"].StringParam == "local" && Requests.Fp32Output(response)[0] == bias;
+            }
+            catch (Grpc.Core.RpcException)
+            {
+                return false;
+            }
+        }, $"{device} serving {model} locally with bias {bias}", Token, TimeSpan.FromSeconds(60));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var agent in _agents.Values)
+        {
+            await agent.DisposeAsync();
+        }
+        await Hub.DisposeAsync();
+    }
+}
