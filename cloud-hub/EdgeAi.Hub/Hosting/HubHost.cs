@@ -3,7 +3,10 @@ using System.Reflection;
 using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Batching;
 using EdgeAi.Hub.Broker;
+using EdgeAi.Hub.Deployments;
+using EdgeAi.Hub.Fleet;
 using EdgeAi.Hub.Ingest;
+using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
 using EdgeAi.Serving;
@@ -41,10 +44,13 @@ internal static class HubHost
             context.Response.ContentType = "text/plain; version=0.0.4";
             var services = context.RequestServices;
             return context.Response.WriteAsync(
-                services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus(), context.RequestAborted);
+                services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus()
+                + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
         });
         app.MapInferenceProtocol();
         app.MapAdminApi();
+        app.MapModelRollout();
+        app.MapGrpcService<FleetService>();
         return app;
     }
 
@@ -67,6 +73,7 @@ internal static class HubHost
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<DeviceCredentials>();
         builder.AddFleetSync();
+        builder.AddModelRollout();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {

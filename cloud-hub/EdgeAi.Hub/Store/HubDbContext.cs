@@ -1,3 +1,5 @@
+using EdgeAi.Hub.Deployments;
+using EdgeAi.Hub.Registry;
 using Microsoft.EntityFrameworkCore;
 
 namespace EdgeAi.Hub.Store;
@@ -13,6 +15,16 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
     public DbSet<RecordRow> Records => Set<RecordRow>();
 
     public DbSet<AuditRow> Audit => Set<AuditRow>();
+
+    public DbSet<ModelRow> Models => Set<ModelRow>();
+
+    public DbSet<DeploymentRow> Deployments => Set<DeploymentRow>();
+
+    public DbSet<DeploymentTargetRow> DeploymentTargets => Set<DeploymentTargetRow>();
+
+    public DbSet<DesiredModelRow> DesiredModels => Set<DesiredModelRow>();
+
+    public DbSet<CursorRow> Cursors => Set<CursorRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -33,6 +45,7 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         device.Property(d => d.DesiredRevision).HasColumnName("desired_revision");
         device.Property(d => d.Reported).HasColumnName("reported");
         device.Property(d => d.ReportedAtMs).HasColumnName("reported_at_ms");
+        device.Property(d => d.DesiredConfig).HasColumnName("desired_config");
 
         var record = modelBuilder.Entity<RecordRow>();
         record.ToTable("records").HasKey(r => r.Id);
@@ -58,5 +71,8 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         audit.Property(a => a.Target).HasColumnName("target").HasMaxLength(256);
         audit.Property(a => a.Detail).HasColumnName("detail");
         audit.HasIndex(a => a.AtMs).HasDatabaseName("ix_audit_at");
+
+        ModelRow.Configure(modelBuilder);
+        DeploymentModel.Configure(modelBuilder);
     }
 }
