@@ -55,7 +55,12 @@ internal static class HubCli
             }
             return await RunAsync(overrides, cancellationToken).ConfigureAwait(false);
         });
-        return new RootCommand("EdgeAi cloud hub: serves inference to devices that fall back to the cloud.") { run };
+        return new RootCommand("EdgeAi cloud hub: serves inference to devices that fall back to the cloud.")
+        {
+            run,
+            ModelsCommand.Create(),
+            DeploymentsCommand.Create(),
+        };
     }
 
     private static Task<int> RunAsync(Dictionary<string, string?> overrides, CancellationToken cancellationToken) =>
