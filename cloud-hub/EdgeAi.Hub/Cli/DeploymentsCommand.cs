@@ -108,7 +108,7 @@ internal static class DeploymentsCommand
             $"deployment {d.GetProperty("id").GetInt64()}: {d.GetProperty("model").GetString()} {d.GetProperty("version").GetString()} ({d.GetProperty("routingPolicy").GetString()}) to {(selector.Length == 0 ? "every device" : selector)}: {d.GetProperty("state").GetString()}"))
             .ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"  {d.GetProperty("strategy").GetString()} {string.Join(",", d.GetProperty("waves").EnumerateArray().Select(w => w.GetInt32()))}%, health timeout {Text(d, "healthTimeout")}, max error rate {d.GetProperty("maxErrorRate").GetDouble():P1}, min healthy share {d.GetProperty("minHealthyShare").GetDouble():P0}"))
+            $"  {d.GetProperty("strategy").GetString()} {string.Join(",", d.GetProperty("waves").EnumerateArray().Select(w => w.GetInt32()))}%, health timeout {Text(d, "healthTimeout")}, max error rate {d.GetProperty("maxErrorRate").GetDouble() * 100:0.#}%, min healthy share {d.GetProperty("minHealthyShare").GetDouble() * 100:0.#}%"))
             .ConfigureAwait(false);
         foreach (var w in d.GetProperty("waveProgress").EnumerateArray())
         {

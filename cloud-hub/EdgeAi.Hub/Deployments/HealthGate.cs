@@ -96,5 +96,5 @@ internal static class HealthGate
         return text.ToString();
     }
 
-    private static string Percent(double share) => share.ToString("P1", CultureInfo.InvariantCulture);
+    private static string Percent(double share) => (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 }
