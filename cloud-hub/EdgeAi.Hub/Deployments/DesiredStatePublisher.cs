@@ -20,6 +20,7 @@ internal sealed class DesiredStatePublisher(
     IDbContextFactory<HubDbContext> store, IServiceProvider services, ILogger<DesiredStatePublisher> logger)
 {
     private readonly ConcurrentDictionary<string, byte> _unsent = new(StringComparer.Ordinal);
+    private bool _failing;
 
     /// <summary>Marks every device that has a desired state for (re)publication: the embedded broker keeps retained messages in memory only.</summary>
     public async Task MarkAllAsync(CancellationToken cancellationToken)
@@ -60,11 +61,17 @@ internal sealed class DesiredStatePublisher(
                 if (await SendAsync(id, state, cancellationToken).ConfigureAwait(false))
                 {
                     _unsent.TryRemove(id, out _);
+                    _failing = false;
                     Log.DesiredPublished(logger, id, state.Revision, state.Models.Count, state.Config.Count);
                 }
                 else
                 {
-                    Log.DesiredUnsent(logger, id, state.Revision);
+                    if (!_failing)
+                    {
+                        // Once per outage, not once per tick.
+                        _failing = true;
+                        Log.DesiredUnsent(logger, id, state.Revision, _unsent.Count);
+                    }
                     // The broker is down: the rest would fail the same way; the next tick tries again.
                     return;
                 }

@@ -9,8 +9,8 @@ internal static partial class Log
     [LoggerMessage(3551, LogLevel.Debug, "Published desired state revision {Revision} to {DeviceId} ({Models} models, {ConfigKeys} config keys)")]
     public static partial void DesiredPublished(ILogger logger, string deviceId, long revision, int models, int configKeys);
 
-    [LoggerMessage(3552, LogLevel.Warning, "Could not publish desired state revision {Revision} to {DeviceId} (broker not reachable); retrying on the next tick")]
-    public static partial void DesiredUnsent(ILogger logger, string deviceId, long revision);
+    [LoggerMessage(3552, LogLevel.Warning, "Could not publish desired state revision {Revision} to {DeviceId} (broker not reachable); {Unsent} devices wait, retried every tick")]
+    public static partial void DesiredUnsent(ILogger logger, string deviceId, long revision, int unsent);
 
     [LoggerMessage(3553, LogLevel.Warning, "Ignored deployment status record {RecordId} from {DeviceId}: {Reason}")]
     public static partial void BadStatus(ILogger logger, string deviceId, long recordId, string reason);

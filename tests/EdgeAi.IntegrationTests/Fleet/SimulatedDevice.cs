@@ -51,9 +51,13 @@ internal sealed class SimulatedDevice : IAsyncDisposable
     }
 
     /// <summary>Connects, follows the desired topic, and says it is online (which makes the hub know the device).</summary>
-    public static async Task<SimulatedDevice> ConnectAsync(TestHub hub, string id, string key, CancellationToken cancellationToken)
+    public static Task<SimulatedDevice> ConnectAsync(TestHub hub, string id, string key, CancellationToken cancellationToken) =>
+        ConnectAsync(hub.MqttPort, id, key, cancellationToken);
+
+    /// <summary>As above, to any broker on loopback (an external one the hub is a client of).</summary>
+    public static async Task<SimulatedDevice> ConnectAsync(int port, string id, string key, CancellationToken cancellationToken)
     {
-        var client = await SyncTestKit.ConnectDeviceAsync(hub.MqttPort, cancellationToken, id, key);
+        var client = await SyncTestKit.ConnectDeviceAsync(port, cancellationToken, id, key);
         var device = new SimulatedDevice(id, client);
         client.ApplicationMessageReceivedAsync += e =>
         {
@@ -70,9 +74,13 @@ internal sealed class SimulatedDevice : IAsyncDisposable
         var subscribed = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
             .WithTopicFilter(SyncTopics.For(id, SyncTopics.Desired), MqttQualityOfServiceLevel.AtLeastOnce).Build(), cancellationToken);
         subscribed.Items.Single().ResultCode.ShouldBe(MqttClientSubscribeResultCode.GrantedQoS1);
-        (await client.PublishAsync(SyncTestKit.Message(SyncTopics.For(id, SyncTopics.Status), SyncTestKit.Online(), retain: true), cancellationToken)).IsSuccess.ShouldBeTrue();
+        await device.AnnounceAsync(cancellationToken);
         return device;
     }
+
+    /// <summary>Publishes a retained online status (which makes the hub know the device).</summary>
+    public async Task AnnounceAsync(CancellationToken cancellationToken) =>
+        (await _client.PublishAsync(SyncTestKit.Message(SyncTopics.For(Id, SyncTopics.Status), SyncTestKit.Online(), retain: true), cancellationToken)).IsSuccess.ShouldBeTrue();
 
     /// <summary>The model as the latest desired state names it, or null.</summary>
     public DesiredModel? DesiredModel(string name) => Latest?.Models.FirstOrDefault(m => m.Name == name);
