@@ -233,7 +233,8 @@ internal sealed class RolloutCoordinator(
         foreach (var deployment in older)
         {
             var taken = 0;
-            foreach (var target in await db.DeploymentTargets.Where(t => t.DeploymentId == deployment.Id).ToListAsync(cancellationToken).ConfigureAwait(false))
+            var targets = await db.DeploymentTargets.Where(t => t.DeploymentId == deployment.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+            foreach (var target in targets)
             {
                 if (shared.Contains(target.DeviceId) && (target.State == TargetStates.Pending || TargetStates.IsMoved(target.State)))
                 {
@@ -246,6 +247,12 @@ internal sealed class RolloutCoordinator(
             if (taken > 0)
             {
                 changes.Record(AuditLog.HubActor, "deployment.supersede", deployment, $"{taken} devices taken over by deployment {newer.Id} ({newer.Version})");
+            }
+            if (taken > 0 && targets.All(t => t.State is TargetStates.Superseded or TargetStates.Cancelled))
+            {
+                // Nothing left to roll out, paused or not.
+                RolloutSteps.Finish(deployment, DeploymentStates.Superseded, $"superseded by deployment {newer.Id} ({newer.Model} {newer.Version}) for all its devices", now);
+                changes.Record(AuditLog.HubActor, "deployment.superseded", deployment, deployment.Message);
             }
         }
     }

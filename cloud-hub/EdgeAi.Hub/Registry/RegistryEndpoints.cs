@@ -51,6 +51,17 @@ internal static class RegistryEndpoints
             await TooLarge(context, max).ConfigureAwait(false);
             return;
         }
+        catch (BadHttpRequestException e)
+        {
+            // E.g. the client stopped sending before Content-Length bytes: nothing was registered.
+            await AdminResults.Problem(context, e.StatusCode, "Upload incomplete", $"the upload was cut short: {e.Message}").ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e) when ((e is IOException or OperationCanceledException) && context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away mid-upload; the scratch file is already gone and nobody is left to answer.
+            return;
+        }
         if (outcome.Value is { } created)
         {
             context.Response.StatusCode = StatusCodes.Status201Created;

@@ -152,6 +152,26 @@ public sealed class RolloutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deploy_ErrorRateAboveMaxInTelemetry_HaltsAtTimeoutSayingSo()
+    {
+        var id = await DeployAsync(_admin, """{"model":"classifier","version":"1","selector":{"site":"lobby"},"healthTimeout":"2s","maxErrorRate":0.1}""", Token);
+        foreach (var device in _devices[..3])
+        {
+            await device.WaitForDesiredAsync(s => s.Models.Count == 1, "classifier desired", Token);
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            var telemetry = new Telemetry { WindowStartUnixMs = now - 1000, WindowEndUnixMs = now };
+            telemetry.Models.Add(new ModelTelemetry { Model = "classifier", Version = "1", Requests = 50, Errors = device.Id == "dev-2" ? 30 : 0 });
+            await device.SendAsync(SyncTopics.Telemetry, telemetry, Token);
+            await device.ReportAsync("classifier", "1", "active", Token);
+        }
+
+        var halted = await WaitForStateAsync(_admin, id, "rolled_back", Token);
+
+        // 30 failed of 150 requests across the wave: 20%, above the 10% allowed.
+        halted.GetProperty("message").GetString()!.ShouldContain("error rate 20.0% (30 of 150 requests) is above 10.0%");
+    }
+
+    [Fact]
     public async Task PauseResume_PausedDeployment_DoesNotAdvanceUntilResumed()
     {
         var id = await DeployAsync(_admin, """{"model":"classifier","version":"1","selector":{"site":"lobby"},"waves":[10,50,100]}""", Token);
