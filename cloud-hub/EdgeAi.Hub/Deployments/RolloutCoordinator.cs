@@ -72,7 +72,7 @@ internal sealed class RolloutCoordinator(
             // The first wave goes out now, not on the next tick.
             await RolloutSteps.AdvanceAsync(db, row, now, changes, cancellationToken).ConfigureAwait(false);
             return row.Id;
-        }, cancellationToken).ConfigureAwait(false);
+        }, savesMidway: true, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<AdminOutcome<long>> PauseAsync(long id, string actor, CancellationToken cancellationToken) =>
@@ -186,8 +186,17 @@ internal sealed class RolloutCoordinator(
             return refused is null ? id : refused;
         }, cancellationToken);
 
-    /// <summary>Runs one change under the lock in one transaction; on success publishes and audits what it touched.</summary>
-    private async Task<AdminOutcome<T>> ChangeAsync<T>(Func<HubDbContext, RolloutChanges, Task<AdminOutcome<T>>> change, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one change under the lock; its writes commit together (one SaveChanges, or an explicit
+    /// transaction when the change must save midway, as create does for the new id). On success it
+    /// audits and publishes what the change touched. Reads need no transaction: only this lock writes
+    /// rollout rows, and SQLite's explicit transactions would take the write lock from ingest every tick.
+    /// </summary>
+    private Task<AdminOutcome<T>> ChangeAsync<T>(Func<HubDbContext, RolloutChanges, Task<AdminOutcome<T>>> change, CancellationToken cancellationToken) =>
+        ChangeAsync(change, savesMidway: false, cancellationToken);
+
+    private async Task<AdminOutcome<T>> ChangeAsync<T>(
+        Func<HubDbContext, RolloutChanges, Task<AdminOutcome<T>>> change, bool savesMidway, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -196,8 +205,8 @@ internal sealed class RolloutCoordinator(
             var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
             await using (db.ConfigureAwait(false))
             {
-                var transaction = await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-                await using (transaction.ConfigureAwait(false))
+                var transaction = savesMidway ? await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+                try
                 {
                     var outcome = await change(db, changes).ConfigureAwait(false);
                     if (outcome.Error is not null)
@@ -205,7 +214,10 @@ internal sealed class RolloutCoordinator(
                         return outcome;
                     }
                     await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                    await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    if (transaction is not null)
+                    {
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
                     foreach (var (actor, action, target, detail) in changes.Audit)
                     {
                         Log.Step(logger, actor, action, target, detail ?? "");
@@ -214,6 +226,13 @@ internal sealed class RolloutCoordinator(
                     // Also retries devices whose last publish failed.
                     await publisher.PublishAsync(changes.Devices, cancellationToken).ConfigureAwait(false);
                     return outcome;
+                }
+                finally
+                {
+                    if (transaction is not null)
+                    {
+                        await transaction.DisposeAsync().ConfigureAwait(false);
+                    }
                 }
             }
         }
