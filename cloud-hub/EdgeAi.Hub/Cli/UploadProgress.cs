@@ -15,6 +15,10 @@ internal sealed class UploadProgress(long total, TextWriter error, bool interact
 
     public void Report(long bytes)
     {
+        if (bytes == 0)
+        {
+            return;
+        }
         _sent += bytes;
         if (interactive)
         {

@@ -39,8 +39,9 @@ internal sealed class RolloutCoordinator(
             var selector = JsonSerializer.Serialize(new Dictionary<string, string>(spec.Selector), DeploymentJson.Default.DictionaryStringString);
             if (matched.Count == 0)
             {
-                return new AdminError(StatusCodes.Status409Conflict, "No devices",
-                    $"selector {selector} matches none of the {devices.Count} devices this hub knows (revoked ones excluded); enroll devices with those tags first");
+                return new AdminError(StatusCodes.Status409Conflict, "No devices", spec.Selector.Count == 0
+                    ? "this hub knows no devices yet (revoked ones excluded): enroll a device first"
+                    : $"selector {selector} matches none of the {devices.Count} devices this hub knows (revoked ones excluded); enroll devices with those tags first");
             }
             var now = Now;
             var row = new DeploymentRow
