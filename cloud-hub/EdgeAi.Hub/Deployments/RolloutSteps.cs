@@ -35,6 +35,7 @@ internal static class RolloutSteps
         }
         var waves = Waves(d);
         var targets = await db.DeploymentTargets.Where(t => t.DeploymentId == d.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
+        await DropRevokedAsync(db, targets, now, cancellationToken).ConfigureAwait(false);
         while (d.State == DeploymentStates.Running)
         {
             var live = targets.Where(t => t.State is not (TargetStates.Superseded or TargetStates.Cancelled)).ToList();
@@ -126,6 +127,24 @@ internal static class RolloutSteps
         }
         Finish(d, DeploymentStates.RolledBack, $"{reason}; {restored} devices put back on their previous version", now);
         changes.Record(actor, "deployment.rollback", d, d.Message);
+    }
+
+    /// <summary>A revoked device can no longer report: it leaves the deployment instead of holding its wave until the timeout.</summary>
+    private static async Task DropRevokedAsync(HubDbContext db, List<DeploymentTargetRow> targets, long now, CancellationToken cancellationToken)
+    {
+        var open = targets.Where(t => t.State == TargetStates.Pending || TargetStates.IsMoved(t.State)).Select(t => t.DeviceId).ToList();
+        if (open.Count == 0)
+        {
+            return;
+        }
+        var revoked = (await db.Devices.AsNoTracking().Where(d => open.Contains(d.Id) && d.RevokedAtMs != null).Select(d => d.Id)
+            .ToListAsync(cancellationToken).ConfigureAwait(false)).ToHashSet(StringComparer.Ordinal);
+        foreach (var target in targets.Where(t => revoked.Contains(t.DeviceId) && (t.State == TargetStates.Pending || TargetStates.IsMoved(t.State))))
+        {
+            target.State = TargetStates.Cancelled;
+            target.Message = "the device was revoked";
+            target.UpdatedAtMs = now;
+        }
     }
 
     /// <summary>Asks the device for the deployment's version, remembering what it had before.</summary>

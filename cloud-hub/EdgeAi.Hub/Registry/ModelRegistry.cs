@@ -109,7 +109,8 @@ internal sealed class ModelRegistry(
             }
             Log.Pushed(logger, name, version, size, sha256);
             await audit.RecordAsync(actor, "model.push", $"{name}/{version}", $"sha256 {sha256}, {size} bytes", cancellationToken).ConfigureAwait(false);
-            serving.Install(name, version, ArtifactPath(name, version), sha256);
+            // The answer does not wait for the hub's own copy to load; GET /v2/models/{name} shows when it is ready.
+            _ = serving.InstallAsync(name, version, ArtifactPath(name, version), sha256);
             return View(row, deployed: false, withSignature: true);
         }
         finally
@@ -183,7 +184,7 @@ internal sealed class ModelRegistry(
                 {
                     Directory.Delete(directory, recursive: true);
                 }
-                serving.Remove(name, version);
+                await serving.RemoveAsync(name, version).ConfigureAwait(false);
                 Log.Deleted(logger, name, version);
                 await audit.RecordAsync(actor, "model.delete", $"{name}/{version}", $"sha256 {row.Sha256}", cancellationToken).ConfigureAwait(false);
                 return View(row, deployed: false, withSignature: false);

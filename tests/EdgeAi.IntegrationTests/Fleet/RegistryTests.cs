@@ -57,7 +57,8 @@ public sealed class RegistryTests : IAsyncLifetime
         ModelSignature.Verify(publicKey, "classifier", "2", sha, Convert.FromBase64String(pushed.GetProperty("signature").GetString()!)).ShouldBeFalse();
 
         (await File.ReadAllBytesAsync(Path.Combine(_hub.DataDirectory, "artifacts", "classifier", "1", "model.onnx"), Token)).ShouldBe(model);
-        _hub.Store.List().ShouldContain(m => m.Name == "classifier" && m.Version == "1" && m.Manifest!.Sha256 == sha, "installed for the hub's own serving");
+        await EventuallyAsync(() => Task.FromResult(_hub.Store.List().Any(m => m.Name == "classifier" && m.Version == "1" && m.Manifest!.Sha256 == sha)),
+            "installed for the hub's own serving", Token);
         var list = await GetJsonAsync(_admin, "/api/models", Token);
         list.EnumerateArray().Single().GetProperty("name").GetString().ShouldBe("classifier");
         (await AuditAsync(_hub, Token)).ShouldContain(a => a.Action == "model.push" && a.Target == "classifier/1" && a.Actor == "admin");

@@ -2,8 +2,11 @@ using System.Net;
 using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Common.Sync;
+using EdgeAi.Hub.Store;
 using EdgeAi.IntegrationTests.Cloud;
 using EdgeAi.IntegrationTests.Sync;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using static EdgeAi.IntegrationTests.Fleet.FleetTestKit;
 using static EdgeAi.IntegrationTests.Sync.SyncTestKit;
 
@@ -327,6 +330,30 @@ public sealed class RolloutTests : IAsyncLifetime
         await EventuallyAsync(async () => (await HubStore.DeviceAsync(_hub, "dev-2", Token))?.Reported is { } bytes
             && ReportedState.Parser.ParseFrom(bytes).Equals(reported), "the reported state on dev-2's row", Token);
         (await HubStore.DeviceAsync(_hub, "dev-2", Token))!.ReportedAtMs.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public async Task Deploy_DeviceRevokedMidRollout_LeavesTheWaveInsteadOfHoldingIt()
+    {
+        var id = await DeployAsync(_admin, """{"model":"classifier","version":"1","selector":{"site":"lobby"},"healthTimeout":"5m"}""", Token);
+        await Dev(1).WaitForDesiredAsync(s => s.Models.Count == 1, "classifier desired", Token);
+        await RevokeAsync("dev-3");
+
+        await Dev(1).ReportAsync("classifier", "1", "active", Token);
+        await Dev(2).WaitForDesiredAsync(s => s.Models.Count == 1, "classifier desired", Token);
+        await Dev(2).ReportAsync("classifier", "1", "active", Token);
+
+        var done = await WaitForStateAsync(_admin, id, "completed", Token);
+        done.GetProperty("targets")[2].GetProperty("state").GetString().ShouldBe("cancelled");
+        done.GetProperty("targets")[2].GetProperty("message").GetString().ShouldBe("the device was revoked");
+    }
+
+    private async Task RevokeAsync(string device)
+    {
+        await using var db = await _hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(Token);
+        var row = await db.Devices.SingleAsync(d => d.Id == device, Token);
+        row.RevokedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await db.SaveChangesAsync(Token);
     }
 
     private async Task ReportAllActiveAsync(string version)
