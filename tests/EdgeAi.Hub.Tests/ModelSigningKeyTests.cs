@@ -39,6 +39,16 @@ public sealed class ModelSigningKeyTests : IDisposable
     }
 
     [Fact]
+    public void LoadOrCreatePublicKeyPem_FreshDirectory_PairCreatedAndPemReturned()
+    {
+        var pem = ModelSigningKey.LoadOrCreatePublicKeyPem(_directory);
+
+        using var key = ModelSigningKey.LoadOrCreate(_directory);
+        using var publicKey = ModelSignature.ImportPublicKey(pem);
+        publicKey.ExportSubjectPublicKeyInfo().ShouldBe(key.ExportSubjectPublicKeyInfo());
+    }
+
+    [Fact]
     public void LoadOrCreate_NotP256_Refused()
     {
         using var other = ECDsa.Create(ECCurve.NamedCurves.nistP384);

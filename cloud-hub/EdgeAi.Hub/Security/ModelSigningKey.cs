@@ -60,6 +60,13 @@ internal static class ModelSigningKey
         }
     }
 
+    /// <summary>The public key PEM devices verify with (what enrollment hands out), creating the pair when the data directory has none.</summary>
+    public static string LoadOrCreatePublicKeyPem(string dataDirectory)
+    {
+        using var key = LoadOrCreate(dataDirectory);
+        return File.ReadAllText(Path.Combine(dataDirectory, PublicKeyFileName));
+    }
+
     private static void WriteOwnerOnly(string path, string text)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
