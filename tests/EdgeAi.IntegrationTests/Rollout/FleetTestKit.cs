@@ -9,7 +9,7 @@ using EdgeAi.IntegrationTests.Sync;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeAi.IntegrationTests.Fleet;
+namespace EdgeAi.IntegrationTests.Rollout;
 
 /// <summary>A hub with a small simulated fleet, and the admin calls registry and rollout tests make.</summary>
 internal static class FleetTestKit

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Hub.Cli;
 using EdgeAi.IntegrationTests.Cloud;
-using static EdgeAi.IntegrationTests.Fleet.FleetTestKit;
+using static EdgeAi.IntegrationTests.Rollout.FleetTestKit;
 
-namespace EdgeAi.IntegrationTests.Fleet;
+namespace EdgeAi.IntegrationTests.Rollout;
 
 /// <summary>The cloud-hub CLI's models and deployments commands, in process, against a real hub.</summary>
 public sealed class CliTests : IAsyncLifetime

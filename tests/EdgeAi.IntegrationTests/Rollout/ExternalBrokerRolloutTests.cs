@@ -1,10 +1,10 @@
 using EdgeAi.Common.Onnx;
 using EdgeAi.IntegrationTests.Cloud;
 using EdgeAi.IntegrationTests.Sync;
-using static EdgeAi.IntegrationTests.Fleet.FleetTestKit;
+using static EdgeAi.IntegrationTests.Rollout.FleetTestKit;
 using static EdgeAi.IntegrationTests.Sync.SyncTestKit;
 
-namespace EdgeAi.IntegrationTests.Fleet;
+namespace EdgeAi.IntegrationTests.Rollout;
 
 /// <summary>Desired states through an external broker (Mosquitto 2): published retained by the hub's own client.</summary>
 public sealed class ExternalBrokerRolloutTests : IAsyncLifetime

@@ -7,10 +7,10 @@ using EdgeAi.IntegrationTests.Cloud;
 using EdgeAi.IntegrationTests.Sync;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using static EdgeAi.IntegrationTests.Fleet.FleetTestKit;
+using static EdgeAi.IntegrationTests.Rollout.FleetTestKit;
 using static EdgeAi.IntegrationTests.Sync.SyncTestKit;
 
-namespace EdgeAi.IntegrationTests.Fleet;
+namespace EdgeAi.IntegrationTests.Rollout;
 
 /// <summary>
 /// Deployments against a real hub and three simulated lobby devices (plus one elsewhere): waves and

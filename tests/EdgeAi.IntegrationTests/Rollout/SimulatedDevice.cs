@@ -5,7 +5,7 @@ using Google.Protobuf;
 using MQTTnet;
 using MQTTnet.Protocol;
 
-namespace EdgeAi.IntegrationTests.Fleet;
+namespace EdgeAi.IntegrationTests.Rollout;
 
 /// <summary>
 /// A device as the hub sees it, without an agent: a real MQTT client on the hub's embedded broker

@@ -3,10 +3,10 @@ using EdgeAi.Common.Fleet;
 using EdgeAi.IntegrationTests.Cloud;
 using Google.Protobuf;
 using Grpc.Core;
-using static EdgeAi.IntegrationTests.Fleet.FleetTestKit;
+using static EdgeAi.IntegrationTests.Rollout.FleetTestKit;
 using static EdgeAi.IntegrationTests.Sync.SyncTestKit;
 
-namespace EdgeAi.IntegrationTests.Fleet;
+namespace EdgeAi.IntegrationTests.Rollout;
 
 /// <summary>DownloadModel: chunked, resumable from an offset, only for what a device's desired state names.</summary>
 public sealed class DownloadTests : IAsyncLifetime

@@ -5,10 +5,10 @@ using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
 using EdgeAi.IntegrationTests.Cloud;
-using static EdgeAi.IntegrationTests.Fleet.FleetTestKit;
+using static EdgeAi.IntegrationTests.Rollout.FleetTestKit;
 using static EdgeAi.IntegrationTests.Sync.SyncTestKit;
 
-namespace EdgeAi.IntegrationTests.Fleet;
+namespace EdgeAi.IntegrationTests.Rollout;
 
 /// <summary>The model registry over REST: signed upload, refusals, listing, deletion.</summary>
 public sealed class RegistryTests : IAsyncLifetime
