@@ -121,6 +121,17 @@ internal sealed class EmbeddedBroker(
         return connected;
     }
 
+    /// <summary>Publishes as the hub itself (empty sender client id: no device ACL applies); false while the broker is not running.</summary>
+    public async Task<bool> InjectAsync(MQTTnet.MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        if (_server is not { IsStarted: true } server)
+        {
+            return false;
+        }
+        await server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = string.Empty }, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
     private Task ValidateConnectionAsync(ValidatingConnectionEventArgs e)
     {
         if (string.IsNullOrEmpty(e.UserName) || !credentials.IsKeyOf(e.UserName, e.Password))

@@ -20,6 +20,7 @@ internal sealed class ExternalBrokerIngest(
     ILogger<ExternalBrokerIngest> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _disconnected = new(0, 1);
+    private IMqttClient? _client;
 
     public string TopicFilter => $"$share/{options.Value.SharedGroup}/{SyncTopics.Root}+/+";
 
@@ -28,6 +29,7 @@ internal sealed class ExternalBrokerIngest(
         var mqtt = options.Value;
         var broker = mqtt.ExternalBrokerUri!;
         using var client = new MqttClientFactory().CreateMqttClient();
+        _client = client;
         client.ApplicationMessageReceivedAsync += e => OnMessageAsync(e, stoppingToken);
         // Only a wake-up for the loop below: reconnecting from this handler can deadlock the client.
         client.DisconnectedAsync += _ =>
@@ -68,6 +70,23 @@ internal sealed class ExternalBrokerIngest(
             // Keep the session: the broker queues for this hub while it is away.
             await client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.NormalDisconnection }, CancellationToken.None)
                 .ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Publishes through the hub's connection (desired states); false while it is not connected or the broker refused.</summary>
+    public async Task<bool> PublishAsync(MqttApplicationMessage message, CancellationToken cancellationToken)
+    {
+        if (_client is not { IsConnected: true } client)
+        {
+            return false;
+        }
+        try
+        {
+            return (await client.PublishAsync(message, cancellationToken).ConfigureAwait(false)).IsSuccess;
+        }
+        catch (Exception e) when (e is MQTTnet.Exceptions.MqttCommunicationException or InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -61,6 +61,8 @@ internal static class HubCli
             TokensCommand.Create(),
             DevicesCommand.Create(),
             AuditCommand.Create(),
+            ModelsCommand.Create(),
+            DeploymentsCommand.Create(),
         };
     }
 

@@ -5,8 +5,10 @@ using EdgeAi.Hub.Batching;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Dashboard;
 using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Deployments;
 using EdgeAi.Hub.Fleet;
 using EdgeAi.Hub.Ingest;
+using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
 using EdgeAi.Serving;
@@ -44,12 +46,14 @@ internal static class HubHost
             context.Response.ContentType = "text/plain; version=0.0.4";
             var services = context.RequestServices;
             return context.Response.WriteAsync(
-                services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus(), context.RequestAborted);
+                services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus()
+                + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
         });
         app.MapInferenceProtocol();
         app.MapAdminApi();
         app.MapDashboard();
         app.MapIdentityApi();
+        app.MapModelRollout();
         app.MapGrpcService<FleetService>();
         return app;
     }
@@ -75,6 +79,7 @@ internal static class HubHost
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<DeviceCredentials>();
         builder.AddFleetSync();
+        builder.AddModelRollout();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {

@@ -3,41 +3,80 @@ using System.Security.Cryptography;
 namespace EdgeAi.Hub.Security;
 
 /// <summary>
-/// The hub's model-signing key pair in the data directory: model-signing.key (ECDSA P-256, PKCS#8
-/// PEM, 0600) and model-signing.pub (SubjectPublicKeyInfo PEM, what enrolled devices verify with).
-/// Generated on first use.
+/// The hub's model-signing key: ECDSA P-256, made on first start and kept in the data directory as
+/// model-signing.key (PKCS#8 PEM, owner-only) beside model-signing.pub (SubjectPublicKeyInfo PEM),
+/// which enrollment hands to devices so they can check every artifact the registry signed.
 /// </summary>
 internal static class ModelSigningKey
 {
     public const string PrivateKeyFileName = "model-signing.key";
     public const string PublicKeyFileName = "model-signing.pub";
 
-    private static readonly Lock CreateLock = new();
+    public static ECDsa LoadOrCreate(string dataDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(dataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+        var privatePath = Path.Combine(dataDirectory, PrivateKeyFileName);
+        var publicPath = Path.Combine(dataDirectory, PublicKeyFileName);
+        if (!File.Exists(privatePath))
+        {
+            using var created = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var staged = privatePath + "." + Guid.NewGuid().ToString("N") + ".tmp";
+            WriteOwnerOnly(staged, created.ExportPkcs8PrivateKeyPem());
+            try
+            {
+                // No overwrite: when two processes race on first start, the first key in place wins and both read it.
+                File.Move(staged, privatePath, overwrite: false);
+            }
+            catch (IOException) when (File.Exists(privatePath))
+            {
+            }
+            finally
+            {
+                File.Delete(staged);
+            }
+        }
 
-    /// <summary>The public key PEM, creating the pair when the data directory has none.</summary>
+        var key = ECDsa.Create();
+        try
+        {
+            key.ImportFromPem(File.ReadAllText(privatePath));
+            if (key.KeySize != 256)
+            {
+                throw new CryptographicException($"{privatePath} holds a {key.KeySize}-bit key; the model-signing key must be ECDSA P-256");
+            }
+            // Rewritten when missing or stale, so the public half always matches the key that signs.
+            var publicPem = key.ExportSubjectPublicKeyInfoPem();
+            if (!File.Exists(publicPath) || File.ReadAllText(publicPath).Trim() != publicPem.Trim())
+            {
+                File.WriteAllText(publicPath, publicPem + "\n");
+            }
+            return key;
+        }
+        catch
+        {
+            key.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The public key PEM devices verify with (what enrollment hands out), creating the pair when the data directory has none.</summary>
     public static string LoadOrCreatePublicKeyPem(string dataDirectory)
     {
-        var publicPath = Path.Combine(dataDirectory, PublicKeyFileName);
-        lock (CreateLock)
+        using var key = LoadOrCreate(dataDirectory);
+        return File.ReadAllText(Path.Combine(dataDirectory, PublicKeyFileName));
+    }
+
+    private static void WriteOwnerOnly(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
         {
-            if (!File.Exists(publicPath))
-            {
-                Directory.CreateDirectory(dataDirectory);
-                var privatePath = Path.Combine(dataDirectory, PrivateKeyFileName);
-                using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-                if (OwnerOnlyFile.TryCreate(privatePath, key.ExportPkcs8PrivateKeyPem()))
-                {
-                    File.WriteAllText(publicPath, key.ExportSubjectPublicKeyInfoPem());
-                }
-                else
-                {
-                    // A private key without its public half (an interrupted first start): derive it.
-                    using var existing = ECDsa.Create();
-                    existing.ImportFromPem(File.ReadAllText(privatePath));
-                    File.WriteAllText(publicPath, existing.ExportSubjectPublicKeyInfoPem());
-                }
-            }
-            return File.ReadAllText(publicPath);
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
+        using var stream = new FileStream(path, options);
+        using var writer = new StreamWriter(stream);
+        writer.Write(text);
+        writer.Write('\n');
     }
 }

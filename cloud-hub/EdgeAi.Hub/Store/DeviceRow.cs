@@ -39,4 +39,7 @@ internal sealed class DeviceRow
     public byte[]? Reported { get; set; }
 
     public long? ReportedAtMs { get; set; }
+
+    /// <summary>The twin's desired configuration (JSON object of agent configuration keys to values), published with the desired state.</summary>
+    public string? DesiredConfig { get; set; }
 }

@@ -1,3 +1,5 @@
+using EdgeAi.Hub.Deployments;
+using EdgeAi.Hub.Registry;
 using Microsoft.EntityFrameworkCore;
 
 namespace EdgeAi.Hub.Store;
@@ -15,6 +17,15 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
     public DbSet<AuditRow> Audit => Set<AuditRow>();
 
     public DbSet<EnrollmentTokenRow> EnrollmentTokens => Set<EnrollmentTokenRow>();
+    public DbSet<ModelRow> Models => Set<ModelRow>();
+
+    public DbSet<DeploymentRow> Deployments => Set<DeploymentRow>();
+
+    public DbSet<DeploymentTargetRow> DeploymentTargets => Set<DeploymentTargetRow>();
+
+    public DbSet<DesiredModelRow> DesiredModels => Set<DesiredModelRow>();
+
+    public DbSet<CursorRow> Cursors => Set<CursorRow>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -35,6 +46,7 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         device.Property(d => d.DesiredRevision).HasColumnName("desired_revision");
         device.Property(d => d.Reported).HasColumnName("reported");
         device.Property(d => d.ReportedAtMs).HasColumnName("reported_at_ms");
+        device.Property(d => d.DesiredConfig).HasColumnName("desired_config");
 
         var record = modelBuilder.Entity<RecordRow>();
         record.ToTable("records").HasKey(r => r.Id);
@@ -62,5 +74,7 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
         audit.HasIndex(a => a.AtMs).HasDatabaseName("ix_audit_at");
 
         modelBuilder.ApplyConfiguration(new EnrollmentTokenRowConfiguration());
+        ModelRow.Configure(modelBuilder);
+        DeploymentModel.Configure(modelBuilder);
     }
 }

@@ -30,7 +30,7 @@ internal sealed class Fleet : IAsyncDisposable
 
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
-    public string[] Connection => ["--hub", Hub.Uri.ToString(), "--data-dir", Hub.DataDirectory];
+    public string[] Connection => ["--hub", Hub.Uri.ToString(), "--data-dir", Hub.DataDirectory, "--admin-key", TestHub.AdminKey];
 
     public static async Task<Fleet> StartAsync(Scratch scratch, IDictionary<string, string?>? hubSettings = null, IDictionary<string, IDictionary<string, string?>>? agentSettings = null)
     {
@@ -48,7 +48,7 @@ internal sealed class Fleet : IAsyncDisposable
         {
             var enrolled = await CliRunner.AgentAsync([.. enrollLine.Split(' ')[1..], "--device-id", device, "--data-dir", scratch.Sub(device)]);
             enrolled.ExitCode.ShouldBe(0, enrolled.ToString());
-            await fleet.StartAgentAsync(device, agentSettings?.GetValueOrDefault(device));
+            await fleet.StartAgentAsync(device, agentSettings is not null && agentSettings.TryGetValue(device, out var extra) ? extra : null);
         }
         return fleet;
     }

@@ -1,0 +1,100 @@
+using EdgeAi.Common.Sync;
+using EdgeAi.Hub.Store;
+using Google.Protobuf;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace EdgeAi.Hub.Deployments;
+
+/// <summary>
+/// Reads what devices reported since the last tick from the records table (by record id, with a
+/// cursor committed together with its effects): deployment statuses move the matching targets of
+/// open deployments, and the latest reported state of each device is kept on its device row.
+/// </summary>
+internal sealed class StatusProjection(IOptions<DeploymentOptions> options, TimeProvider time, ILogger<StatusProjection> logger)
+{
+    public const string CursorName = "rollout";
+
+    public async Task ApplyAsync(HubDbContext db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var cursor = await db.Cursors.FindAsync([CursorName], cancellationToken).ConfigureAwait(false);
+        if (cursor is null)
+        {
+            cursor = new CursorRow { Name = CursorName };
+            db.Cursors.Add(cursor);
+        }
+        var position = cursor.Position;
+        var records = await db.Records.AsNoTracking()
+            .Where(r => r.Id > position && (r.Stream == SyncTopics.Deployments || r.Stream == SyncTopics.Reported))
+            .OrderBy(r => r.Id).Take(options.Value.MaxRecordsPerTick)
+            .Select(r => new { r.Id, r.DeviceId, r.Stream, r.ReceivedAtMs, r.Body })
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (records.Count == 0)
+        {
+            return;
+        }
+        cursor.Position = records[^1].Id;
+
+        foreach (var latest in records.Where(r => r.Stream == SyncTopics.Reported).GroupBy(r => r.DeviceId).Select(g => g.Last()))
+        {
+            if (await db.Devices.FindAsync([latest.DeviceId], cancellationToken).ConfigureAwait(false) is { } device)
+            {
+                device.Reported = latest.Body;
+                device.ReportedAtMs = latest.ReceivedAtMs;
+            }
+        }
+
+        var statuses = new List<(string DeviceId, DeploymentStatus Status)>();
+        foreach (var record in records.Where(r => r.Stream == SyncTopics.Deployments))
+        {
+            try
+            {
+                statuses.Add((record.DeviceId, DeploymentStatus.Parser.ParseFrom(record.Body)));
+            }
+            catch (InvalidProtocolBufferException e)
+            {
+                Log.BadStatus(logger, record.DeviceId, record.Id, e.Message);
+            }
+        }
+        if (statuses.Count > 0)
+        {
+            await ApplyStatusesAsync(db, statuses, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task ApplyStatusesAsync(HubDbContext db, List<(string DeviceId, DeploymentStatus Status)> statuses, long now, CancellationToken cancellationToken)
+    {
+        var open = await db.Deployments.AsNoTracking()
+            .Where(d => d.State == DeploymentStates.Running || d.State == DeploymentStates.Paused || d.State == DeploymentStates.Halted)
+            .Select(d => new { d.Id, d.Model, d.Version }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        if (open.Count == 0)
+        {
+            return;
+        }
+        var ids = open.Select(d => d.Id).ToList();
+        var devices = statuses.Select(s => s.DeviceId).Distinct().ToList();
+        var targets = await db.DeploymentTargets.Where(t => ids.Contains(t.DeploymentId) && devices.Contains(t.DeviceId))
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var versions = open.ToDictionary(d => d.Id, d => (d.Model, d.Version));
+        foreach (var (deviceId, status) in statuses)
+        {
+            foreach (var target in targets.Where(t => t.DeviceId == deviceId && versions[t.DeploymentId] == (status.Model, status.Version)))
+            {
+                // Only a report about the revision that asked for this version (or a later one) counts.
+                if (!TargetStates.IsMoved(target.State) || target.Revision is not { } revision || status.DesiredRevision < revision)
+                {
+                    continue;
+                }
+                var said = string.IsNullOrEmpty(status.Message) ? null : status.Message;
+                (target.State, target.Message) = status.State switch
+                {
+                    "active" => (TargetStates.Active, said),
+                    "failed" or "rolled_back" => (TargetStates.Failed, said ?? status.State),
+                    _ => (TargetStates.Updating, said is null ? status.State : $"{status.State}: {said}"),
+                };
+                target.UpdatedAtMs = now;
+            }
+        }
+    }
+}
