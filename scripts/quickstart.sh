@@ -15,8 +15,8 @@ keep=false
 work=$(mktemp -d -t edgeai-quickstart-XXXXXX)
 hub_pid="" agent_pid=""
 cleanup() {
-  [ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
-  [ -n "$hub_pid" ] && kill "$hub_pid" 2>/dev/null && wait "$hub_pid" 2>/dev/null
+  if [ -n "$agent_pid" ]; then kill "$agent_pid" 2>/dev/null; wait "$agent_pid" 2>/dev/null || true; fi
+  if [ -n "$hub_pid" ]; then kill "$hub_pid" 2>/dev/null; wait "$hub_pid" 2>/dev/null || true; fi
   if [ "$ok" = true ]; then rm -rf "$work"; else echo "quickstart: logs and data kept in $work" >&2; fi
 }
 ok=false
@@ -42,20 +42,26 @@ hub=cloud-hub/EdgeAi.Hub/bin/Release/net10.0/cloud-hub
 hub_dir=$work/hub agent_dir=$work/agent
 export EDGEAI_Logging__Console__FormatterName=simple
 
-start_hub() { # start_hub PORT MQTT_PORT MQTT_TLS_PORT
-  "$hub" run --data-dir "$hub_dir" --listen 127.0.0.1 --port "$1" --mqtt-port "$2" --mqtt-tls-port "$3" >>"$work/hub.log" 2>&1 &
+start_hub() { # start_hub LOG PORT MQTT_PORT MQTT_TLS_PORT
+  "$hub" run --data-dir "$hub_dir" --listen 127.0.0.1 --port "$2" --mqtt-port "$3" --mqtt-tls-port "$4" >"$work/$1" 2>&1 &
   hub_pid=$!
-  wait_for 60 "the hub to listen" grep -q "Cloud hub listening" "$work/hub.log"
+  wait_for 60 "the hub to listen" grep -q "Cloud hub listening" "$work/$1"
 }
 admin() { # admin PATH: GET from the admin API with the hub's generated admin key, trusting its own CA
   curl -sf --cacert "$hub_dir/hub-ca.crt" -H "Authorization: Bearer $(cat "$hub_dir/admin.key")" "$hub_url$1"
 }
+admin_has() { # admin_has PATH JQ-FILTER: true when the answer exists and matches
+  local answer
+  answer=$(admin "$1") && jq -e "$2" <<<"$answer" >/dev/null
+}
 
 step "Starting the hub: TLS, embedded MQTT broker, SQLite, all in $hub_dir"
-start_hub 0 0 0
+start_hub hub.log 0 0 0
 hub_url=$(grep -oE 'listening on https://[0-9.:]+' "$work/hub.log" | head -1 | sed 's/listening on //')
 hub_port=${hub_url##*:}
-read -r mqtt_port mqtt_tls_port < <(grep -oE 'MQTT broker listening on [0-9.]+ port [0-9-]+, TLS port [0-9-]+' "$work/hub.log" | head -1 | grep -oE '[0-9-]+$|port [0-9-]+' | grep -oE '[0-9-]+' | tr '\n' ' ')
+mqtt_line=$(grep -m1 'MQTT broker listening' "$work/hub.log")
+mqtt_port=$(sed -E 's/.*plain port (-?[0-9]+).*/\1/' <<<"$mqtt_line")
+mqtt_tls_port=$(sed -E 's/.*TLS port (-?[0-9]+).*/\1/' <<<"$mqtt_line")
 echo "hub at $hub_url (MQTT $mqtt_port, MQTT over TLS $mqtt_tls_port); admin key in $hub_dir/admin.key"
 
 step "cloud-hub tokens create --tags site=quickstart --uses 1 --expires 1h"
@@ -79,11 +85,11 @@ EDGEAI_Telemetry__Interval=00:00:02 "$agent" run --data-dir "$agent_dir" --http-
 agent_pid=$!
 wait_for 60 "the agent to listen" grep -q "Edge agent listening" "$work/agent.log"
 grpc_url=$(grep -oE 'gRPC http://[0-9.:]+' "$work/agent.log" | head -1 | sed 's/gRPC //')
-wait_for 30 "the agent to come online at the hub" sh -c "$(declare -f admin); hub_dir='$hub_dir' hub_url='$hub_url' admin /api/fleet/devices | jq -e '.[] | select(.id==\"quickstart-device\" and .state==\"online\")'"
+wait_for 30 "the agent to come online at the hub" admin_has /api/fleet/devices '.[] | select(.id=="quickstart-device" and .state=="online")'
 
 step "cloud-hub deployments create --model classifier --version 1 --selector site=quickstart --waves 50,100"
 "$hub" deployments create --model classifier --version 1 --selector site=quickstart --waves 50,100 --health-timeout 2m --data-dir "$hub_dir" --hub "$hub_url"
-wait_for 120 "the rollout to complete" sh -c "$(declare -f admin); hub_dir='$hub_dir' hub_url='$hub_url' admin /api/deployments/1 | jq -e '.state==\"completed\"'"
+wait_for 120 "the rollout to complete" admin_has /api/deployments/1 'select(.state=="completed")'
 "$hub" deployments show 1 --data-dir "$hub_dir" --hub "$hub_url"
 
 step "Inference: classifier on the device, classifier-int8 through fallback to the hub"
@@ -94,11 +100,11 @@ grep -q "served by cloud" "$work/infer-cloud.txt" || fail "classifier-int8 was n
 
 step "Stopping the hub: the agent keeps serving locally, its records wait in the outbox"
 kill "$hub_pid"; wait "$hub_pid" 2>/dev/null || true; hub_pid=""
-for _ in 1 2 3; do "$agent" infer classifier --url "$grpc_url" --generate random | head -1; done
+for _ in 1 2 3; do "$agent" infer classifier --url "$grpc_url" --generate random >"$work/infer-offline.txt"; head -1 "$work/infer-offline.txt"; done
 
 step "Restarting the hub on the same ports: the agent reconnects and catches up (5 requests: 2 before, 3 while the hub was down)"
-start_hub "$hub_port" "$mqtt_port" "$mqtt_tls_port"
-wait_for 60 "the agent's offline requests to reach the hub" sh -c "$(declare -f admin); hub_dir='$hub_dir' hub_url='$hub_url' admin /api/fleet/devices | jq -e '.[] | select(.id==\"quickstart-device\" and .state==\"online\" and .requests>=5)'"
+start_hub hub-restarted.log "$hub_port" "$mqtt_port" "$mqtt_tls_port"
+wait_for 60 "the agent's offline requests to reach the hub" admin_has /api/fleet/devices '.[] | select(.id=="quickstart-device" and .state=="online" and .requests>=5)'
 
 device=$(admin /api/fleet/devices | jq -c '.[] | select(.id=="quickstart-device")')
 step "Summary"
@@ -112,7 +118,9 @@ audit      $(admin '/api/audit?limit=100' | jq -r 'length') entries (cloud-hub a
 dashboard  $hub_url/dashboard   (admin key: $hub_dir/admin.key)
 EOF
 ok=true
-if [ "$keep" = true ]; then
+if [ "$keep" != true ]; then
+  echo; echo "Stopped and cleaned up. To browse the dashboard, run: scripts/quickstart.sh --keep-running"
+else
   ok=false # keep the data for browsing
   echo; echo "Hub and agent keep running; Ctrl+C stops them."
   wait

@@ -2,14 +2,33 @@ using System.Diagnostics;
 
 namespace EdgeAi.PublishTests;
 
+/// <summary>The scripts a user runs from a fresh clone, run as they are (slow: Release builds and a publish).</summary>
 public sealed class PublishedAgentTests
 {
     [Fact]
     [Trait("Category", "Publish")]
     public async Task PublishLinuxX64_TrimmedBinaryServesInference()
     {
+        var output = await RunScriptAsync("publish-smoke.sh");
+        output.ShouldContain("publish-smoke: OK");
+    }
+
+    [Fact]
+    [Trait("Category", "Publish")]
+    public async Task Quickstart_WholeFleetLoop_EndsWithSummary()
+    {
+        var output = await RunScriptAsync("quickstart.sh");
+        output.ShouldContain("served by local");
+        output.ShouldContain("served by cloud on CPU, fallback: model_not_installed");
+        output.ShouldContain("deployment 1: classifier v1 completed, 1/1 devices active");
+        output.ShouldContain("requests   5 in the last hour, fallback rate 20%");
+        output.ShouldContain("/dashboard");
+    }
+
+    private static async Task<string> RunScriptAsync(string script)
+    {
         var root = RepositoryRoot();
-        var start = new ProcessStartInfo("bash", [Path.Combine(root, "scripts", "publish-smoke.sh")])
+        var start = new ProcessStartInfo("bash", [Path.Combine(root, "scripts", script)])
         {
             WorkingDirectory = root,
             RedirectStandardOutput = true,
@@ -31,9 +50,8 @@ public sealed class PublishedAgentTests
         }
         var output = await stdout + await stderr;
         TestContext.Current.TestOutputHelper?.WriteLine(output);
-
         process.ExitCode.ShouldBe(0, output[Math.Max(0, output.Length - 4000)..]);
-        output.ShouldContain("publish-smoke: OK");
+        return output;
     }
 
     private static string RepositoryRoot()
