@@ -66,7 +66,8 @@ internal static class AdminCommandRunner
         }
     }
 
-    private static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>A refusal becomes an <see cref="AdminCommandException"/> with the hub's own explanation (problem+json detail, else the body).</summary>
+    public static async Task EnsureSuccessAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
         {

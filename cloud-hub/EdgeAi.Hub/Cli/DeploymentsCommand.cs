@@ -10,7 +10,7 @@ internal static class DeploymentsCommand
 {
     public static Command Create()
     {
-        var deployments = new Command("deployments", "Roll model versions out to devices, all at once or in waves with health gates.") { ApiCalls.DataDirectory };
+        var deployments = new Command("deployments", "Roll model versions out to devices, all at once or in waves with health gates.");
         deployments.WithConnection();
         deployments.Subcommands.Add(New());
         deployments.Subcommands.Add(List());
@@ -40,7 +40,7 @@ internal static class DeploymentsCommand
         {
             model, version, selector, waves, strategy, timeout, policy, maxErrorRate, minHealthy,
         };
-        create.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        create.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var request = new CreateDeploymentRequest(parse.GetRequiredValue(model), parse.GetRequiredValue(version), parse.GetValue(policy),
                 Selector(parse.GetValue(selector) ?? []), parse.GetValue(strategy), Waves(parse.GetValue(waves)), parse.GetValue(timeout),
@@ -55,7 +55,7 @@ internal static class DeploymentsCommand
     private static Command List()
     {
         var list = new Command("list", "List deployments, newest first.");
-        list.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        list.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var all = await ApiCalls.GetAsync(client, "/api/deployments", ct).ConfigureAwait(false);
             if (all.GetArrayLength() == 0)
@@ -81,7 +81,7 @@ internal static class DeploymentsCommand
     {
         var id = Id();
         var show = new Command("show", "Show a deployment with per-wave progress and its devices.") { id };
-        show.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        show.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var deployment = await ApiCalls.GetAsync(client, $"/api/deployments/{parse.GetRequiredValue(id)}", ct).ConfigureAwait(false);
             await WriteAsync(output, deployment, withTargets: true).ConfigureAwait(false);
@@ -93,7 +93,7 @@ internal static class DeploymentsCommand
     {
         var id = Id();
         var command = new Command(verb, description) { id };
-        command.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        command.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var deployment = await ApiCalls.PostAsync(client, $"/api/deployments/{parse.GetRequiredValue(id)}/{verb}", null, ct).ConfigureAwait(false);
             await WriteAsync(output, deployment, withTargets: false).ConfigureAwait(false);

@@ -10,7 +10,7 @@ internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var models = new Command("models", "The hub's model registry: push signed model versions, list, show, delete.") { ApiCalls.DataDirectory };
+        var models = new Command("models", "The hub's model registry: push signed model versions, list, show, delete.");
         models.WithConnection();
         models.Subcommands.Add(Push());
         models.Subcommands.Add(List());
@@ -25,7 +25,7 @@ internal static class ModelsCommand
         var name = new Option<string>("--name") { Description = "Model name (letters, digits, '.', '_', '-').", Required = true };
         var version = new Option<string>("--version") { Description = "Version to register it as; versions are immutable.", Required = true };
         var push = new Command("push", "Upload a model file: the hub hashes, checks, signs and registers it.") { file, name, version };
-        push.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        push.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var path = parse.GetRequiredValue(file);
             if (!path.Exists)
@@ -62,7 +62,7 @@ internal static class ModelsCommand
     private static Command List()
     {
         var list = new Command("list", "List registered model versions.");
-        list.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        list.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var models = await ApiCalls.GetAsync(client, "/api/models", ct).ConfigureAwait(false);
             if (models.GetArrayLength() == 0)
@@ -85,7 +85,7 @@ internal static class ModelsCommand
     {
         var (name, version) = NameAndVersion();
         var show = new Command("show", "Show one model version: sha256, signature, inputs and outputs.") { name, version };
-        show.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        show.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var model = await ApiCalls.GetAsync(client, Path(parse, name, version), ct).ConfigureAwait(false);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
@@ -104,7 +104,7 @@ internal static class ModelsCommand
     {
         var (name, version) = NameAndVersion();
         var delete = new Command("delete", "Delete a model version (refused while a deployment or a device's desired state uses it).") { name, version };
-        delete.SetAction((parse, cancellationToken) => ApiCalls.RunAsync(parse, async (client, output, ct) =>
+        delete.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             await ApiCalls.SendAsync(client, new HttpRequestMessage(HttpMethod.Delete, new Uri(Path(parse, name, version), UriKind.Relative)), ct).ConfigureAwait(false);
             await output.WriteLineAsync($"deleted {parse.GetRequiredValue(name)} {parse.GetRequiredValue(version)}").ConfigureAwait(false);

@@ -60,7 +60,11 @@ internal static class FleetTestKit
     {
         using var content = new ByteArrayContent(model);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
-        return await admin.PostAsync(new Uri($"/api/models/{Uri.EscapeDataString(name)}/versions/{Uri.EscapeDataString(version)}", UriKind.Relative), content, cancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/models/{Uri.EscapeDataString(name)}/versions/{Uri.EscapeDataString(version)}", UriKind.Relative)) { Content = content };
+        // As the CLI does: a refusal (409, 413, 400) arrives before the body is sent, instead of racing a
+        // connection the hub closes while the client is still writing.
+        request.Headers.ExpectContinue = true;
+        return await admin.SendAsync(request, cancellationToken);
     }
 
     public static async Task PushOkAsync(HttpClient admin, string name, string version, byte[] model, CancellationToken cancellationToken)
