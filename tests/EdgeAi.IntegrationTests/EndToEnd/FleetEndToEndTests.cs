@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.IntegrationTests.Cloud;
+using EdgeAi.IntegrationTests.Dashboard;
 using EdgeAi.IntegrationTests.Sync;
 using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -78,6 +79,14 @@ public sealed class FleetEndToEndTests : IDisposable
         await fleet.WaitForServingAsync("edge-2", "bias", 1);
         await fleet.WaitForServingAsync("edge-3", "bias", 1);
         (await AuditActionsAsync(fleet)).ShouldContain("deployment.create");
+
+        // The dashboard shows the same: both versions in the registry, both deployments with their waves.
+        BrowserRunner.SkipUnlessAvailable();
+        var page = await BrowserRunner.RunAsync(fleet.Hub.Uri, TestHub.AdminKey, Fleet.DeviceIds, Token);
+        page.GetProperty("models").EnumerateArray().Select(r => r[0].GetString() + " " + r[1].GetString()).ShouldBe(["bias 1", "bias 2"], ignoreOrder: true);
+        var rows = page.GetProperty("deployments").EnumerateArray().Select(r => string.Join(" | ", r.EnumerateArray().Select(c => c.GetString()))).ToList();
+        rows.ShouldContain(r => r.Contains("bias v1", StringComparison.Ordinal) && r.Contains("completed", StringComparison.Ordinal));
+        rows.ShouldContain(r => r.Contains("bias v2", StringComparison.Ordinal) && r.Contains("rolled back", StringComparison.Ordinal) && r.Contains("wave 2", StringComparison.Ordinal));
     }
 
     [Fact]
