@@ -60,7 +60,7 @@ internal static class AdminEndpoints
             // The latest telemetry record by creation time (sequence numbers restart with a new outbox epoch).
             var latest = await db.Records.Where(r => r.DeviceId == id && r.Stream == SyncTopics.Telemetry)
                 .OrderByDescending(r => r.CreatedAtMs).ThenByDescending(r => r.Id).Select(r => r.Body).FirstOrDefaultAsync(context.RequestAborted).ConfigureAwait(false);
-            var health = latest is null ? null : Telemetry.Parser.ParseFrom(latest).Health;
+            var health = StoredBody.TryParse(latest, Telemetry.Parser)?.Health;
             var detail = new DeviceDetail(device.Id, device.Online, Time(device.FirstSeenAtMs), Time(device.LastSeenAtMs), device.AgentVersion,
                 Time(device.StatusAtMs), Time(device.StartedAtMs), device.LastOfflineReason, [.. streams.OrderBy(s => s.Stream, StringComparer.Ordinal)],
                 health is null ? null : ToJson(health));
@@ -101,7 +101,9 @@ internal static class AdminEndpoints
                 .OrderBy(r => r.CreatedAtMs).ThenBy(r => r.Seq).Take(limit)
                 .Select(r => new { r.Seq, r.CreatedAtMs, r.Body })
                 .ToListAsync(context.RequestAborted).ConfigureAwait(false);
-            var items = rows.Select(r => new TelemetryPoint(r.Seq, Time(r.CreatedAtMs), ToJson(Telemetry.Parser.ParseFrom(r.Body)))).ToList();
+            var items = rows.Select(r => (r, Telemetry: StoredBody.TryParse(r.Body, Telemetry.Parser)))
+                .Where(p => p.Telemetry is not null)
+                .Select(p => new TelemetryPoint(p.r.Seq, Time(p.r.CreatedAtMs), ToJson(p.Telemetry!))).ToList();
             await AdminResults.Json(context, new TelemetryPage(id, items.Count, items), AdminJson.Default.TelemetryPage).ConfigureAwait(false);
         }
     }

@@ -59,12 +59,9 @@ internal static class DashboardEndpoints
                 .OrderBy(r => r.CreatedAtMs)
                 .Select(r => new { r.DeviceId, r.Body })
                 .ToListAsync(context.RequestAborted).ConfigureAwait(false);
-            var byDevice = telemetry.ToLookup(r => r.DeviceId, r => Telemetry.Parser.ParseFrom(r.Body), StringComparer.Ordinal);
-            // The latest reported state per device: the row with the highest id is the last one stored.
-            var latestIds = db.Records.Where(r => r.Stream == SyncTopics.Reported).GroupBy(r => r.DeviceId).Select(g => g.Max(r => r.Id));
-            var reported = await db.Records.AsNoTracking().Where(r => latestIds.Contains(r.Id))
-                .ToDictionaryAsync(r => r.DeviceId, r => ReportedState.Parser.ParseFrom(r.Body), StringComparer.Ordinal, context.RequestAborted).ConfigureAwait(false);
-            var views = devices.Select(d => FleetView.Describe(d, reported.GetValueOrDefault(d.Id), byDevice[d.Id], now, options.StaleAfter)).ToArray();
+            var byDevice = telemetry.ToLookup(r => r.DeviceId, r => r.Body, StringComparer.Ordinal);
+            // The reported state comes from the device row, which the rollout controller's projection keeps current.
+            var views = devices.Select(d => FleetView.Describe(d, byDevice[d.Id], now, options.StaleAfter)).ToArray();
             await AdminResults.Json(context, views, DashboardJson.Default.DeviceViewArray).ConfigureAwait(false);
         }
     }

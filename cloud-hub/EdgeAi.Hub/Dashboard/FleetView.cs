@@ -32,7 +32,7 @@ internal static class FleetView
     public const string Stale = "stale";
     public const string Revoked = "revoked";
 
-    public static DeviceView Describe(DeviceRow device, ReportedState? reported, IEnumerable<Telemetry> recentTelemetry, DateTimeOffset now, TimeSpan staleAfter)
+    public static DeviceView Describe(DeviceRow device, IEnumerable<byte[]> recentTelemetry, DateTimeOffset now, TimeSpan staleAfter)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(recentTelemetry);
@@ -42,9 +42,10 @@ internal static class FleetView
             : now - lastSeen > staleAfter ? Stale
             : Online;
 
+        var reported = StoredBody.TryParse(device.Reported, ReportedState.Parser);
         long requests = 0, servedCloud = 0;
         IReadOnlyList<string> telemetryProviders = [];
-        foreach (var telemetry in recentTelemetry)
+        foreach (var telemetry in recentTelemetry.Select(body => StoredBody.TryParse(body, Telemetry.Parser)).OfType<Telemetry>())
         {
             foreach (var model in telemetry.Models)
             {

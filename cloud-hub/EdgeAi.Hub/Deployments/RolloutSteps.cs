@@ -242,7 +242,7 @@ internal static class RolloutSteps
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var body in bodies)
             {
-                if (Parse(body)?.Models.FirstOrDefault(m => m.Model == d.Model && m.Version == d.Version && m.Requests > 0) is { } served)
+                if (StoredBody.TryParse(body, Telemetry.Parser)?.Models.FirstOrDefault(m => m.Model == d.Model && m.Version == d.Version && m.Requests > 0) is { } served)
                 {
                     errors += served.Errors;
                     requests += served.Requests;
@@ -251,18 +251,6 @@ internal static class RolloutSteps
             }
         }
         return requests > 0 ? new ErrorCounts(errors, requests) : null;
-    }
-
-    private static Telemetry? Parse(byte[] body)
-    {
-        try
-        {
-            return Telemetry.Parser.ParseFrom(body);
-        }
-        catch (Google.Protobuf.InvalidProtocolBufferException)
-        {
-            return null;
-        }
     }
 
     public static IReadOnlyList<int> Waves(DeploymentRow d)

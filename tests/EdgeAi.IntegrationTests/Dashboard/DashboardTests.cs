@@ -57,8 +57,9 @@ public sealed class DashboardTests : IDisposable
         {
             var devices = await FleetAsync(hub);
             return State(devices, "device-a") == "online" && State(devices, "device-c") == "stale"
-                && devices.EnumerateArray().Any(d => d.GetProperty("id").GetString() == "device-a" && d.GetProperty("requests").GetInt64() == 5);
-        }, "device-a online with its 5 requests counted, device-c stale", Token);
+                && devices.EnumerateArray().Any(d => d.GetProperty("id").GetString() == "device-a" && d.GetProperty("requests").GetInt64() == 5
+                    && d.GetProperty("models").GetArrayLength() > 0);
+        }, "device-a online with its 5 requests counted and its reported models, device-c stale", Token);
 
         var page = await BrowserRunner.RunAsync(hub.Uri, TestHub.AdminKey, ["device-a", "device-b", "device-c"], Token);
 
@@ -92,6 +93,27 @@ public sealed class DashboardTests : IDisposable
         using var browser = SyncTestKit.Admin(hub, key: null);
         var page = await browser.GetStringAsync(new Uri("/dashboard", UriKind.Relative), Token);
         page.ShouldContain("<title>EdgeAi hub</title>");
+    }
+
+    [Fact]
+    public async Task FleetAndTelemetryApis_DeviceStoredUnparsableBodies_LeaveThemOut()
+    {
+        await using var hub = new TestHub(_scratch.Sub("hub"));
+        await hub.StartAsync();
+        using var device = await SyncTestKit.ConnectDeviceAsync(hub.MqttPort, Token);
+        var batch = SyncTestKit.TelemetryBatch(1, 2, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        batch.Records[1].Body = Google.Protobuf.ByteString.CopyFrom(0xFF, 0xFF, 0xFF);
+        await device.PublishAsync(SyncTestKit.Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token);
+        var reported = new RecordBatch { Stream = SyncTopics.Reported };
+        reported.Records.Add(new EdgeAi.Common.Sync.Record { Seq = 1, CreatedUnixMs = 1, Body = Google.Protobuf.ByteString.CopyFrom(0xFF, 0xFF) });
+        await device.PublishAsync(SyncTestKit.Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Reported), reported), Token);
+        await SyncTestKit.EventuallyAsync(async () => (await HubStore.StoredCountAsync(hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)) == 2, "both telemetry records stored", Token);
+
+        using var admin = SyncTestKit.Admin(hub);
+        var page = await SyncTestKit.GetJsonAsync(admin, $"/api/devices/{TestHub.DeviceId}/telemetry", Token);
+        page.GetProperty("count").GetInt32().ShouldBe(1);
+        var devices = await SyncTestKit.GetJsonAsync(admin, "/api/fleet/devices", Token);
+        devices.EnumerateArray().Single().GetProperty("models").GetArrayLength().ShouldBe(0);
     }
 
     private static Dictionary<string, string?> AgentAs(string device, string key, TestHub hub) => new()
