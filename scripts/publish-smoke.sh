@@ -4,7 +4,8 @@
 #   1. no trim warning (IL2xxx/IL3xxx) attributed to our own assemblies (third-party ones are listed);
 #   2. `edge-agent quickstart` prints OK;
 #   3. `edge-agent run` on free ports, with a model installed by `edge-agent models add`, becomes
-#      ready over REST and answers one REST inference with the expected probabilities.
+#      ready over REST and answers one REST inference with the expected probabilities;
+#   4. .NET's own error messages are words, not resource keys.
 # Prints `publish-smoke: OK` and exits 0, or exits non-zero with the reason.
 # Needs: dotnet (SDK from global.json), curl, jq. Run from anywhere: scripts/publish-smoke.sh
 set -euo pipefail
@@ -134,6 +135,17 @@ jq -e '
     and .outputs[0].shape == [1, 3]
     and ([.outputs[0].data, [0.6386, 0.1082, 0.2532]] | transpose | all(((.[0] - .[1]) | fabs) < 1e-3))
 ' "$response" >/dev/null || fail "unexpected infer response"
+
+step "readable .NET messages"
+# Enrolling over TLS against the agent's plain REST port fails in the TLS handshake. The trimmed
+# binary must say why in words, not as a resource key (net_frame_read_size) as it did when
+# UseSystemResourceKeys was on.
+refusal=$("$binary" enroll --hub "https://${rest#http://}" --token smoke.token --insecure --data-dir "$work/enroll" 2>&1 || true)
+echo "$refusal"
+grep -q 'cannot reach the hub' <<<"$refusal" || fail "enroll against a non-TLS port did not say it cannot reach the hub"
+if grep -qE '\b(net|ssl|io)_[a-z0-9_]+\b' <<<"$refusal"; then
+    fail "a .NET message is a resource key, not words: $refusal"
+fi
 
 kill "$agent_pid"
 wait "$agent_pid" 2>/dev/null || true

@@ -19,16 +19,24 @@ internal static class AdminCommandRunner
         var error = parse.InvocationConfiguration.Error;
         try
         {
-            using var client = AdminConnection.Create(parse);
-            try
+            var (client, trust) = AdminConnection.Create(parse);
+            using (client)
             {
-                await action(client, output, cancellationToken).ConfigureAwait(false);
-                return 0;
-            }
-            catch (HttpRequestException e)
-            {
-                var why = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
-                throw new AdminCommandException($"cannot reach the hub at {client.BaseAddress}: {why}");
+                try
+                {
+                    await action(client, output, cancellationToken).ConfigureAwait(false);
+                    return 0;
+                }
+                catch (HttpRequestException) when (trust.LastRefusal is { } refusal)
+                {
+                    throw new AdminCommandException(
+                        $"the hub at {client.BaseAddress} answered, but its certificate was refused: {refusal} (pass --ca-cert with the hub's hub-ca.crt, or the hub's --data-dir)");
+                }
+                catch (HttpRequestException e)
+                {
+                    var why = e.InnerException is { } inner && !e.Message.Contains(inner.Message, StringComparison.Ordinal) ? $"{e.Message} ({inner.Message})" : e.Message;
+                    throw new AdminCommandException($"cannot reach the hub at {client.BaseAddress}: {why}");
+                }
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)

@@ -57,8 +57,8 @@ internal static class AdminConnection
         return command;
     }
 
-    /// <summary>An HTTP client for the admin API, or an error message naming what is missing.</summary>
-    public static HttpClient Create(ParseResult parse, string dataDirectory)
+    /// <summary>An HTTP client for the admin API and the check it applies to the hub's certificate, or an error message naming what is missing.</summary>
+    public static (HttpClient Client, HubCertificateValidator Trust) Create(ParseResult parse, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(parse);
         var url = parse.GetValue(HubUrl) ?? Environment.GetEnvironmentVariable("EDGEAI_HUB_URL") ?? "https://127.0.0.1:5001";
@@ -80,11 +80,11 @@ internal static class AdminConnection
         var client = new HttpClient(handler) { BaseAddress = baseAddress, Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         client.DefaultRequestHeaders.Add(AuditLog.ActorHeader, Environment.UserName);
-        return client;
+        return (client, validator);
     }
 
     /// <summary>An HTTP client for the admin API, with the data directory from --data-dir, configuration (appsettings.json, EDGEAI_Hub__DataDirectory) or the default.</summary>
-    public static HttpClient Create(ParseResult parse) => Create(parse, DataDirectoryOf(parse));
+    public static (HttpClient Client, HubCertificateValidator Trust) Create(ParseResult parse) => Create(parse, DataDirectoryOf(parse));
 
     public static string DataDirectoryOf(ParseResult parse)
     {

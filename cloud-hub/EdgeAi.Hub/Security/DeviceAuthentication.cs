@@ -62,7 +62,7 @@ internal sealed class DeviceAuthentication
             context.Response.StatusCode = StatusCodes.Status200OK;
             context.Response.ContentType = "application/grpc";
             context.Response.Headers["grpc-status"] = "16";
-            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            context.Response.Headers["grpc-message"] = GrpcStatusMessage.Encode(message);
             return Task.CompletedTask;
         }
         context.Response.StatusCode = StatusCodes.Status401Unauthorized;

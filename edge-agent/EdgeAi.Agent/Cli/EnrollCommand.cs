@@ -38,10 +38,11 @@ internal static class EnrollCommand
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
         var dataDirectory = DataDirectory(parse);
+        HubCertificateValidator? trust = null;
         try
         {
             var hub = Check(arguments, dataDirectory);
-            var trust = new HubCertificateValidator(arguments.Fingerprint, arguments.CaCertificate, arguments.Insecure);
+            trust = new HubCertificateValidator(arguments.Fingerprint, arguments.CaCertificate, arguments.Insecure);
             var request = new EnrollRequest
             {
                 Token = arguments.Token.Trim(),
@@ -61,9 +62,9 @@ internal static class EnrollCommand
             await error.WriteLineAsync($"edge-agent enroll: {e.Message}").ConfigureAwait(false);
             return 1;
         }
-        catch (RpcException e)
+        catch (RpcException e) when (trust is not null)
         {
-            await error.WriteLineAsync($"edge-agent enroll: {HubEnrollment.Explain(e)}").ConfigureAwait(false);
+            await error.WriteLineAsync($"edge-agent enroll: {HubEnrollment.Explain(e, trust)}").ConfigureAwait(false);
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)

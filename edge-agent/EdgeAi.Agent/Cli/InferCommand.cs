@@ -17,7 +17,7 @@ internal static class InferCommand
         var version = new Option<string?>("--version") { Description = "Model version (default: the server's choice, the newest ready one)." };
         var url = new Option<string>("--url")
         {
-            Description = "gRPC address of the server.",
+            Description = "gRPC address of the server: the agent's gRPC port (Agent:GrpcPort, 8001), not its REST port.",
             DefaultValueFactory = _ => "http://127.0.0.1:8001",
         };
         var inputs = new Option<string[]>("--input", "-i")
@@ -25,7 +25,7 @@ internal static class InferCommand
             Description = "Input file: NAME=PATH, or PATH for a single-input model. .npy, .json (nested array or {shape,data}) or raw little-endian bytes.",
             AllowMultipleArgumentsPerToken = false,
         };
-        var shape = new Option<string?>("--shape") { Description = "Shape for generated or raw inputs, e.g. 1,3,224,224 (default: the model's, dynamic dimensions as 1)." };
+        var shape = new Option<string?>("--shape") { Description = "Shape for generated or raw inputs, e.g. 1,3,224,224 (default: the model's, dynamic dimensions as 1; the shape used is printed)." };
         var generate = new Option<string>("--generate")
         {
             Description = "Values for inputs with no file: random, zeros or ones.",
@@ -47,6 +47,7 @@ internal static class InferCommand
                     parse.GetValue(inputs) ?? [],
                     ParseShape(parse.GetValue(shape)),
                     parse.GetRequiredValue(generate),
+                    Console.Error,
                     cancellationToken).ConfigureAwait(false);
                 foreach (var p in parse.GetValue(parameters) ?? [])
                 {
@@ -78,8 +79,10 @@ internal static class InferCommand
         IReadOnlyList<string> files,
         long[]? shape,
         string generate,
+        TextWriter notes,
         CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(notes);
         var metadata = await client.ModelMetadataAsync(new ModelMetadataRequest { Name = model, Version = version ?? string.Empty }, cancellationToken: cancellationToken).ConfigureAwait(false);
         var byName = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
@@ -108,8 +111,15 @@ internal static class InferCommand
                 throw new FormatException($"input '{input.Name}' has datatype {input.Datatype}, which this tool cannot produce");
             }
             var inputShape = shape ?? [.. input.Shape.Select(d => d < 0 ? 1 : d)];
-            var tensor = byName.TryGetValue(input.Name, out var path)
-                ? TensorFile.Read(path, datatype, shape ?? (input.Shape.All(d => d >= 0) ? [.. input.Shape] : null))
+            var hasFile = byName.TryGetValue(input.Name, out var path);
+            if (!hasFile && shape is null && input.Shape.Any(d => d < 0))
+            {
+                // Not silent: the model leaves these dimensions open, and 1 is only our guess.
+                await notes.WriteLineAsync(
+                    $"input '{input.Name}': model shape [{string.Join(',', input.Shape)}], generated with [{string.Join(',', inputShape)}] (dynamic dimensions set to 1; choose with --shape)").ConfigureAwait(false);
+            }
+            var tensor = hasFile
+                ? TensorFile.Read(path!, datatype, shape ?? (input.Shape.All(d => d >= 0) ? [.. input.Shape] : null))
                 : Generate(datatype, inputShape, generate, random);
             var inferInput = new ModelInferRequest.Types.InferInputTensor { Name = input.Name, Datatype = tensor.Datatype.ToName() };
             inferInput.Shape.AddRange(tensor.Shape);
@@ -144,13 +154,17 @@ internal static class InferCommand
 
     private static TensorData Generate(TensorDatatype datatype, long[] shape, string mode, Random random)
     {
-        var count = (int)shape.Aggregate(1L, (a, d) => a * d);
+        var count = shape.Aggregate(1L, (a, d) => checked(a * d));
+        if (count > MaxGeneratedElements)
+        {
+            throw new FormatException($"shape [{string.Join(',', shape)}] has {count} elements; this tool generates at most {MaxGeneratedElements} (pass a smaller --shape or an --input file)");
+        }
         if (datatype == TensorDatatype.Bytes)
         {
-            return new TensorData(datatype, shape, RawTensor.FromStrings([.. Enumerable.Repeat("sample", count)]));
+            return new TensorData(datatype, shape, RawTensor.FromStrings([.. Enumerable.Repeat("sample", (int)count)]));
         }
         var integral = datatype is not (TensorDatatype.Fp16 or TensorDatatype.Bf16 or TensorDatatype.Fp32 or TensorDatatype.Fp64);
-        var values = Enumerable.Range(0, count).Select(_ => mode switch
+        var values = Enumerable.Range(0, (int)count).Select(_ => mode switch
         {
             "zeros" => 0d,
             "ones" => 1d,
@@ -161,9 +175,26 @@ internal static class InferCommand
         return new TensorData(datatype, shape, RawTensor.FromDoubles(datatype, values));
     }
 
-    private static long[]? ParseShape(string? text) => text is null
-        ? null
-        : [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => long.Parse(s, CultureInfo.InvariantCulture))];
+    /// <summary>Generated inputs live in memory as doubles first: 16 M elements is 128 MB, past any sensible request.</summary>
+    private const long MaxGeneratedElements = 16L * 1024 * 1024;
+
+    private static long[]? ParseShape(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var shape = new long[parts.Length];
+        for (var i = 0; i < parts.Length; i++)
+        {
+            if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out shape[i]))
+            {
+                throw new FormatException($"--shape '{text}': dimension {i} is '{parts[i]}'; give whole numbers of 0 or more separated by commas, e.g. 1,3,224,224");
+            }
+        }
+        return shape;
+    }
 
     private static (string Key, string Value) SplitPair(string text, string option)
     {

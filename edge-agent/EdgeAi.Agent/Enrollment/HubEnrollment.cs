@@ -36,9 +36,15 @@ internal static class HubEnrollment
     }
 
     /// <summary>What a refusal means for the person at the device.</summary>
-    public static string Explain(RpcException e)
+    public static string Explain(RpcException e, HubCertificateValidator trust)
     {
         ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(trust);
+        if (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal && trust.LastRefusal is { } refusal)
+        {
+            // The TLS handshake failed on our side: the hub is there, its certificate is not the one trusted.
+            return $"the hub answered, but its certificate was refused: {refusal} (check --fingerprint / --ca-cert against what 'cloud-hub tokens create' printed)";
+        }
         return e.StatusCode switch
         {
             StatusCode.Unavailable or StatusCode.Internal when e.Status.DebugException is { } cause =>

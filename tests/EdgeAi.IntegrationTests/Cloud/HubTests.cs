@@ -61,6 +61,24 @@ public sealed class HubTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Grpc_WithoutKey_StatusMessageIsEncodedOnceAsTheSpecificationSays()
+    {
+        // A raw HTTP/2 call, so the header is seen as sent: clients other than grpc-dotnet (grpc-js)
+        // decode only what the specification encodes, and URI escaping left them "%3A".
+        using var handler = new SocketsHttpHandler();
+        var fingerprint = _hub.Fingerprint;
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            certificate is not null && Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(certificate.GetRawCertData())) == fingerprint;
+        using var http = new HttpClient(handler) { BaseAddress = _hub.Uri, DefaultRequestVersion = HttpVersion.Version20, DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact };
+        using var content = new ByteArrayContent(new byte[5]);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/grpc");
+        using var response = await http.PostAsync(new Uri("/inference.GRPCInferenceService/ModelInfer", UriKind.Relative), content, Token);
+
+        response.Headers.GetValues("grpc-status").Single().ShouldBe("16");
+        response.Headers.GetValues("grpc-message").Single().ShouldBe("missing credentials: send 'authorization: Bearer <device key>'");
+    }
+
+    [Fact]
     public async Task Rest_WithoutKey_Is401_HealthStaysOpen()
     {
         using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true };

@@ -106,7 +106,9 @@ public sealed class EnrollEndToEndTests : IAsyncLifetime
         var result = await CliRunner.AgentAsync("enroll", "--hub", _hub.Uri.ToString(), "--token", token, "--fingerprint", new string('A', 64), "--data-dir", _scratch.Sub("agent"));
 
         result.ExitCode.ShouldBe(1);
-        result.Error.ShouldContain("cannot reach the hub");
+        // The hub answered; only the pin did not match, and the message says which certificate it saw.
+        result.Error.ShouldContain("the hub answered, but its certificate was refused");
+        result.Error.ShouldContain($"fingerprint is {_hub.Fingerprint}, not the pinned {new string('A', 64)}");
         (await TokenRowAsync(_hub, tokenId, Token)).Uses.ShouldBe(0);
         File.Exists(Path.Combine(_scratch.Root, "agent", DeviceIdentity.FileName)).ShouldBeFalse();
     }

@@ -99,4 +99,20 @@ public sealed class HubCliTests : IAsyncLifetime
         result.ExitCode.ShouldBe(1);
         result.Error.ShouldStartWith("cloud-hub: the hub refused (401 Unauthorized): missing or wrong admin key");
     }
+
+    [Fact]
+    public async Task AdminCommand_CertificateFromAnotherCa_SaysTheHubAnsweredButWasNotTrusted()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create();
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=another-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var otherCa = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var pem = Path.Combine(_scratch.Root, "another-ca.crt");
+        await File.WriteAllTextAsync(pem, otherCa.ExportCertificatePem(), Token);
+
+        var result = await CliRunner.HubAsync("tokens", "list", "--hub", _hub.Uri.ToString(), "--admin-key", TestHub.AdminKey, "--ca-cert", pem);
+
+        result.ExitCode.ShouldBe(1);
+        result.Error.ShouldContain("answered, but its certificate was refused");
+        result.Error.ShouldContain($"does not chain to the CA in {pem}");
+    }
 }
