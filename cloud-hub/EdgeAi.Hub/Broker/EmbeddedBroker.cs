@@ -4,6 +4,8 @@ using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Hosting;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Security;
+using EdgeAi.Hub.Store;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
@@ -20,6 +22,7 @@ internal sealed class EmbeddedBroker(
     HubEndpoints endpoints,
     DeviceCredentials credentials,
     MessageIngest ingest,
+    IDbContextFactory<HubDbContext> store,
     TimeProvider time,
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
@@ -29,6 +32,7 @@ internal sealed class EmbeddedBroker(
     {
         var mqtt = mqttOptions.Value;
         var hub = hubOptions.Value;
+        await ForgetPresenceAsync(cancellationToken).ConfigureAwait(false);
         var address = IPAddress.Parse(hub.ListenAddress);
         for (var attempt = 1; ; attempt++)
         {
@@ -55,6 +59,23 @@ internal sealed class EmbeddedBroker(
             endpoints.MqttTlsPort = tlsPort;
             Log.BrokerListening(logger, address.ToString(), port, tlsPort);
             return;
+        }
+    }
+
+    /// <summary>
+    /// This broker starts with no client and no retained message, so whatever the store says is online
+    /// is a leftover of the last run (a crash writes no will): mark it offline until the device reconnects.
+    /// </summary>
+    private async Task ForgetPresenceAsync(CancellationToken cancellationToken)
+    {
+        var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var forgotten = await DevicePresence.ForgetOnlineAsync(db, cancellationToken).ConfigureAwait(false);
+            if (forgotten > 0)
+            {
+                Log.PresenceForgotten(logger, forgotten);
+            }
         }
     }
 
