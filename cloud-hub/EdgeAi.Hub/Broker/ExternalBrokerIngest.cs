@@ -16,6 +16,7 @@ internal sealed class ExternalBrokerIngest(
     IOptions<MqttOptions> options,
     MessageIngest ingest,
     Security.DeviceCredentials credentials,
+    MqttRefusals refusals,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger) : BackgroundService
 {
@@ -163,6 +164,13 @@ internal sealed class ExternalBrokerIngest(
             await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
             return;
         }
+        if (message.Payload.Length > options.Value.MaxPacketBytes)
+        {
+            // The broker was told our Maximum Packet Size; one that ignores it still gets nothing stored.
+            refusals.PacketRefused(device, "via the external broker", message.Payload.Length, options.Value.MaxPacketBytes);
+            await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+            return;
+        }
         var delay = options.Value.ReconnectDelay;
         IngestOutcome outcome;
         // The broker already checked who may publish where; the hub trusts the topic's device id.
@@ -186,6 +194,8 @@ internal sealed class ExternalBrokerIngest(
             .WithClientId(mqtt.ClientId)
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)Math.Min(mqtt.SessionExpiry.TotalSeconds, uint.MaxValue))
+            // MQTT 5: the broker must not send this client a larger packet (it drops such a message for us).
+            .WithMaximumPacketSize((uint)mqtt.MaxPacketBytes)
             .WithTimeout(TimeSpan.FromSeconds(10));
         if (!string.IsNullOrEmpty(mqtt.ExternalUsername))
         {

@@ -47,7 +47,7 @@ internal static class HubHost
             var services = context.RequestServices;
             return context.Response.WriteAsync(
                 services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus()
-                + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
+                + services.GetRequiredService<MqttRefusals>().ToPrometheus() + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
         });
         app.MapInferenceProtocol();
         app.MapAdminApi();
@@ -117,6 +117,7 @@ internal static class HubHost
         services.AddSingleton<AuditLog>();
         services.AddDeviceIdentity();
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<MqttRefusals>();
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         services.AddSingleton<MessageIngest>();
