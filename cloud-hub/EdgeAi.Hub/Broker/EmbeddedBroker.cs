@@ -47,6 +47,8 @@ internal sealed class EmbeddedBroker(
         var tls = tlsPort == MqttOptions.Disabled ? null : new BrokerEndpoint(address, tlsPort, endpoints.LoadCertificate(hub, time));
         var listener = new BrokerListener([.. new[] { plain, tls }.OfType<BrokerEndpoint>()], mqtt.MaxPacketBytes, PacketRefused);
         var server = CreateServer(listener, mqtt.MaxPacketBytes);
+        // Before the first connection can arrive, so every logged-in device is named to its guard.
+        _listener = listener;
         try
         {
             // A failed bind throws here and stops the hub, instead of a broker silently missing.
@@ -54,11 +56,11 @@ internal sealed class EmbeddedBroker(
         }
         catch
         {
+            _listener = null;
             server.Dispose();
             throw;
         }
         _server = server;
-        _listener = listener;
         endpoints.MqttPort = plain?.BoundPort ?? MqttOptions.Disabled;
         endpoints.MqttTlsPort = tls?.BoundPort ?? MqttOptions.Disabled;
         Log.BrokerListening(logger, address.ToString(), endpoints.MqttPort, endpoints.MqttTlsPort);
