@@ -14,7 +14,7 @@ namespace EdgeAi.Bench.Hub;
 
 /// <summary>
 /// The real hub (<see cref="HubHost.Build"/>: Kestrel, TLS with its self-signed certificate, device
-/// keys, dynamic batching) in this process on 127.0.0.1 port 0, serving ResNet18 from a given file
+/// keys, dynamic batching) in this process on 127.0.0.1, every listener (HTTPS/gRPC, MQTT, MQTT over TLS) on port 0, serving ResNet18 from a given file
 /// with the benchmark's threads. Built as the integration tests build theirs (TestHub).
 /// </summary>
 internal sealed class InProcessHub : IAsyncDisposable
@@ -52,6 +52,9 @@ internal sealed class InProcessHub : IAsyncDisposable
             ["Hub:DataDirectory"] = dataDirectory,
             ["Hub:ListenAddress"] = "127.0.0.1",
             ["Hub:Port"] = "0",
+            // Every listener on a free port: a run starts several hubs, and one still holds its ports while the next starts.
+            ["Hub:Mqtt:Port"] = "0",
+            ["Hub:Mqtt:TlsPort"] = "0",
             ["Hub:ModelRescanInterval"] = "01:00:00",
             [$"Hub:DeviceKeys:{DeviceId}"] = DeviceKey,
             ["ModelHost:ExecutionProviders:0"] = "CPU",

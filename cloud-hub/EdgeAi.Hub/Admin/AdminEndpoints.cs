@@ -6,6 +6,7 @@ using Google.Protobuf;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Admin;
 
@@ -27,11 +28,13 @@ internal static class AdminEndpoints
 
     private static async Task ListDevicesAsync(HttpContext context)
     {
+        var (now, staleAfter) = PresenceClock(context);
         var db = await OpenAsync(context).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
             var devices = await db.Devices.AsNoTracking().OrderBy(d => d.Id).ToListAsync(context.RequestAborted).ConfigureAwait(false);
-            var summaries = devices.Select(d => new DeviceSummary(d.Id, d.Online, Time(d.FirstSeenAtMs), Time(d.LastSeenAtMs), d.AgentVersion, d.LastOfflineReason)
+            var summaries = devices.Select(d => new DeviceSummary(
+                d.Id, DevicePresence.StateOf(d, now, staleAfter), d.Online, Time(d.FirstSeenAtMs), Time(d.LastSeenAtMs), d.AgentVersion, d.LastOfflineReason)
             {
                 Tags = d.Tags is null ? null : Enrollment.EnrollmentJson.TagsFromJson(d.Tags),
                 EnrolledAt = Time(d.EnrolledAtMs),
@@ -44,6 +47,7 @@ internal static class AdminEndpoints
     private static async Task GetDeviceAsync(HttpContext context)
     {
         var id = (string)context.Request.RouteValues["id"]!;
+        var (now, staleAfter) = PresenceClock(context);
         var db = await OpenAsync(context).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
@@ -61,7 +65,7 @@ internal static class AdminEndpoints
             var latest = await db.Records.Where(r => r.DeviceId == id && r.Stream == SyncTopics.Telemetry)
                 .OrderByDescending(r => r.CreatedAtMs).ThenByDescending(r => r.Id).Select(r => r.Body).FirstOrDefaultAsync(context.RequestAborted).ConfigureAwait(false);
             var health = StoredBody.TryParse(latest, Telemetry.Parser)?.Health;
-            var detail = new DeviceDetail(device.Id, device.Online, Time(device.FirstSeenAtMs), Time(device.LastSeenAtMs), device.AgentVersion,
+            var detail = new DeviceDetail(device.Id, DevicePresence.StateOf(device, now, staleAfter), device.Online, Time(device.FirstSeenAtMs), Time(device.LastSeenAtMs), device.AgentVersion,
                 Time(device.StatusAtMs), Time(device.StartedAtMs), device.LastOfflineReason, [.. streams.OrderBy(s => s.Stream, StringComparer.Ordinal)],
                 health is null ? null : ToJson(health));
             await AdminResults.Json(context, detail, AdminJson.Default.DeviceDetail).ConfigureAwait(false);
@@ -134,6 +138,11 @@ internal static class AdminEndpoints
 
     private static Task NotFound(HttpContext context, string id) =>
         AdminResults.Problem(context, StatusCodes.Status404NotFound, "Unknown device", $"no device '{id}' has been seen by this hub");
+
+    /// <summary>Now, and how long an online device may stay silent before it is stale (the dashboard's own setting).</summary>
+    private static (DateTimeOffset Now, TimeSpan StaleAfter) PresenceClock(HttpContext context) =>
+        (context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow(),
+            context.RequestServices.GetRequiredService<IOptions<Dashboard.DashboardOptions>>().Value.StaleAfter);
 
     private static Task<HubDbContext> OpenAsync(HttpContext context) =>
         context.RequestServices.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(context.RequestAborted);

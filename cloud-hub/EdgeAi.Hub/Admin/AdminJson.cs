@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 
 namespace EdgeAi.Hub.Admin;
 
-internal sealed record DeviceSummary(string Id, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion, string? LastOfflineReason)
+/// <summary>A device in GET /api/devices. <c>State</c> is online, offline, stale or revoked (<see cref="Store.DevicePresence"/>); <c>Online</c> is the last status as sent.</summary>
+internal sealed record DeviceSummary(string Id, string State, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion, string? LastOfflineReason)
 {
     public IReadOnlyDictionary<string, string>? Tags { get; init; }
 
@@ -15,7 +16,7 @@ internal sealed record DeviceSummary(string Id, bool Online, DateTimeOffset Firs
 internal sealed record StreamSummary(string Stream, long Count, long HighestSeq);
 
 internal sealed record DeviceDetail(
-    string Id, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion,
+    string Id, string State, bool Online, DateTimeOffset FirstSeenAt, DateTimeOffset LastSeenAt, string? AgentVersion,
     DateTimeOffset? StatusAt, DateTimeOffset? StartedAt, string? LastOfflineReason,
     IReadOnlyList<StreamSummary> Streams, JsonElement? Health);
 

@@ -1,10 +1,12 @@
 using System.Net;
-using System.Net.Sockets;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Hosting;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Security;
+using EdgeAi.Hub.Store;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
 
@@ -20,73 +22,95 @@ internal sealed class EmbeddedBroker(
     HubEndpoints endpoints,
     DeviceCredentials credentials,
     MessageIngest ingest,
+    IDbContextFactory<HubDbContext> store,
+    MqttRefusals refusals,
     TimeProvider time,
     ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
 {
     private MqttServer? _server;
+    private BrokerListener? _listener;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var mqtt = mqttOptions.Value;
         var hub = hubOptions.Value;
+        await ForgetPresenceAsync(cancellationToken).ConfigureAwait(false);
         var address = IPAddress.Parse(hub.ListenAddress);
-        for (var attempt = 1; ; attempt++)
+        var tlsPort = mqtt.TlsPort;
+        if (tlsPort != MqttOptions.Disabled && hub.AllowInsecureHttp)
         {
-            var (port, tlsPort) = ResolvePorts(address, mqtt.Port, mqtt.TlsPort);
-            if (tlsPort != MqttOptions.Disabled && hub.AllowInsecureHttp)
+            Log.NoTlsCertificate(logger);
+            tlsPort = MqttOptions.Disabled;
+        }
+        // Exactly the configured address, like Kestrel; port 0 is the OS's pick, read back once bound.
+        var plain = mqtt.Port == MqttOptions.Disabled ? null : new BrokerEndpoint(address, mqtt.Port, null);
+        var tls = tlsPort == MqttOptions.Disabled ? null : new BrokerEndpoint(address, tlsPort, endpoints.LoadCertificate(hub, time));
+        var listener = new BrokerListener([.. new[] { plain, tls }.OfType<BrokerEndpoint>()], mqtt.MaxPacketBytes, PacketRefused);
+        var server = CreateServer(listener, mqtt.MaxPacketBytes);
+        // Before the first connection can arrive, so every logged-in device is named to its guard.
+        _listener = listener;
+        try
+        {
+            // A failed bind throws here and stops the hub, instead of a broker silently missing.
+            await server.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            _listener = null;
+            server.Dispose();
+            throw;
+        }
+        _server = server;
+        endpoints.MqttPort = plain?.BoundPort ?? MqttOptions.Disabled;
+        endpoints.MqttTlsPort = tls?.BoundPort ?? MqttOptions.Disabled;
+        Log.BrokerListening(logger, address.ToString(), endpoints.MqttPort, endpoints.MqttTlsPort);
+    }
+
+    /// <summary>
+    /// This broker starts with no client and no retained message, so whatever the store says is online
+    /// is a leftover of the last run (a crash writes no will): mark it offline until the device reconnects.
+    /// </summary>
+    private async Task ForgetPresenceAsync(CancellationToken cancellationToken)
+    {
+        var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        await using (db.ConfigureAwait(false))
+        {
+            var forgotten = await DevicePresence.ForgetOnlineAsync(db, cancellationToken).ConfigureAwait(false);
+            if (forgotten > 0)
             {
-                Log.NoTlsCertificate(logger);
-                tlsPort = MqttOptions.Disabled;
+                Log.PresenceForgotten(logger, forgotten);
             }
-            var server = CreateServer(address, port, tlsPort, hub);
-            try
-            {
-                // A failed bind throws here and stops the hub, instead of a broker silently missing.
-                await server.StartAsync().ConfigureAwait(false);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && (mqtt.Port == 0 || mqtt.TlsPort == 0) && attempt < 5)
-            {
-                // A free port picked for "0" was taken by someone else before we bound it: pick again.
-                server.Dispose();
-                continue;
-            }
-            _server = server;
-            endpoints.MqttPort = port;
-            endpoints.MqttTlsPort = tlsPort;
-            Log.BrokerListening(logger, address.ToString(), port, tlsPort);
-            return;
         }
     }
 
-    private MqttServer CreateServer(IPAddress address, int port, int tlsPort, HubOptions hub)
+    private MqttServer CreateServer(BrokerListener listener, int maxPacketBytes)
     {
-        var builder = new MqttServerFactory().CreateServerOptionsBuilder();
-        if (port != MqttOptions.Disabled)
-        {
-            builder.WithDefaultEndpoint().WithDefaultEndpointPort(port);
-            Bind(address, builder.WithDefaultEndpointBoundIPAddress, builder.WithDefaultEndpointBoundIPV6Address);
-        }
-        else
-        {
-            builder.WithoutDefaultEndpoint();
-        }
-        if (tlsPort != MqttOptions.Disabled)
-        {
-            builder.WithEncryptedEndpoint().WithEncryptedEndpointPort(tlsPort).WithEncryptionCertificate(endpoints.LoadCertificate(hub, time));
-            Bind(address, builder.WithEncryptedEndpointBoundIPAddress, builder.WithEncryptedEndpointBoundIPV6Address);
-        }
-        var server = new MqttServerFactory().CreateMqttServer(builder.Build());
+        var options = new MqttServerFactory().CreateServerOptionsBuilder().WithoutDefaultEndpoint().Build();
+        var server = new MqttServerFactory().CreateMqttServer(options, [listener]);
         server.ValidatingConnectionAsync += ValidateConnectionAsync;
         server.InterceptingSubscriptionAsync += InterceptSubscriptionAsync;
         server.InterceptingPublishAsync += InterceptPublishAsync;
+        server.InterceptingOutboundPacketAsync += e =>
+        {
+            // MQTTnet's CONNACK says "no limit"; MQTT 5 clients learn the real one here (v3.1.1 has no such field).
+            if (e.Packet is MqttConnAckPacket connAck)
+            {
+                connAck.MaximumPacketSize = (uint)maxPacketBytes;
+            }
+            return Task.CompletedTask;
+        };
         return server;
     }
+
+    private void PacketRefused(PacketSizeGuard connection, long bytes) =>
+        refusals.PacketRefused(connection.DeviceId, connection.RemoteEndPoint?.ToString() ?? "?", bytes, connection.MaxPacketBytes);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         if (_server is { } server)
         {
             _server = null;
+            _listener = null;
             await server.StopAsync(new MqttServerStopOptions()).ConfigureAwait(false);
             server.Dispose();
         }
@@ -147,6 +171,7 @@ internal sealed class EmbeddedBroker(
             // Otherwise one device could take over (and read) another device's session.
             return Refuse(e, MqttConnectReasonCode.ClientIdentifierNotValid, "the client id must be the device id");
         }
+        _listener?.Identify(e.ChannelAdapter, e.UserName);
         return Task.CompletedTask;
     }
 
@@ -202,26 +227,5 @@ internal sealed class EmbeddedBroker(
             IngestOutcome.Invalid => MqttPubAckReasonCode.PayloadFormatInvalid,
             _ => MqttPubAckReasonCode.ImplementationSpecificError,
         };
-    }
-
-    private static void Bind(IPAddress address, Func<IPAddress, MqttServerOptionsBuilder> v4, Func<IPAddress, MqttServerOptionsBuilder> v6)
-    {
-        // Bind exactly the configured address, like Kestrel; MQTTnet would otherwise also open [::].
-        var ipv6 = address.AddressFamily == AddressFamily.InterNetworkV6;
-        v4(ipv6 ? IPAddress.None : address);
-        v6(ipv6 ? address : IPAddress.None);
-    }
-
-    /// <summary>
-    /// MQTTnet does not report a port-0 binding, so port 0 takes a free port from the OS and hands it
-    /// over; both probes are held together so the two ports differ.
-    /// </summary>
-    private static (int Port, int TlsPort) ResolvePorts(IPAddress address, int port, int tlsPort)
-    {
-        using var plain = new TcpListener(address, 0);
-        using var tls = new TcpListener(address, 0);
-        plain.Start();
-        tls.Start();
-        return (port == 0 ? ((IPEndPoint)plain.LocalEndpoint).Port : port, tlsPort == 0 ? ((IPEndPoint)tls.LocalEndpoint).Port : tlsPort);
     }
 }

@@ -16,13 +16,24 @@ internal sealed class ExternalBrokerIngest(
     IOptions<MqttOptions> options,
     MessageIngest ingest,
     Security.DeviceCredentials credentials,
+    MqttRefusals refusals,
     TimeProvider time,
     ILogger<ExternalBrokerIngest> logger) : BackgroundService
 {
+    /// <summary>Marks what arrives through <see cref="PresenceFilter"/>, so its live copies (the shared subscription brings those) can be told apart.</summary>
+    private const uint PresenceSubscriptionId = 1;
+
     private readonly SemaphoreSlim _disconnected = new(0, 1);
     private IMqttClient? _client;
 
     public string TopicFilter => $"$share/{options.Value.SharedGroup}/{SyncTopics.Root}+/+";
+
+    /// <summary>
+    /// Every device's status, not shared: MQTT 5 brokers send retained messages to plain subscriptions
+    /// only (Mosquitto 2.0 also to shared ones), so on each (re)connect this re-learns who is online
+    /// from the broker, whatever the store says.
+    /// </summary>
+    public static string PresenceFilter => $"{SyncTopics.Root}+/{SyncTopics.Status}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -108,7 +119,13 @@ internal sealed class ExternalBrokerIngest(
                     .WithTopicFilter(f => f.WithTopic(TopicFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce))
                     .Build();
                 var subscribed = await client.SubscribeAsync(subscribe, cancellationToken).ConfigureAwait(false);
-                foreach (var item in subscribed.Items.Where(i => i.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2))
+                var presence = new MqttClientSubscribeOptionsBuilder()
+                    .WithTopicFilter(f => f.WithTopic(PresenceFilter).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
+                        .WithRetainHandling(MqttRetainHandling.SendAtSubscribe))
+                    .WithSubscriptionIdentifier(PresenceSubscriptionId)
+                    .Build();
+                var presenceSubscribed = await client.SubscribeAsync(presence, cancellationToken).ConfigureAwait(false);
+                foreach (var item in subscribed.Items.Concat(presenceSubscribed.Items).Where(i => i.ResultCode > MqttClientSubscribeResultCode.GrantedQoS2))
                 {
                     Log.ExternalSubscribeRefused(logger, item.TopicFilter.Topic, item.ResultCode.ToString());
                     await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken).ConfigureAwait(false);
@@ -133,16 +150,32 @@ internal sealed class ExternalBrokerIngest(
             await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
             return;
         }
+        var message = e.ApplicationMessage;
+        var presenceCopy = message.SubscriptionIdentifiers?.Contains(PresenceSubscriptionId) == true;
+        if (presenceCopy && !message.Retain)
+        {
+            // A live status: the shared subscription brings it too, to exactly one replica.
+            await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+            return;
+        }
         if (credentials.IsRevoked(device))
         {
             // The external broker authenticates devices itself; the hub can only refuse to store what a revoked one sends.
             await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
             return;
         }
+        if (message.Payload.Length > options.Value.MaxPacketBytes)
+        {
+            // The broker was told our Maximum Packet Size; one that ignores it still gets nothing stored.
+            refusals.PacketRefused(device, "via the external broker", message.Payload.Length, options.Value.MaxPacketBytes);
+            await e.AcknowledgeAsync(stoppingToken).ConfigureAwait(false);
+            return;
+        }
         var delay = options.Value.ReconnectDelay;
         IngestOutcome outcome;
         // The broker already checked who may publish where; the hub trusts the topic's device id.
-        while ((outcome = await ingest.IngestAsync(device, leaf, e.ApplicationMessage.Payload, stoppingToken).ConfigureAwait(false)) == IngestOutcome.Failed)
+        // Retained means sent because the hub subscribed (live messages come without the flag): old news, whichever subscription brought it.
+        while ((outcome = await ingest.IngestAsync(device, leaf, message.Payload, stoppingToken, relearned: message.Retain).ConfigureAwait(false)) == IngestOutcome.Failed)
         {
             // Not acknowledged yet, and acknowledgements go out in order: keep this one until it is stored.
             var wait = Jitter(delay);
@@ -161,6 +194,8 @@ internal sealed class ExternalBrokerIngest(
             .WithClientId(mqtt.ClientId)
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)Math.Min(mqtt.SessionExpiry.TotalSeconds, uint.MaxValue))
+            // MQTT 5: the broker must not send this client a larger packet (it drops such a message for us).
+            .WithMaximumPacketSize((uint)mqtt.MaxPacketBytes)
             .WithTimeout(TimeSpan.FromSeconds(10));
         if (!string.IsNullOrEmpty(mqtt.ExternalUsername))
         {

@@ -18,6 +18,12 @@ internal static partial class Log
     [LoggerMessage(3104, LogLevel.Warning, "MQTT TLS listener off: the hub has no certificate (Hub:AllowInsecureHttp)")]
     public static partial void NoTlsCertificate(ILogger logger);
 
+    [LoggerMessage(3105, LogLevel.Information, "{Count} device(s) the store still had online marked offline (hub restarted) until they reconnect")]
+    public static partial void PresenceForgotten(ILogger logger, int count);
+
+    [LoggerMessage(3106, LogLevel.Warning, "Refused an MQTT packet of {Bytes} bytes from {DeviceId} ({Remote}): over Hub:Mqtt:MaxPacketBytes {Limit} ({Unlogged} more refusals from it in the {Interval} before, not logged)")]
+    public static partial void PacketTooLarge(ILogger logger, string deviceId, string remote, long bytes, int limit, long unlogged, TimeSpan interval);
+
     [LoggerMessage(3110, LogLevel.Information, "Connected to external broker {Broker} as {ClientId} (session present: {SessionPresent})")]
     public static partial void ExternalConnected(ILogger logger, Uri broker, string clientId, bool sessionPresent);
 

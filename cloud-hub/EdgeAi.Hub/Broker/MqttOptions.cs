@@ -11,6 +11,13 @@ internal sealed class MqttOptions : IValidatableObject
     /// <summary>Port value that turns a listener off.</summary>
     public const int Disabled = -1;
 
+    public const int DefaultMaxPacketBytes = 4 * 1024 * 1024;
+
+    public const int MinMaxPacketBytes = 64 * 1024;
+
+    /// <summary>MQTT's own largest packet: a 4-byte remaining length (268,435,455) plus the fixed header.</summary>
+    public const int MaxMaxPacketBytes = 268_435_460;
+
     public bool Enabled { get; set; } = true;
 
     /// <summary>Embedded broker, plain MQTT. 0 picks a free port; -1 turns it off.</summary>
@@ -20,6 +27,18 @@ internal sealed class MqttOptions : IValidatableObject
     /// <summary>Embedded broker, MQTT over TLS with the hub certificate. 0 picks a free port; -1 turns it off.</summary>
     [Range(Disabled, 65535)]
     public int TlsPort { get; set; } = 8883;
+
+    /// <summary>
+    /// Largest MQTT packet (fixed header included) a device may send. The embedded broker announces
+    /// it in CONNACK (MQTT 5 Maximum Packet Size) and disconnects a client whose packet is larger
+    /// (reason Packet Too Large) before buffering it; the external-broker client asks its broker for
+    /// no more than this and drops larger messages. Default 4 MiB: the agent caps a batch at
+    /// Uplink:MaxBatchBytes (1 MiB) and at this announced size; a full Uplink:BatchSize (500) batch of
+    /// the largest records — telemetry of a device serving 8 models with every fallback reason and
+    /// error code, ~3.8 KB a record — is 1.9 MB, so 4 MiB holds twice that.
+    /// </summary>
+    [Range(MinMaxPacketBytes, MaxMaxPacketBytes)]
+    public int MaxPacketBytes { get; set; } = DefaultMaxPacketBytes;
 
     /// <summary>When set (mqtt://host:port or mqtts://host:port) no broker is embedded: the hub subscribes to this one.</summary>
     public string? ExternalBroker { get; set; }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Deployments;
 
 namespace EdgeAi.Hub.Cli;
@@ -32,7 +33,7 @@ internal static class DeploymentsCommand
         };
         var waves = new Option<string?>("--waves") { Description = "Cumulative percentages, e.g. 10,50,100 (implies --strategy waves)." };
         var strategy = new Option<string?>("--strategy") { Description = "all (default without --waves) or waves." };
-        var timeout = new Option<string?>("--health-timeout") { Description = "How long a wave may take to become healthy, e.g. 90s, 5m (default: the hub's, 10m)." };
+        var timeout = new Option<string?>("--health-timeout") { Description = $"How long a wave may take to become healthy: {DurationSyntax.Forms} (default: the hub's, 10m)." };
         var policy = new Option<string?>("--routing-policy") { Description = "local-first (default), local-only, cloud-first or cloud-only." };
         var maxErrorRate = new Option<double?>("--max-error-rate") { Description = "Highest share of failed requests a wave may show (default 0.05)." };
         var minHealthy = new Option<double?>("--min-healthy-share") { Description = "Share of a wave's devices that must report the version active (default 1.0)." };
@@ -40,15 +41,24 @@ internal static class DeploymentsCommand
         {
             model, version, selector, waves, strategy, timeout, policy, maxErrorRate, minHealthy,
         };
-        create.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
+        create.SetAction(async (parse, cancellationToken) =>
         {
-            var request = new CreateDeploymentRequest(parse.GetRequiredValue(model), parse.GetRequiredValue(version), parse.GetValue(policy),
-                Selector(parse.GetValue(selector) ?? []), parse.GetValue(strategy), Waves(parse.GetValue(waves)), parse.GetValue(timeout),
-                parse.GetValue(maxErrorRate), parse.GetValue(minHealthy));
-            var body = JsonSerializer.Serialize(request, DeploymentJson.Default.CreateDeploymentRequest);
-            var deployment = await ApiCalls.PostAsync(client, "/api/deployments", ApiCalls.Json(body), ct).ConfigureAwait(false);
-            await WriteAsync(output, deployment, withTargets: false).ConfigureAwait(false);
-        }, cancellationToken));
+            // Checked here too, so "--health-timeout 5" is named before anything is sent.
+            if (parse.GetValue(timeout) is { } healthTimeout && !DurationSyntax.TryParse(healthTimeout, out _, out var timeoutError))
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync($"cloud-hub deployments create: --health-timeout {timeoutError}").ConfigureAwait(false);
+                return 1;
+            }
+            return await AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
+            {
+                var request = new CreateDeploymentRequest(parse.GetRequiredValue(model), parse.GetRequiredValue(version), parse.GetValue(policy),
+                    Selector(parse.GetValue(selector) ?? []), parse.GetValue(strategy), Waves(parse.GetValue(waves)), parse.GetValue(timeout),
+                    parse.GetValue(maxErrorRate), parse.GetValue(minHealthy));
+                var body = JsonSerializer.Serialize(request, DeploymentJson.Default.CreateDeploymentRequest);
+                var deployment = await ApiCalls.PostAsync(client, "/api/deployments", ApiCalls.Json(body), ct).ConfigureAwait(false);
+                await WriteAsync(output, deployment, withTargets: false).ConfigureAwait(false);
+            }, cancellationToken).ConfigureAwait(false);
+        });
         return create;
     }
 

@@ -13,7 +13,7 @@ internal static class DevicesCommand
 
     private static Command List()
     {
-        var command = new Command("list", "List devices: presence, last seen, tags, enrolled or revoked.");
+        var command = new Command("list", "List devices: online, offline (with why), stale (online by its last status but silent for Hub:Dashboard:StaleAfter) or revoked; last seen; tags.");
         command.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var devices = await AdminCommandRunner.GetJsonAsync(client, "/api/devices", ct).ConfigureAwait(false);
@@ -22,15 +22,21 @@ internal static class DevicesCommand
                 await output.WriteLineAsync("no devices yet (enroll one with a token from 'cloud-hub tokens create')").ConfigureAwait(false);
                 return;
             }
-            await output.WriteLineAsync($"{"ID",-32} {"STATE",-9} {"LAST SEEN",-21} TAGS").ConfigureAwait(false);
+            await output.WriteLineAsync($"{"ID",-32} {"STATE",-28} {"LAST SEEN",-21} TAGS").ConfigureAwait(false);
             foreach (var d in devices.EnumerateArray())
             {
-                var state = Has(d, "revokedAt") ? "revoked" : d.GetProperty("online").GetBoolean() ? "online" : "offline";
+                // The hub's own verdict (stale included); an older hub without it: the last status as sent.
+                var state = d.TryGetProperty("state", out var s) && s.GetString() is { } named ? named
+                    : Has(d, "revokedAt") ? "revoked" : d.GetProperty("online").GetBoolean() ? "online" : "offline";
+                if (state == "offline" && d.TryGetProperty("lastOfflineReason", out var why) && why.GetString() is { Length: > 0 } reason)
+                {
+                    state = $"offline ({reason})";
+                }
                 var lastSeen = d.GetProperty("lastSeenAt").GetDateTimeOffset().ToString("u", CultureInfo.InvariantCulture);
                 var tags = d.TryGetProperty("tags", out var t) && t.ValueKind == JsonValueKind.Object
                     ? TokenSyntax.Format(t.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? ""))
                     : "-";
-                await output.WriteLineAsync($"{d.GetProperty("id").GetString(),-32} {state,-9} {lastSeen,-21} {tags}").ConfigureAwait(false);
+                await output.WriteLineAsync($"{d.GetProperty("id").GetString(),-32} {state,-28} {lastSeen,-21} {tags}").ConfigureAwait(false);
             }
         }, cancellationToken));
         return command;

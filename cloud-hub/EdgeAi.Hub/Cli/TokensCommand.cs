@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net.Http.Json;
+using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Enrollment;
 
 namespace EdgeAi.Hub.Cli;
@@ -22,7 +23,7 @@ internal static class TokensCommand
         };
         var expires = new Option<string>("--expires")
         {
-            Description = $"How long it is valid: {TokenSyntax.DurationForm}.",
+            Description = $"How long it is valid: {DurationSyntax.Forms}.",
             DefaultValueFactory = _ => IdentityEndpoints.DefaultExpiresIn,
         };
         var command = new Command("create", "Create an enrollment token; it is shown once, with the command that enrolls a device.") { tags, uses, expires };
@@ -39,7 +40,7 @@ internal static class TokensCommand
                 return await Usage(parse, $"--uses {useCount}: expected a whole number from 1 to {TokenSyntax.MaxUses}").ConfigureAwait(false);
             }
             var lifetime = parse.GetValue(expires)!;
-            if (!TokenSyntax.TryParseDuration(lifetime, out _, out var durationError))
+            if (!TokenSyntax.TryParseLifetime(lifetime, out _, out var durationError))
             {
                 return await Usage(parse, $"--expires {durationError}").ConfigureAwait(false);
             }

@@ -22,25 +22,16 @@ internal sealed record DeviceView(
 
 /// <summary>
 /// What the dashboard shows per device, from the device row (presence, reported state) and its recent
-/// telemetry. A device is "stale" when its last status says online but nothing has arrived for longer
-/// than the stale limit: a half-open connection its will has not yet caught.
+/// telemetry. Its state is <see cref="DevicePresence.StateOf"/>, as the admin API and the CLI show it.
 /// </summary>
 internal static class FleetView
 {
-    public const string Online = "online";
-    public const string Offline = "offline";
-    public const string Stale = "stale";
-    public const string Revoked = "revoked";
-
     public static DeviceView Describe(DeviceRow device, IEnumerable<byte[]> recentTelemetry, DateTimeOffset now, TimeSpan staleAfter)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(recentTelemetry);
         var lastSeen = DateTimeOffset.FromUnixTimeMilliseconds(device.LastSeenAtMs);
-        var state = device.RevokedAtMs is not null ? Revoked
-            : !device.Online ? Offline
-            : now - lastSeen > staleAfter ? Stale
-            : Online;
+        var state = DevicePresence.StateOf(device, now, staleAfter);
 
         var reported = StoredBody.TryParse(device.Reported, ReportedState.Parser);
         long requests = 0, servedCloud = 0;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Registry;
 using Microsoft.AspNetCore.Http;
@@ -12,7 +11,7 @@ internal sealed record CreateDeploymentRequest(
     int[]? Waves, string? HealthTimeout, double? MaxErrorRate, double? MinHealthyShare);
 
 /// <summary>A checked deployment request, defaults filled in.</summary>
-internal sealed partial record DeploymentSpec(
+internal sealed record DeploymentSpec(
     string Model, string Version, string RoutingPolicy, IReadOnlyDictionary<string, string> Selector, string Strategy,
     IReadOnlyList<int> Waves, TimeSpan HealthTimeout, double MaxErrorRate, double MinHealthyShare)
 {
@@ -69,13 +68,13 @@ internal sealed partial record DeploymentSpec(
                 return Bad("strategy", $"must be 'all' or 'waves', not '{strategy}'");
         }
         var timeout = defaultHealthTimeout;
-        if (request.HealthTimeout is not null && !TryParseDuration(request.HealthTimeout, out timeout))
+        if (request.HealthTimeout is not null && !DurationSyntax.TryParse(request.HealthTimeout, out timeout, out var timeoutError))
         {
-            return Bad("healthTimeout", $"must be a duration such as 90s, 5m, 1h or 00:05:00, not '{request.HealthTimeout}'");
+            return Bad("healthTimeout", timeoutError);
         }
         if (timeout < MinHealthTimeout || timeout > MaxHealthTimeout)
         {
-            return Bad("healthTimeout", $"must be from 1s to 7d, not {timeout}");
+            return Bad("healthTimeout", $"must be from {DurationSyntax.Format(MinHealthTimeout)} to {DurationSyntax.Format(MaxHealthTimeout)}, not {DurationSyntax.Format(timeout)}");
         }
         var maxErrorRate = request.MaxErrorRate ?? 0.05;
         if (!(maxErrorRate is >= 0 and <= 1))
@@ -112,29 +111,6 @@ internal sealed partial record DeploymentSpec(
         return waves[^1] == 100 ? null : $"must end at 100 (every device), not {waves[^1]}";
     }
 
-    /// <summary>"500ms", "90s", "5m", "1h", "2d", or a TimeSpan ("00:05:00").</summary>
-    public static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var match = DurationPattern().Match(text.Trim());
-        if (match.Success && long.TryParse(match.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount <= 1_000_000_000)
-        {
-            duration = match.Groups[2].Value switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(amount),
-                "s" => TimeSpan.FromSeconds(amount),
-                "m" => TimeSpan.FromMinutes(amount),
-                "h" => TimeSpan.FromHours(amount),
-                _ => TimeSpan.FromDays(amount),
-            };
-            return true;
-        }
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration);
-    }
-
     private static AdminError Bad(string field, string expected) =>
         new(StatusCodes.Status400BadRequest, $"Bad {field}", $"'{field}' {expected}");
-
-    [GeneratedRegex("^([0-9]+)(ms|s|m|h|d)$")]
-    private static partial Regex DurationPattern();
 }

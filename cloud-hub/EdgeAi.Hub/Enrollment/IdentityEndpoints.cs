@@ -53,7 +53,7 @@ internal static class IdentityEndpoints
             await BadRequest(context, "Bad uses", $"'uses' is {uses}; it must be a whole number from 1 to {TokenSyntax.MaxUses}").ConfigureAwait(false);
             return;
         }
-        if (!TokenSyntax.TryParseDuration(request.ExpiresIn ?? DefaultExpiresIn, out var lifetime, out var durationError))
+        if (!TokenSyntax.TryParseLifetime(request.ExpiresIn ?? DefaultExpiresIn, out var lifetime, out var durationError))
         {
             await BadRequest(context, "Bad expiresIn", $"'expiresIn' {durationError}").ConfigureAwait(false);
             return;

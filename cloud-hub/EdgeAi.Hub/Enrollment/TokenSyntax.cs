@@ -1,16 +1,15 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
+using EdgeAi.Hub.Admin;
 
 namespace EdgeAi.Hub.Enrollment;
 
 /// <summary>
-/// What an admin writes when making a token: its lifetime ("7d", "12h", "30m" or a TimeSpan) and its
-/// tags ("site=lobby,kind=camera"). One parser for the REST API and the CLI, with errors that say
+/// What an admin writes when making a token: its lifetime (a <see cref="DurationSyntax"/> duration) and
+/// its tags ("site=lobby,kind=camera"). One parser for the REST API and the CLI, with errors that say
 /// what was expected.
 /// </summary>
 internal static class TokenSyntax
 {
-    public const string DurationForm = "a whole number of days, hours or minutes (7d, 12h, 30m) or a TimeSpan (1.12:00:00)";
     public const string TagsForm = "key=value pairs separated by commas (site=lobby,kind=camera)";
     public const string KeyForm = "1 to 63 characters from [A-Za-z0-9._/-], starting with a letter or digit";
     public const string ValueForm = "1 to 128 characters from [A-Za-z0-9._:/@-]";
@@ -19,45 +18,16 @@ internal static class TokenSyntax
 
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(365);
 
-    /// <summary>A positive lifetime up to <see cref="MaxLifetime"/>; false with a message that names the expected form.</summary>
-    public static bool TryParseDuration(string? text, out TimeSpan duration, [NotNullWhen(false)] out string? error)
+    /// <summary>A positive lifetime up to <see cref="MaxLifetime"/>, in <see cref="DurationSyntax"/>; false with a message that names the expected form.</summary>
+    public static bool TryParseLifetime(string? text, out TimeSpan lifetime, [NotNullWhen(false)] out string? error)
     {
-        duration = default;
-        error = null;
-        var trimmed = text?.Trim() ?? "";
-        if (trimmed.Length == 0)
+        if (!DurationSyntax.TryParse(text, out lifetime, out error))
         {
-            error = $"is empty; expected {DurationForm}";
             return false;
         }
-        if (trimmed.Contains(':', StringComparison.Ordinal))
+        if (lifetime <= TimeSpan.Zero || lifetime > MaxLifetime)
         {
-            // Only with a colon: a bare "7" would otherwise quietly mean seven days.
-            if (!TimeSpan.TryParse(trimmed, CultureInfo.InvariantCulture, out duration))
-            {
-                error = $"'{trimmed}' is not a TimeSpan; expected {DurationForm}";
-                return false;
-            }
-        }
-        else
-        {
-            var unit = char.ToLowerInvariant(trimmed[^1]);
-            if (unit is not ('d' or 'h' or 'm')
-                || !int.TryParse(trimmed.AsSpan(0, trimmed.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var count))
-            {
-                error = $"'{trimmed}' is not a duration; expected {DurationForm}";
-                return false;
-            }
-            duration = unit switch
-            {
-                'd' => TimeSpan.FromDays(Math.Min(count, 100_000)),
-                'h' => TimeSpan.FromHours(Math.Min(count, 10_000_000)),
-                _ => TimeSpan.FromMinutes(count),
-            };
-        }
-        if (duration <= TimeSpan.Zero || duration > MaxLifetime)
-        {
-            error = $"'{trimmed}' must be more than zero and at most 365d";
+            error = $"'{text!.Trim()}' must be more than zero and at most {DurationSyntax.Format(MaxLifetime)}";
             return false;
         }
         return true;

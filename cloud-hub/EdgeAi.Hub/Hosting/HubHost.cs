@@ -38,8 +38,9 @@ internal static class HubHost
         builder.AddCloudHub();
 
         var app = builder.Build();
+        app.UseMiddleware<GrpcLimits>();
         app.UseMiddleware<DeviceAuthentication>();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>());
+        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>().UseMiddleware<AdminBodyLimit>());
         app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
         app.MapGet("/metrics", context =>
         {
@@ -47,7 +48,7 @@ internal static class HubHost
             var services = context.RequestServices;
             return context.Response.WriteAsync(
                 services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus()
-                + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
+                + services.GetRequiredService<MqttRefusals>().ToPrometheus() + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
         });
         app.MapInferenceProtocol();
         app.MapAdminApi();
@@ -69,6 +70,8 @@ internal static class HubHost
         services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         builder.AddModelServing();
+        // The inference service receives up to ModelHost:MaxRequestBytes (AddModelServing); the fleet service's requests are tiny.
+        services.AddGrpc().AddServiceOptions<FleetService>(fleet => fleet.MaxReceiveMessageSize = FleetService.MaxRequestBytes);
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelRescanInterval);
@@ -117,6 +120,7 @@ internal static class HubHost
         services.AddSingleton<AuditLog>();
         services.AddDeviceIdentity();
         services.AddSingleton<IngestMetrics>();
+        services.AddSingleton<MqttRefusals>();
         services.AddSingleton<IngestWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
         services.AddSingleton<MessageIngest>();

@@ -35,6 +35,10 @@ internal sealed class HubOptions : IValidatableObject
     /// <summary>Bearer key for the admin API (/api); at least 16 characters. When empty a random key is generated into admin.key in the data directory (owner-only) on first start.</summary>
     public string? AdminKey { get; set; }
 
+    /// <summary>Largest admin API (/api) request body: small JSON documents. Model pushes have their own limit (Hub:Registry:MaxArtifactBytes).</summary>
+    [Range(1024, 64 * 1024 * 1024)]
+    public int MaxAdminRequestBytes { get; set; } = 1024 * 1024;
+
     public string ModelsDirectory => Path.Combine(DataDirectory, "models");
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -20,26 +20,33 @@ internal sealed class IngestSql : IAsyncDisposable
         "INSERT INTO devices (id, first_seen_at_ms, last_seen_at_ms, online) VALUES (@id, @now, @now, FALSE) " +
         "ON CONFLICT (id) DO UPDATE SET last_seen_at_ms = excluded.last_seen_at_ms";
 
-    private const string PresenceSql =
+    private const string PresenceInsert =
         "INSERT INTO devices (id, first_seen_at_ms, last_seen_at_ms, online, agent_version, status_at_ms, started_at_ms, last_offline_reason) " +
-        "VALUES (@id, @now, @now, @online, @version, @now, @started, @reason) " +
-        "ON CONFLICT (id) DO UPDATE SET last_seen_at_ms = excluded.last_seen_at_ms, online = excluded.online, " +
-        "status_at_ms = excluded.status_at_ms, agent_version = COALESCE(excluded.agent_version, devices.agent_version), " +
+        "VALUES (@id, @now, @now, @online, @version, @now, @started, @reason) ON CONFLICT (id) DO UPDATE SET ";
+
+    private const string PresenceUpdate =
+        "online = excluded.online, agent_version = COALESCE(excluded.agent_version, devices.agent_version), " +
         "started_at_ms = COALESCE(excluded.started_at_ms, devices.started_at_ms), " +
         "last_offline_reason = COALESCE(excluded.last_offline_reason, devices.last_offline_reason)";
+
+    private const string PresenceSql = PresenceInsert + "last_seen_at_ms = excluded.last_seen_at_ms, status_at_ms = excluded.status_at_ms, " + PresenceUpdate;
+
+    // A retained status re-read from an external broker is old news: it sets presence, not when the device was last heard.
+    private const string RelearnedPresenceSql = PresenceInsert + PresenceUpdate;
 
     private readonly DbConnection _connection;
     private readonly DbCommand?[] _inserts = new DbCommand?[RowsPerStatement + 1];
     private readonly DbCommand _touch;
     private readonly DbCommand _presence;
+    private readonly DbCommand _relearned;
     private DbTransaction? _transaction;
 
     private IngestSql(DbConnection connection)
     {
         _connection = connection;
         _touch = Command(TouchDeviceSql, ("@id", DbType.String), ("@now", DbType.Int64));
-        _presence = Command(PresenceSql, ("@id", DbType.String), ("@now", DbType.Int64), ("@online", DbType.Boolean),
-            ("@version", DbType.String), ("@started", DbType.Int64), ("@reason", DbType.String));
+        _presence = PresenceCommand(PresenceSql);
+        _relearned = PresenceCommand(RelearnedPresenceSql);
     }
 
     /// <summary>Prepares the statements on an open connection (server-side prepared on PostgreSQL).</summary>
@@ -48,6 +55,7 @@ internal sealed class IngestSql : IAsyncDisposable
         var sql = new IngestSql(connection);
         await sql._touch.PrepareAsync().ConfigureAwait(false);
         await sql._presence.PrepareAsync().ConfigureAwait(false);
+        await sql._relearned.PrepareAsync().ConfigureAwait(false);
         return sql;
     }
 
@@ -98,17 +106,19 @@ internal sealed class IngestSql : IAsyncDisposable
         await _touch.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
-    public async Task PresenceAsync(string deviceId, Status status, long nowMs)
+    /// <summary>Sets the device's presence from a status; <paramref name="relearned"/>: a retained one read again, which leaves last seen as it was.</summary>
+    public async Task PresenceAsync(string deviceId, Status status, long nowMs, bool relearned)
     {
-        var parameters = _presence.Parameters;
+        var command = relearned ? _relearned : _presence;
+        var parameters = command.Parameters;
         parameters[0].Value = deviceId;
         parameters[1].Value = nowMs;
         parameters[2].Value = status.Online;
         parameters[3].Value = string.IsNullOrEmpty(status.AgentVersion) ? DBNull.Value : status.AgentVersion;
         parameters[4].Value = status.StartedUnixMs > 0 ? status.StartedUnixMs : DBNull.Value;
         parameters[5].Value = status.Online ? DBNull.Value : string.IsNullOrEmpty(status.Reason) ? "offline" : status.Reason;
-        _presence.Transaction = _transaction;
-        await _presence.ExecuteNonQueryAsync().ConfigureAwait(false);
+        command.Transaction = _transaction;
+        await command.ExecuteNonQueryAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()
@@ -126,6 +136,7 @@ internal sealed class IngestSql : IAsyncDisposable
         }
         await _touch.DisposeAsync().ConfigureAwait(false);
         await _presence.DisposeAsync().ConfigureAwait(false);
+        await _relearned.DisposeAsync().ConfigureAwait(false);
     }
 
     private async Task<DbCommand> PrepareInsertAsync(int rows)
@@ -151,6 +162,9 @@ internal sealed class IngestSql : IAsyncDisposable
         sql.Append(" ON CONFLICT (device_id, stream, epoch, seq) DO NOTHING");
         return Command(sql.ToString(), [.. parameters]);
     }
+
+    private DbCommand PresenceCommand(string sql) => Command(sql, ("@id", DbType.String), ("@now", DbType.Int64), ("@online", DbType.Boolean),
+        ("@version", DbType.String), ("@started", DbType.Int64), ("@reason", DbType.String));
 
     private DbCommand Command(string sql, params (string Name, DbType Type)[] parameters)
     {

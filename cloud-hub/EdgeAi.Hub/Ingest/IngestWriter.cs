@@ -26,9 +26,9 @@ internal sealed class IngestWriter(
     public Task WriteAsync(string deviceId, RecordBatch batch, CancellationToken cancellationToken) =>
         EnqueueAsync(new WriteRequest(deviceId, batch, null), cancellationToken);
 
-    /// <summary>Completes once the device's presence (online, version, offline reason) is committed.</summary>
-    public Task UpdatePresenceAsync(string deviceId, Status status, CancellationToken cancellationToken) =>
-        EnqueueAsync(new WriteRequest(deviceId, null, status), cancellationToken);
+    /// <summary>Completes once the device's presence (online, version, offline reason) is committed; <paramref name="relearned"/>: from a retained status read again.</summary>
+    public Task UpdatePresenceAsync(string deviceId, Status status, bool relearned, CancellationToken cancellationToken) =>
+        EnqueueAsync(new WriteRequest(deviceId, null, status) { Relearned = relearned }, cancellationToken);
 
     private async Task EnqueueAsync(WriteRequest request, CancellationToken cancellationToken)
     {
@@ -108,7 +108,7 @@ internal sealed class IngestWriter(
             }
             else
             {
-                await sql.PresenceAsync(request.DeviceId, request.Status!, now).ConfigureAwait(false);
+                await sql.PresenceAsync(request.DeviceId, request.Status!, now, request.Relearned).ConfigureAwait(false);
             }
         }
         foreach (var device in devices)
@@ -127,6 +127,8 @@ internal sealed class IngestWriter(
         public RecordBatch? Batch { get; } = batch;
 
         public Status? Status { get; } = status;
+
+        public bool Relearned { get; init; }
     }
 
     /// <summary>The writer's own context, its open connection and the prepared statements on it.</summary>

@@ -26,7 +26,8 @@ internal enum IngestOutcome
 /// </summary>
 internal sealed class MessageIngest(IngestWriter writer, IngestMetrics metrics, ILogger<MessageIngest> logger)
 {
-    public async Task<IngestOutcome> IngestAsync(string deviceId, string leaf, ReadOnlySequence<byte> payload, CancellationToken cancellationToken)
+    /// <param name="relearned">A retained status read again (external broker, on subscribing): it sets presence but is not news from the device.</param>
+    public async Task<IngestOutcome> IngestAsync(string deviceId, string leaf, ReadOnlySequence<byte> payload, CancellationToken cancellationToken, bool relearned = false)
     {
         var isStatus = leaf == SyncTopics.Status;
         if (!isStatus && !IsStream(leaf))
@@ -52,8 +53,8 @@ internal sealed class MessageIngest(IngestWriter writer, IngestMetrics metrics, 
                     await writer.WriteAsync(deviceId, batch, cancellationToken).ConfigureAwait(false);
                     break;
                 case Status status:
-                    await writer.UpdatePresenceAsync(deviceId, status, cancellationToken).ConfigureAwait(false);
-                    Log.Presence(logger, deviceId, status.Online ? "online" : "offline", string.IsNullOrEmpty(status.Reason) ? "-" : status.Reason);
+                    await writer.UpdatePresenceAsync(deviceId, status, relearned, cancellationToken).ConfigureAwait(false);
+                    Log.Presence(logger, deviceId, status.Online ? "online" : "offline", relearned ? "retained status re-read" : string.IsNullOrEmpty(status.Reason) ? "-" : status.Reason);
                     break;
             }
             return IngestOutcome.Stored;

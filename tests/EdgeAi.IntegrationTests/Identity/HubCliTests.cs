@@ -30,7 +30,8 @@ public sealed class HubCliTests : IAsyncLifetime
     [InlineData("--tags", "site=lobby,site=hall", "--tags: tag 'site' is given twice")]
     [InlineData("--tags", "bad key=x", "--tags: tag key 'bad key' is not valid")]
     [InlineData("--uses", "0", "--uses 0: expected a whole number from 1")]
-    [InlineData("--expires", "7x", "--expires '7x' is not a duration; expected a whole number of days, hours or minutes (7d, 12h, 30m)")]
+    [InlineData("--expires", "7x", "--expires '7x' is not a duration; expected a whole number with a unit: 30s, 5m, 12h, 7d")]
+    [InlineData("--expires", "5", "--expires '5' has no unit; expected a whole number with a unit: 30s, 5m, 12h, 7d")]
     [InlineData("--expires", "500d", "--expires '500d' must be more than zero and at most 365d")]
     public async Task TokensCreate_BadFlag_ErrorNamesFlagAndExpectedForm(string flag, string value, string message)
     {

@@ -90,6 +90,18 @@ public sealed class CliTests : IAsyncLifetime
         badWaves.Error.ShouldContain("'waves' must");
     }
 
+    [Theory]
+    [InlineData("5", "--health-timeout '5' has no unit; expected a whole number with a unit: 30s, 5m, 12h, 7d")]
+    [InlineData("5 minutes", "--health-timeout '5 minutes' is not a duration")]
+    public async Task DeploymentsCreate_HealthTimeoutWithoutUnit_RefusedNamingForms(string timeout, string message)
+    {
+        var create = await RunAsync("deployments", "create", "--model", "classifier", "--version", "1", "--health-timeout", timeout);
+
+        create.Code.ShouldBe(1);
+        create.Error.ShouldContain(message);
+        (await RunAsync("deployments", "list")).Output.ShouldContain("no deployments");
+    }
+
     private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
     {
         using var output = new StringWriter();

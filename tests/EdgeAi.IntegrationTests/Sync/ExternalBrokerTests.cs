@@ -78,6 +78,52 @@ public sealed class ExternalBrokerTests : IAsyncLifetime
             () => "second batch stored after the broker restart\n" + _broker.Log, Token);
     }
 
+    [Fact]
+    public async Task HubStartedAfterDeviceSaidOnline_LearnsPresenceFromRetainedStatus()
+    {
+        await _hub.StopAsync();
+        using var device = await ConnectDeviceAsync(_broker.Port, Token);
+        (await device.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Status), Online(), retain: true), Token)).IsSuccess.ShouldBeTrue(_broker.Log);
+
+        // A hub that never saw the device (new store, new session: nothing queued for it) starts while the device stays connected.
+        await using var fresh = new TestHub(_scratch.Sub("fresh-hub"), new Dictionary<string, string?>
+        {
+            ["Hub:Mqtt:ExternalBroker"] = _broker.Uri,
+            ["Hub:Mqtt:ExternalUsername"] = MosquittoBroker.HubUser,
+            ["Hub:Mqtt:ExternalPassword"] = MosquittoBroker.HubPassword,
+            ["Hub:Mqtt:ClientId"] = "fresh-hub-under-test",
+        });
+        await fresh.StartAsync();
+
+        using var admin = Admin(fresh);
+        await EventuallyAsync(async () =>
+        {
+            var devices = await GetJsonAsync(admin, "/api/devices", Token);
+            return devices.EnumerateArray().Any(d => d.GetProperty("id").GetString() == TestHub.DeviceId && d.GetProperty("state").GetString() == "online");
+        }, () => "the fresh hub to learn the device is online from its retained status\n" + _broker.Log, Token);
+    }
+
+    [Fact]
+    public async Task HubRestarted_RetainedStatusReadAgain_PresenceKeptLastSeenNotMoved()
+    {
+        await WaitHubSubscribedAsync();
+        using var device = await ConnectDeviceAsync(_broker.Port, Token);
+        var batches = Metric("edgeai_hub_ingest_batches_total");
+        (await device.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Status), Online(), retain: true), Token)).IsSuccess.ShouldBeTrue(_broker.Log);
+        await EventuallyAsync(() => Task.FromResult(Metric("edgeai_hub_ingest_batches_total") > batches), "the retained status stored", Token);
+        var seen = (await HubStore.DeviceAsync(_hub, TestHub.DeviceId, Token))!;
+        seen.Online.ShouldBeTrue();
+
+        await _hub.StopAsync();
+        await _hub.StartAsync();
+
+        // On subscribing again the broker re-sends the retained status: it keeps the device online, but says nothing about when it was last heard.
+        await EventuallyAsync(() => Task.FromResult(Metric("edgeai_hub_ingest_batches_total") >= 1), () => "the retained status read again\n" + _broker.Log, Token);
+        var after = (await HubStore.DeviceAsync(_hub, TestHub.DeviceId, Token))!;
+        after.Online.ShouldBeTrue();
+        after.LastSeenAtMs.ShouldBe(seen.LastSeenAtMs);
+    }
+
     /// <summary>The hub logs in asynchronously after start; a status round trip proves it is subscribed.</summary>
     private async Task WaitHubSubscribedAsync()
     {

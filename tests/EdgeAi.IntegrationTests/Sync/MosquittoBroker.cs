@@ -17,6 +17,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     public const string HubUser = "hub";
     public const string HubPassword = "hub-password-0123456789";
 
+    /// <summary>Mosquitto's max_packet_size here: the hub's default Hub:Mqtt:MaxPacketBytes, as README tells operators to set it.</summary>
+    public const int MaxPacketBytes = 4 * 1024 * 1024;
+
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(15);
 
     private readonly Dictionary<string, string> _users = new(StringComparer.Ordinal) { [HubUser] = HubPassword };
@@ -141,6 +144,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             allow_anonymous false
             password_file {passwords}
             acl_file {acl}
+            max_packet_size {MaxPacketBytes}
             persistence true
             persistence_location {data}/
             autosave_interval 1

@@ -1,0 +1,127 @@
+using System.Net;
+using System.Text;
+using EdgeAi.Common.Fleet;
+using Grpc.Core;
+using static EdgeAi.IntegrationTests.Rollout.FleetTestKit;
+using static EdgeAi.IntegrationTests.Sync.SyncTestKit;
+
+namespace EdgeAi.IntegrationTests.Cloud;
+
+/// <summary>
+/// Every way into the hub reads a bounded amount: admin JSON 1 MiB, inference ModelHost:MaxRequestBytes,
+/// model pushes Hub:Registry:MaxArtifactBytes, fleet gRPC requests 64 KiB. Over a limit: 413 or
+/// RESOURCE_EXHAUSTED naming it.
+/// </summary>
+public sealed class HubLimitsTests : IAsyncLifetime
+{
+    // Above the admin API's 1 MiB, so each limit shows on its own.
+    private const int InferenceLimit = 4 * 1024 * 1024;
+
+    private readonly Scratch _scratch = new();
+    private TestHub _hub = null!;
+
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _hub = new TestHub(_scratch.Sub("hub"), new Dictionary<string, string?> { ["ModelHost:MaxRequestBytes"] = $"{InferenceLimit}" });
+        await _hub.StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _hub.DisposeAsync();
+        _scratch.Dispose();
+    }
+
+    /// <summary>A JSON object of about <paramref name="bytes"/> bytes, most of it one string a parser must read to the end.</summary>
+    private static string BigJson(int bytes) => $$"""{"model":"{{new string('x', bytes)}}","version":"1"}""";
+
+    [Theory]
+    [InlineData("POST", "/api/deployments")]
+    [InlineData("POST", "/api/tokens")]
+    [InlineData("PUT", "/api/devices/device-a/config")]
+    public async Task AdminJson_OverOneMebibyte_413NamingTheLimit(string method, string path)
+    {
+        using var admin = Admin(_hub);
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri(path, UriKind.Relative))
+        {
+            Content = new StringContent(BigJson(2 * 1024 * 1024), Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await admin.SendAsync(request, Token);
+
+        var (status, detail) = await ProblemAsync(response, Token);
+        status.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        detail.ShouldBe("the request body is over the admin API's limit of 1048576 bytes (Hub:MaxAdminRequestBytes); admin requests are small JSON documents");
+    }
+
+    [Fact]
+    public async Task AdminJson_ChunkedWithoutLength_StoppedAtTheLimit()
+    {
+        using var admin = Admin(_hub);
+        // No Content-Length: the limit applies as the body streams in.
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(BigJson(3 * 1024 * 1024))));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/api/deployments", UriKind.Relative)) { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await admin.SendAsync(request, Token);
+
+        var (status, detail) = await ProblemAsync(response, Token);
+        status.ShouldBe(HttpStatusCode.RequestEntityTooLarge, detail);
+    }
+
+    [Fact]
+    public async Task ModelPush_OverAdminLimit_StillTakenUpToTheRegistryLimit()
+    {
+        await using var hub = new TestHub(_scratch.Sub("push"), Settings([], new Dictionary<string, string?> { ["Hub:MaxAdminRequestBytes"] = "65536" }));
+        await hub.StartAsync();
+        using var admin = Admin(hub);
+        var model = CloudModels.Slow(1);
+        model.Length.ShouldBeGreaterThan(65536);
+
+        await PushOkAsync(admin, "slow", "1", model, Token);
+    }
+
+    [Fact]
+    public async Task InferenceRest_OverAdminLimitUnderItsOwn_NotRefusedForSize()
+    {
+        using var device = Admin(_hub, TestHub.DeviceKey);
+        var floats = string.Join(',', Enumerable.Repeat("0.5", 500_000));
+
+        using var response = await device.PostAsync(new Uri("/v2/models/nothing/infer", UriKind.Relative),
+            new StringContent($$"""{"inputs":[{"name":"input","datatype":"FP32","shape":[1,500000],"data":[{{floats}}]}]}""", Encoding.UTF8, "application/json"), Token);
+
+        // 2 MB: over what the admin API takes, under ModelHost:MaxRequestBytes; the unknown model is what is wrong.
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound, await response.Content.ReadAsStringAsync(Token));
+    }
+
+    [Fact]
+    public async Task InferenceGrpc_OverMaxRequestBytes_ResourceExhaustedNamingTheLimit()
+    {
+        var (channel, client, headers) = _hub.Client();
+        using var _ = channel;
+        var floats = (InferenceLimit / 4) + 1024;
+
+        var error = await Should.ThrowAsync<RpcException>(() =>
+            client.ModelInferAsync(Requests.Fp32("nothing", [1, floats], new float[floats]), headers, cancellationToken: Token).ResponseAsync);
+
+        error.StatusCode.ShouldBe(StatusCode.ResourceExhausted, error.ToString());
+        error.Status.Detail.ShouldBe($"request message is over the hub's limit of {InferenceLimit} bytes (ModelHost:MaxRequestBytes)");
+    }
+
+    [Fact]
+    public async Task Enroll_MessageOver64KiB_ResourceExhaustedBeforeAnyTokenCheck()
+    {
+        var (channel, _, _) = _hub.Client(key: null);
+        using var _ = channel;
+
+        // Enroll is open to anyone who can reach the hub: it must not read 64 MiB from them.
+        var error = await Should.ThrowAsync<RpcException>(() => new Fleet.FleetClient(channel).EnrollAsync(
+            new EnrollRequest { Token = new string('t', 100_000), Hostname = "big" }, cancellationToken: Token).ResponseAsync);
+
+        error.StatusCode.ShouldBe(StatusCode.ResourceExhausted);
+        error.Status.Detail.ShouldBe("request message is over the fleet service's limit of 65536 bytes (enrollment and download requests are small)");
+    }
+}
