@@ -122,7 +122,7 @@ internal sealed class Router : IInferenceBackend
             {
                 local = await LocalAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (InferenceException e) when (e.Error is InferenceError.Internal or InferenceError.Unavailable)
+            catch (InferenceException e) when (e.Error is InferenceError.Internal or InferenceError.Unavailable or InferenceError.ModelRejected)
             {
                 return await EscalateAsync(request, deadline, FallbackReasons.LocalFailure, e.Message, cancellationToken).ConfigureAwait(false);
             }
