@@ -42,8 +42,8 @@ internal sealed class BatchingBackend : IInferenceBackend, IAsyncDisposable
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var received = _time.GetUtcNow();
-        var deadline = request.Parameters.GetDeadlineMs() is { } ms ? received.AddMilliseconds(ms) : (DateTimeOffset?)null;
+        // Validated and at most a day, so adding it to now cannot overflow.
+        var deadline = _time.GetUtcNow() + request.Parameters.GetDeadline();
         var instance = _host.Resolve(request.ModelName, request.ModelVersion);
         var (enabled, maxRows, delay) = _options.For(request.ModelName);
         ModelInferResponse response;

@@ -64,8 +64,9 @@ internal sealed class Router : IInferenceBackend
     {
         ArgumentNullException.ThrowIfNull(request);
         var received = _time.GetUtcNow();
-        var deadlineMs = request.Parameters.GetDeadlineMs();
-        var deadline = deadlineMs is { } ms ? received.AddMilliseconds(ms) : (DateTimeOffset?)null;
+        // Validated and at most a day, so adding it to now cannot overflow.
+        var budget = request.Parameters.GetDeadline();
+        var deadline = received + budget;
         var options = _options.CurrentValue;
         var policy = EffectivePolicy(request, options);
 
@@ -90,12 +91,12 @@ internal sealed class Router : IInferenceBackend
                     // Nowhere to escalate to: the device's own answer or error, unchanged.
                     return await LocalAsync(request, cancellationToken).ConfigureAwait(false);
                 }
-                return await LocalFirstAsync(request, options, deadline, deadlineMs, cancellationToken).ConfigureAwait(false);
+                return await LocalFirstAsync(request, options, deadline, budget, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task<ModelInferResponse> LocalFirstAsync(
-        ModelInferRequest request, RoutingOptions options, DateTimeOffset? deadline, double? deadlineMs, CancellationToken cancellationToken)
+        ModelInferRequest request, RoutingOptions options, DateTimeOffset? deadline, TimeSpan? budget, CancellationToken cancellationToken)
     {
         string reason;
         string localProblem;
@@ -111,9 +112,9 @@ internal sealed class Router : IInferenceBackend
         {
             (reason, localProblem) = (FallbackReasons.Overloaded, $"{instance.QueueDepth} requests already queued locally (bound {options.QueueBoundFor(request.ModelName)})");
         }
-        else if (deadlineMs is { } budget && _latency.EstimateMs(request.ModelName) is { } estimate && estimate > budget)
+        else if (budget is { TotalMilliseconds: var budgetMs } && _latency.EstimateMs(request.ModelName) is { } estimate && estimate > budgetMs)
         {
-            (reason, localProblem) = (FallbackReasons.Deadline, $"local latency is about {estimate:0} ms, over the {budget:0} ms deadline");
+            (reason, localProblem) = (FallbackReasons.Deadline, $"local latency is about {estimate:0} ms, over the {budgetMs:0} ms deadline");
         }
         else
         {
@@ -182,6 +183,16 @@ internal sealed class Router : IInferenceBackend
         // The hub must not see routing knobs meant for this device (it may itself be a router).
         var forwarded = request.Clone();
         forwarded.Parameters.Remove(InferenceParameters.Route);
+        if (deadline is { } due)
+        {
+            // The hub gets what is left of the budget, not the whole of it again.
+            var remaining = due - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new InferenceException(InferenceError.DeadlineExceeded, $"deadline passed before model '{request.ModelName}' could be sent to the hub; it was not run");
+            }
+            forwarded.Parameters.SetDeadline(remaining);
+        }
         var response = await _cloud.InferAsync(forwarded, deadline, cancellationToken).ConfigureAwait(false);
         response.Parameters.Set(InferenceParameters.ServedBy, InferenceParameters.ServedCloud);
         if (fallbackReason is not null)

@@ -9,12 +9,14 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
 {
     private readonly IInferenceBackend _backend;
     private readonly ServerIdentity _server;
+    private readonly TimeProvider _time;
     private readonly ILogger<GrpcInferenceEndpoint> _logger;
 
-    public GrpcInferenceEndpoint(IInferenceBackend backend, ServerIdentity server, ILogger<GrpcInferenceEndpoint> logger)
+    public GrpcInferenceEndpoint(IInferenceBackend backend, ServerIdentity server, TimeProvider time, ILogger<GrpcInferenceEndpoint> logger)
     {
         _backend = backend;
         _server = server;
+        _time = time;
         _logger = logger;
     }
 
@@ -44,13 +46,21 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
-        // A gRPC deadline becomes the protocol's own deadline parameter, so routing and batching see one notion of it.
-        if (context.Deadline != DateTime.MaxValue && !request.Parameters.ContainsKey(InferenceParameters.DeadlineMs))
+        return Guard(() =>
         {
-            var remaining = Math.Max(0, (context.Deadline - DateTime.UtcNow).TotalMilliseconds);
-            request.Parameters[InferenceParameters.DeadlineMs] = new InferParameter { Int64Param = (long)remaining };
-        }
-        return Guard(() => _backend.InferAsync(request, context.CancellationToken));
+            // A gRPC deadline becomes the protocol's own deadline parameter, so routing and batching see one notion of it.
+            if (context.Deadline != DateTime.MaxValue && !request.Parameters.ContainsKey(InferenceParameters.DeadlineMs))
+            {
+                var remaining = context.Deadline - _time.GetUtcNow().UtcDateTime;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    // Passed already: a real deadline, not a bad parameter (which a budget of 0 would be).
+                    throw new InferenceException(InferenceError.DeadlineExceeded, "the call's deadline passed before it could run; it was not run");
+                }
+                request.Parameters.SetDeadline(remaining);
+            }
+            return _backend.InferAsync(request, context.CancellationToken);
+        });
     }
 
     private async Task<T> Guard<T>(Func<Task<T>> call)
