@@ -40,6 +40,7 @@ internal static class HubHost
         var app = builder.Build();
         app.UseMiddleware<DeviceAuthentication>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>());
+        app.UseGrpcFrameCheck();
         app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
         app.MapGet("/metrics", context =>
         {

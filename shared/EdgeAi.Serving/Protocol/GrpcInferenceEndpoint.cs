@@ -4,7 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeAi.Serving.Protocol;
 
-/// <summary>The Open Inference Protocol gRPC service over an <see cref="IInferenceBackend"/>.</summary>
+/// <summary>
+/// The Open Inference Protocol gRPC service over an <see cref="IInferenceBackend"/>. Bound through
+/// <see cref="ParseErrorBinder"/>, so a request that is not a valid message gets a status that says so.
+/// </summary>
+[BindServiceMethod(typeof(GrpcInferenceEndpoint), nameof(BindService))]
 public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceServiceBase
 {
     private readonly IInferenceBackend _backend;
@@ -19,6 +23,10 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
         _time = time;
         _logger = logger;
     }
+
+    /// <summary>Called by grpc-dotnet (found through the attribute): the generated binding, with parse errors answered.</summary>
+    public static void BindService(ServiceBinderBase binder, GRPCInferenceService.GRPCInferenceServiceBase? service) =>
+        GRPCInferenceService.BindService(new ParseErrorBinder(binder), service);
 
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });

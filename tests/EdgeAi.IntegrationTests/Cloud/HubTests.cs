@@ -141,6 +141,24 @@ public sealed class HubTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData("/inference.GRPCInferenceService/ModelInfer", "ModelInferRequest")]
+    [InlineData("/inference.GRPCInferenceService/ModelMetadata", "ModelMetadataRequest")]
+    [InlineData("/edgeai.fleet.v1.Fleet/Enroll", "EnrollRequest")]
+    [InlineData("/edgeai.fleet.v1.Fleet/DownloadModel", "DownloadModelRequest")]
+    public async Task AnyService_RequestThatDoesNotParse_IsInternalCannotParse(string method, string message)
+    {
+        using var raw = new Fuzz.RawGrpc(_hub.Uri, TestHub.DeviceKey, _hub.Fingerprint);
+        // Field 1 claims 4 GiB of string.
+        var frame = Fuzz.MalformedRequests.Frame([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x61]);
+
+        var answer = await raw.CallAsync(method, new Fuzz.GrpcBody(frame, null, "truncated string"), Token);
+
+        answer.Status.ShouldBe((int)StatusCode.Internal, answer.ToString());
+        answer.Message.ShouldStartWith("cannot parse the request: ");
+        answer.Message.ShouldContain(message);
+    }
+
     [Fact]
     public async Task ModelInfer_BatchingOffForModel_RunsAlone()
     {
