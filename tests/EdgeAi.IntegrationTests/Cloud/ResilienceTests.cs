@@ -143,6 +143,21 @@ public sealed class ResilienceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ModelMetadata_HubDown_IsUnavailableSayingItCannotBeReached()
+    {
+        await using var agent = new TestAgent(_scratch.Sub("agent"));
+        await agent.StartAsync(_hub);
+        await _hub.StopAsync();
+
+        var error = await Should.ThrowAsync<RpcException>(() =>
+            agent.Grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = "remote" }, cancellationToken: Token).ResponseAsync);
+
+        error.StatusCode.ShouldBe(StatusCode.Unavailable);
+        error.Status.Detail.ShouldStartWith("model 'remote' is not installed on this device and the hub cannot be reached: ");
+        (await agent.Grpc.ModelReadyAsync(new ModelReadyRequest { Name = "remote" }, cancellationToken: Token)).Ready.ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task UntrustedCertificate_IsRefused()
     {
         // No pin and no CA: the hub's self-signed certificate is not in the system trust store.
