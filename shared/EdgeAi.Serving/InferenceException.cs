@@ -13,6 +13,14 @@ public enum InferenceError
     DeadlineExceeded,
     Cancelled,
     Internal,
+
+    /// <summary>
+    /// The model could not compute this request although it passed every protocol check: one of its
+    /// operators refused the values or shapes (e.g. Add with row counts that do not broadcast). The
+    /// caller's to fix, so it is answered INVALID_ARGUMENT; a router may still try another copy of the
+    /// model, which may accept it.
+    /// </summary>
+    ModelRejected,
 }
 
 /// <summary>
@@ -48,7 +56,7 @@ public sealed class InferenceException : Exception
 
     public StatusCode GrpcStatus => Error switch
     {
-        InferenceError.InvalidArgument => StatusCode.InvalidArgument,
+        InferenceError.InvalidArgument or InferenceError.ModelRejected => StatusCode.InvalidArgument,
         InferenceError.NotFound => StatusCode.NotFound,
         InferenceError.ResourceExhausted => StatusCode.ResourceExhausted,
         InferenceError.Unavailable => StatusCode.Unavailable,
@@ -59,7 +67,7 @@ public sealed class InferenceException : Exception
 
     public int HttpStatus => Error switch
     {
-        InferenceError.InvalidArgument => StatusCodes.Status400BadRequest,
+        InferenceError.InvalidArgument or InferenceError.ModelRejected => StatusCodes.Status400BadRequest,
         InferenceError.NotFound => StatusCodes.Status404NotFound,
         InferenceError.ResourceExhausted => StatusCodes.Status413PayloadTooLarge,
         InferenceError.Unavailable => StatusCodes.Status503ServiceUnavailable,

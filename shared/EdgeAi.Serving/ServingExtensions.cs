@@ -31,6 +31,9 @@ public static class ServingExtensions
                 grpc.MaxReceiveMessageSize = host.Value.MaxRequestBytes;
                 grpc.MaxSendMessageSize = null;
                 grpc.EnableDetailedErrors = false;
+                // gzip only, and limited to the same size once decompressed (see LimitedGzipCompression).
+                grpc.CompressionProviders.Clear();
+                grpc.CompressionProviders.Add(new LimitedGzipCompression(host.Value.MaxRequestBytes));
             });
         return builder;
     }
@@ -50,6 +53,12 @@ public static class ServingExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
         return builder;
     }
+
+    /// <summary>
+    /// Answers gRPC requests whose first message header is broken before grpc-dotnet reads them
+    /// (<see cref="GrpcFrameCheck"/>). Use it after authentication, before the endpoints.
+    /// </summary>
+    public static IApplicationBuilder UseGrpcFrameCheck(this IApplicationBuilder app) => app.UseMiddleware<GrpcFrameCheck>();
 
     /// <summary>Maps the protocol's gRPC service and REST routes.</summary>
     public static IEndpointRouteBuilder MapInferenceProtocol(this IEndpointRouteBuilder endpoints)

@@ -15,6 +15,9 @@ public sealed class InputValidationTests : IDisposable
     {
         _host.Load("classifier", "1", _dir.Write("c.onnx", SampleModels.Classifier()));
         _host.Load("add", "1", _dir.Write("a.onnx", SampleModels.AddTwo()));
+        _host.Load("scale", "1", _dir.Write("s.onnx", SampleModels.Scale()));
+        _host.Load("cube", "1", _dir.Write("i.onnx", SampleModels.Identity(OnnxElementType.Float, -1, -1, -1)));
+        _host.Load("strings", "1", _dir.Write("t.onnx", SampleModels.Identity(OnnxElementType.String, -1)));
     }
 
     [Fact]
@@ -122,6 +125,71 @@ public sealed class InputValidationTests : IDisposable
         error.Message.ShouldContain("over the limit of");
     }
 
+    /// <summary>Shapes whose element count wraps (to 0 or below) if multiplied before the limit is checked.</summary>
+    public static TheoryData<long[]> OverflowingShapes => new()
+    {
+        new[] { 4L, 1L << 62 },
+        new[] { 16L, 1L << 60 },
+        new[] { 1L << 31, 1L << 31 },
+        new[] { long.MaxValue, 2L },
+        new[] { 2L, long.MaxValue },
+        new[] { 3_037_000_500L, 3_037_000_500L },
+        new[] { 0L, 1L << 62 },
+    };
+
+    [Theory]
+    [MemberData(nameof(OverflowingShapes))]
+    public async Task OverflowingShape_IsResourceExhaustedNamingTensorShapeAndLimit(long[] shape)
+    {
+        var error = await Should.ThrowAsync<InferenceException>(() =>
+            _host.InferAsync(Requests.Raw("scale", "input", "FP32", shape, new byte[16]), TestContext.Current.CancellationToken));
+
+        error.Error.ShouldBe(InferenceError.ResourceExhausted);
+        error.Message.ShouldStartWith($"input 'input': shape [{string.Join(",", shape)}] is over the limit of {new ModelHostOptions().MaxRequestBytes} bytes per tensor");
+    }
+
+    [Fact]
+    public async Task OverflowingShapeWithZeroLast_IsResourceExhausted()
+    {
+        // No elements, but ONNX Runtime multiplies the other dimensions (and overflows inside SafeInt) all the same.
+        var error = await Should.ThrowAsync<InferenceException>(() =>
+            _host.InferAsync(Requests.Raw("cube", "input", "FP32", [1L << 31, 1L << 31, 0], []), TestContext.Current.CancellationToken));
+
+        error.Error.ShouldBe(InferenceError.ResourceExhausted);
+    }
+
+    [Fact]
+    public Task OverflowingTypedContents_IsResourceExhausted() =>
+        ExpectError(Requests.Typed("scale", "input", "FP32", [4, 1L << 62], new InferTensorContents { Fp32Contents = { 1f } }), InferenceError.ResourceExhausted);
+
+    [Fact]
+    public Task BytesCountBeyondItsBytes_IsRefusedBeforeAllocating() =>
+        ExpectInvalid(Requests.Raw("strings", "input", "BYTES", [1_000_000], new byte[8]),
+            "input 'input': raw BYTES contents hold 8 bytes, too few for 1000000 elements");
+
+    [Fact]
+    public Task BytesElementLengthPastTheEnd_IsRefused() =>
+        ExpectInvalid(Requests.Raw("strings", "input", "BYTES", [1], [0xFF, 0xFF, 0xFF, 0xFF, 0x61]),
+            "input 'input': BYTES element 0 claims 4294967295 bytes, only 1 remain");
+
+    [Fact]
+    public async Task OperatorRefusesShapes_IsModelRejectedAnsweredInvalidArgument()
+    {
+        // Both inputs fit the model's signature; Add cannot broadcast 2 rows with 3.
+        var request = Requests.Raw("add", "a", "FP32", [2, 3], new byte[24]);
+        var b = new ModelInferRequest.Types.InferInputTensor { Name = "b", Datatype = "FP32" };
+        b.Shape.AddRange([3, 3]);
+        request.Inputs.Add(b);
+        request.RawInputContents.Add(ByteString.CopyFrom(new byte[36]));
+
+        var error = await Should.ThrowAsync<InferenceException>(() => _host.InferAsync(request, TestContext.Current.CancellationToken));
+
+        error.Error.ShouldBe(InferenceError.ModelRejected);
+        error.GrpcStatus.ShouldBe(Grpc.Core.StatusCode.InvalidArgument);
+        error.HttpStatus.ShouldBe(400);
+        error.Message.ShouldStartWith("model 'add' version 1 cannot run this input: [ErrorCode:Fail]");
+    }
+
     [Fact]
     public async Task ZeroBatch_ReturnsEmptyOutput()
     {
@@ -136,6 +204,12 @@ public sealed class InputValidationTests : IDisposable
         var error = await Should.ThrowAsync<InferenceException>(() => _host.InferAsync(request, TestContext.Current.CancellationToken));
         error.Error.ShouldBe(InferenceError.InvalidArgument);
         error.Message.ShouldStartWith(messageStart);
+    }
+
+    private async Task ExpectError(ModelInferRequest request, InferenceError expected)
+    {
+        var error = await Should.ThrowAsync<InferenceException>(() => _host.InferAsync(request, TestContext.Current.CancellationToken));
+        error.Error.ShouldBe(expected);
     }
 
     public void Dispose()

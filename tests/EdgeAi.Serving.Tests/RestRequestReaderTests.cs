@@ -53,9 +53,53 @@ public sealed class RestRequestReaderTests
         error.Message.ShouldStartWith(message);
     }
 
+    [Theory]
+    [InlineData("4,4611686018427387904")]
+    [InlineData("16,1152921504606846976")]
+    [InlineData("2147483648,2147483648")]
+    [InlineData("9223372036854775807,2")]
+    [InlineData("0,4611686018427387904")]
+    public void Read_OverflowingShape_IsResourceExhaustedNamingTensorShapeAndLimit(string shape)
+    {
+        var error = Should.Throw<InferenceException>(() => Read($$"""{"inputs":[{"name":"x","datatype":"FP32","shape":[{{shape}}],"data":[1]}]}"""));
+
+        error.Error.ShouldBe(InferenceError.ResourceExhausted);
+        error.Message.ShouldStartWith($"input 'x': shape [{shape}] is over the limit of {Limit} bytes per tensor");
+    }
+
+    [Theory]
+    [InlineData("""{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1e400]}]}""", "input 'x': data[0] = 1e400 is not a valid FP32 value")]
+    [InlineData("""{"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1e39]}]}""", "input 'x': data[0] = 1e39 is not a valid FP32 value")]
+    [InlineData("""{"inputs":[{"name":"x","datatype":"FP16","shape":[1],"data":[70000]}]}""", "input 'x': data[0] = 70000 is not a valid FP16 value")]
+    [InlineData("""{"inputs":[{"name":"x","datatype":"FP64","shape":[1],"data":[-1e400]}]}""", "input 'x': data[0] = -1e400 is not a valid FP64 value")]
+    [InlineData("""{"inputs":[{"name":"x","datatype":"FP32","shape":[1e400],"data":[1]}]}""", "input 'x': shape must hold integers of 0 or more, got 1e400")]
+    [InlineData("""{"inputs":[{"name":"x","datatype":"FP32","shape":[18446744073709551616],"data":[1]}]}""", "input 'x': shape must hold integers of 0 or more")]
+    [InlineData("""{"parameters":{"edgeai.deadline_ms":1e400},"inputs":[]}""", "parameters: 'edgeai.deadline_ms' is 1e400, beyond what a 64-bit float holds")]
+    public void Read_NumberBeyondItsType_IsInvalidArgument(string json, string message)
+    {
+        var error = Should.Throw<InferenceException>(() => Read(json));
+
+        error.Error.ShouldBe(InferenceError.InvalidArgument);
+        error.Message.ShouldStartWith(message);
+    }
+
+    [Fact]
+    public void Read_InvalidUtf8InsideAString_IsInvalidArgument()
+    {
+        byte[] json = [.. """{"inputs":[{"name":"x","datatype":"BYTES","shape":[1],"data":["""u8, (byte)'"', 0xC3, 0x28, (byte)'"', .. "]}]}"u8];
+        using var document = JsonDocument.Parse(json);
+
+        var error = Should.Throw<InferenceException>(() => RestRequestReader.Read(document.RootElement, "m", null, Limit));
+
+        error.Error.ShouldBe(InferenceError.InvalidArgument);
+        error.Message.ShouldBe("input 'x': data[0] is not valid UTF-8");
+    }
+
+    private const int Limit = 1 << 20;
+
     private static ModelInferRequest Read(string json)
     {
         using var document = JsonDocument.Parse(json);
-        return RestRequestReader.Read(document.RootElement, "m", null);
+        return RestRequestReader.Read(document.RootElement, "m", null, Limit);
     }
 }

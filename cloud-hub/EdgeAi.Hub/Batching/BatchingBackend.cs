@@ -42,12 +42,12 @@ internal sealed class BatchingBackend : IInferenceBackend, IAsyncDisposable
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var received = _time.GetUtcNow();
-        var deadline = request.Parameters.GetDeadlineMs() is { } ms ? received.AddMilliseconds(ms) : (DateTimeOffset?)null;
+        // Validated and at most a day, so adding it to now cannot overflow.
+        var deadline = _time.GetUtcNow() + request.Parameters.GetDeadline();
         var instance = _host.Resolve(request.ModelName, request.ModelVersion);
         var (enabled, maxRows, delay) = _options.For(request.ModelName);
         ModelInferResponse response;
-        if (enabled && instance.State == ModelState.Ready && CanBatch(instance, request))
+        if (enabled && instance.State == ModelState.Ready && BatchMerge.CanBatch(instance.Inputs, instance.Outputs, request, maxRows))
         {
             // Pin the version so requests for "newest" and for its number share a batch and a swap cannot split one.
             request.ModelVersion = instance.Version;
@@ -67,14 +67,6 @@ internal sealed class BatchingBackend : IInferenceBackend, IAsyncDisposable
         response.Parameters.Set(InferenceParameters.ServedBy, "cloud");
         return response;
     }
-
-    private static bool CanBatch(ModelInstance instance, ModelInferRequest request) =>
-        request.Inputs.Count > 0
-        && request.RawInputContents.Count == request.Inputs.Count
-        && request.Inputs.All(i => i.Shape.Count > 0 && i.Shape[0] > 0 && i.Datatype != "BYTES")
-        && request.Inputs.Select(i => i.Shape[0]).Distinct().Count() == 1
-        && instance.Inputs.All(i => i.Shape.Count > 0 && i.Shape[0] == -1 && i.Datatype != TensorDatatype.Bytes)
-        && instance.Outputs.All(o => o.Shape.Count > 0 && o.Shape[0] == -1 && o.Datatype != TensorDatatype.Bytes);
 
     public async ValueTask DisposeAsync()
     {

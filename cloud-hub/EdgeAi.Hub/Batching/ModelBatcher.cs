@@ -158,9 +158,11 @@ internal sealed class ModelBatcher : IAsyncDisposable
             var batched = await _host.InferAsync(merged, CancellationToken.None).ConfigureAwait(false);
             responses = BatchMerge.Split(batched, requests);
         }
-        catch (Exception e) when (e is InferenceException or InvalidOperationException)
+        catch (Exception)
         {
-            // One bad request must not fail its neighbours: run each alone so each gets its own answer or error.
+            // One bad request must not fail its neighbours, and nothing may escape into the loop (it would
+            // stop, and every later request for the model would wait forever): run each alone, so each
+            // gets its own answer or error.
             foreach (var pending in live)
             {
                 _metrics.Unbatched();

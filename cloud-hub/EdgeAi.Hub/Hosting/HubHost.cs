@@ -41,6 +41,7 @@ internal static class HubHost
         app.UseMiddleware<GrpcLimits>();
         app.UseMiddleware<DeviceAuthentication>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>().UseMiddleware<AdminBodyLimit>());
+        app.UseGrpcFrameCheck();
         app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
         app.MapGet("/metrics", context =>
         {

@@ -13,7 +13,8 @@ namespace EdgeAi.Agent.Cloud;
 /// The agent's way to the hub for inference: the shared <see cref="HubChannel"/>, and one Polly
 /// pipeline around every call (retry with jitter for transient failures → circuit breaker →
 /// per-attempt timeout). While the circuit is open a call fails at once, so the router never waits
-/// on a hub that is down.
+/// on a hub that is down. The breaker counts only outcomes that say the hub is unwell
+/// (<see cref="HubOutcomes.IsHubUnwell"/>), never answers caused by a caller's input.
 /// </summary>
 internal sealed class CloudClient
 {
@@ -38,9 +39,7 @@ internal sealed class CloudClient
         {
             builder.AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<RpcException>(e => e.StatusCode is StatusCode.Unavailable or StatusCode.Aborted)
-                    .Handle<TimeoutRejectedException>(),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(HubOutcomes.IsTransient),
                 MaxRetryAttempts = _options.MaxRetries,
                 Delay = _options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
@@ -50,9 +49,7 @@ internal sealed class CloudClient
         _pipeline = builder
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder()
-                    .Handle<RpcException>(e => IsHubFailure(e.StatusCode))
-                    .Handle<TimeoutRejectedException>(),
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(HubOutcomes.IsHubUnwell),
                 FailureRatio = _options.FailureRatio,
                 MinimumThroughput = _options.MinimumThroughput,
                 SamplingDuration = _options.SamplingDuration,
@@ -114,7 +111,12 @@ internal sealed class CloudClient
         {
             throw new CloudUnavailableException($"hub did not answer within {_options.AttemptTimeout.TotalMilliseconds:0} ms");
         }
-        catch (RpcException e) when (IsHubFailure(e.StatusCode) || e.StatusCode == StatusCode.Unauthenticated)
+        catch (RpcException e) when (e.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+        {
+            // The hub is up; it refuses this device. Not counted against the hub, but said plainly: it needs an operator.
+            throw new CloudUnavailableException($"hub {e.StatusCode}: the hub refused this device's credentials (Cloud:DeviceKey; revoked or re-enrolled?): {e.Status.Detail}");
+        }
+        catch (RpcException e) when (HubOutcomes.IsCannotServe(e.StatusCode))
         {
             throw new CloudUnavailableException($"hub {e.StatusCode}: {e.Status.Detail}");
         }
@@ -128,12 +130,9 @@ internal sealed class CloudClient
         }
     }
 
-    private static bool IsHubFailure(StatusCode code) =>
-        code is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown or StatusCode.Aborted or StatusCode.DataLoss;
-
     private static InferenceError ToError(StatusCode code) => code switch
     {
-        StatusCode.InvalidArgument => InferenceError.InvalidArgument,
+        StatusCode.InvalidArgument or StatusCode.OutOfRange or StatusCode.FailedPrecondition or StatusCode.AlreadyExists => InferenceError.InvalidArgument,
         StatusCode.NotFound => InferenceError.NotFound,
         StatusCode.ResourceExhausted => InferenceError.ResourceExhausted,
         StatusCode.DeadlineExceeded => InferenceError.DeadlineExceeded,

@@ -44,6 +44,7 @@ internal static class AgentHost
         builder.AddEdgeAgent();
 
         var app = builder.Build();
+        app.UseGrpcFrameCheck();
         app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
         app.MapGet("/metrics", context =>
         {

@@ -1,4 +1,5 @@
 using EdgeAi.Agent.Cloud;
+using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
@@ -14,6 +15,8 @@ namespace EdgeAi.Agent.Routing;
 /// queue is too deep, the deadline cannot be met at recent local latency, or a classifier is not
 /// confident enough. Every response says who served it, and why the hub did when it did. Policies
 /// and thresholds are read per request, so a change from the hub's desired state applies at once.
+/// A request the hub serves for the device's own model, without a version, asks for the version
+/// the device's desired state names, so the device and its fallback answer alike after a rollback.
 /// </summary>
 internal sealed class Router : IInferenceBackend
 {
@@ -22,21 +25,24 @@ internal sealed class Router : IInferenceBackend
     private readonly CloudClient _cloud;
     private readonly IOptionsMonitor<RoutingOptions> _options;
     private readonly LatencyTracker _latency;
+    private readonly DesiredStateStore _desired;
     private readonly TimeProvider _time;
 
-    public Router(ModelHost host, ModelLoader loader, CloudClient cloud, IOptionsMonitor<RoutingOptions> options, LatencyTracker latency, TimeProvider time)
+    public Router(
+        ModelHost host, ModelLoader loader, CloudClient cloud, IOptionsMonitor<RoutingOptions> options, LatencyTracker latency, DesiredStateStore desired, TimeProvider time)
     {
         _host = host;
         _loader = loader;
         _cloud = cloud;
         _options = options;
         _latency = latency;
+        _desired = desired;
         _time = time;
     }
 
     public bool IsReady => _loader.InitialLoadDone;
 
-    /// <summary>A model only the hub has is ready when the hub answers for it.</summary>
+    /// <summary>A model only the hub has is ready when the hub answers for it; one the hub does not have either is NotFound.</summary>
     public async Task<bool> IsModelReadyAsync(string name, string? version, CancellationToken cancellationToken)
     {
         if (TryLocal(name, version, out var instance))
@@ -47,25 +53,47 @@ internal sealed class Router : IInferenceBackend
         {
             throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not installed on this device and no hub is configured");
         }
-        return await Cloud(() => _cloud.MetadataAsync(name, version, cancellationToken)).ConfigureAwait(false) is not null;
+        try
+        {
+            await HubMetadataAsync(name, version, cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (InferenceException e) when (e.Error == InferenceError.Unavailable)
+        {
+            // Not ready where it could be served: neither here nor (now) at the hub.
+            return false;
+        }
     }
 
-    public async Task<ModelMetadataResponse> GetModelMetadataAsync(string name, string? version, CancellationToken cancellationToken)
+    public Task<ModelMetadataResponse> GetModelMetadataAsync(string name, string? version, CancellationToken cancellationToken) =>
+        TryLocal(name, version, out _) || !_cloud.Enabled
+            ? Task.FromResult(_host.GetMetadata(name, version))
+            : HubMetadataAsync(name, version, cancellationToken);
+
+    /// <summary>The hub's metadata for a model the device does not have: NotFound when the hub has none either, Unavailable only for a real outage.</summary>
+    private async Task<ModelMetadataResponse> HubMetadataAsync(string name, string? version, CancellationToken cancellationToken)
     {
-        if (TryLocal(name, version, out _) || !_cloud.Enabled)
+        try
         {
-            return _host.GetMetadata(name, version);
+            return await _cloud.MetadataAsync(name, version, cancellationToken).ConfigureAwait(false);
         }
-        return await Cloud(() => _cloud.MetadataAsync(name, version, cancellationToken)).ConfigureAwait(false)
-            ?? throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not installed on this device and the hub cannot be reached");
+        catch (InferenceException e) when (e.Error == InferenceError.NotFound)
+        {
+            throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not installed on this device and the hub does not have it either ({e.Message})");
+        }
+        catch (CloudUnavailableException e)
+        {
+            throw new InferenceException(InferenceError.Unavailable, $"model '{name}' is not installed on this device and the hub cannot be reached: {e.Message}");
+        }
     }
 
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var received = _time.GetUtcNow();
-        var deadlineMs = request.Parameters.GetDeadlineMs();
-        var deadline = deadlineMs is { } ms ? received.AddMilliseconds(ms) : (DateTimeOffset?)null;
+        // Validated and at most a day, so adding it to now cannot overflow.
+        var budget = request.Parameters.GetDeadline();
+        var deadline = received + budget;
         var options = _options.CurrentValue;
         var policy = EffectivePolicy(request, options);
 
@@ -78,7 +106,7 @@ internal sealed class Router : IInferenceBackend
             case RoutePolicies.CloudFirst:
                 try
                 {
-                    return await CloudAsync(request, deadline, fallbackReason: null, cancellationToken).ConfigureAwait(false);
+                    return await CloudAsync(request, DeviceTarget(request), deadline, fallbackReason: null, cancellationToken).ConfigureAwait(false);
                 }
                 catch (CloudUnavailableException)
                 {
@@ -90,12 +118,12 @@ internal sealed class Router : IInferenceBackend
                     // Nowhere to escalate to: the device's own answer or error, unchanged.
                     return await LocalAsync(request, cancellationToken).ConfigureAwait(false);
                 }
-                return await LocalFirstAsync(request, options, deadline, deadlineMs, cancellationToken).ConfigureAwait(false);
+                return await LocalFirstAsync(request, options, deadline, budget, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private async Task<ModelInferResponse> LocalFirstAsync(
-        ModelInferRequest request, RoutingOptions options, DateTimeOffset? deadline, double? deadlineMs, CancellationToken cancellationToken)
+        ModelInferRequest request, RoutingOptions options, DateTimeOffset? deadline, TimeSpan? budget, CancellationToken cancellationToken)
     {
         string reason;
         string localProblem;
@@ -111,9 +139,9 @@ internal sealed class Router : IInferenceBackend
         {
             (reason, localProblem) = (FallbackReasons.Overloaded, $"{instance.QueueDepth} requests already queued locally (bound {options.QueueBoundFor(request.ModelName)})");
         }
-        else if (deadlineMs is { } budget && _latency.EstimateMs(request.ModelName) is { } estimate && estimate > budget)
+        else if (budget is { TotalMilliseconds: var budgetMs } && _latency.EstimateMs(request.ModelName) is { } estimate && estimate > budgetMs)
         {
-            (reason, localProblem) = (FallbackReasons.Deadline, $"local latency is about {estimate:0} ms, over the {budget:0} ms deadline");
+            (reason, localProblem) = (FallbackReasons.Deadline, $"local latency is about {estimate:0} ms, over the {budgetMs:0} ms deadline");
         }
         else
         {
@@ -122,7 +150,7 @@ internal sealed class Router : IInferenceBackend
             {
                 local = await LocalAsync(request, cancellationToken).ConfigureAwait(false);
             }
-            catch (InferenceException e) when (e.Error is InferenceError.Internal or InferenceError.Unavailable)
+            catch (InferenceException e) when (e.Error is InferenceError.Internal or InferenceError.Unavailable or InferenceError.ModelRejected)
             {
                 return await EscalateAsync(request, deadline, FallbackReasons.LocalFailure, e.Message, cancellationToken).ConfigureAwait(false);
             }
@@ -130,7 +158,7 @@ internal sealed class Router : IInferenceBackend
             {
                 try
                 {
-                    return await CloudAsync(request, deadline, FallbackReasons.LowConfidence, cancellationToken).ConfigureAwait(false);
+                    return await CloudAsync(request, CascadeTarget(request, options), deadline, FallbackReasons.LowConfidence, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception e) when (e is CloudUnavailableException or InferenceException)
                 {
@@ -148,7 +176,7 @@ internal sealed class Router : IInferenceBackend
     {
         try
         {
-            return await CloudAsync(request, deadline, reason, cancellationToken).ConfigureAwait(false);
+            return await CloudAsync(request, DeviceTarget(request), deadline, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudUnavailableException e)
         {
@@ -160,7 +188,7 @@ internal sealed class Router : IInferenceBackend
     {
         try
         {
-            return await CloudAsync(request, deadline, fallbackReason: null, cancellationToken).ConfigureAwait(false);
+            return await CloudAsync(request, DeviceTarget(request), deadline, fallbackReason: null, cancellationToken).ConfigureAwait(false);
         }
         catch (CloudUnavailableException e)
         {
@@ -177,11 +205,23 @@ internal sealed class Router : IInferenceBackend
         return response;
     }
 
-    private async Task<ModelInferResponse> CloudAsync(ModelInferRequest request, DateTimeOffset? deadline, string? fallbackReason, CancellationToken cancellationToken)
+    private async Task<ModelInferResponse> CloudAsync(
+        ModelInferRequest request, CloudTarget target, DateTimeOffset? deadline, string? fallbackReason, CancellationToken cancellationToken)
     {
         // The hub must not see routing knobs meant for this device (it may itself be a router).
         var forwarded = request.Clone();
         forwarded.Parameters.Remove(InferenceParameters.Route);
+        (forwarded.ModelName, forwarded.ModelVersion) = (target.Model, target.Version);
+        if (deadline is { } due)
+        {
+            // The hub gets what is left of the budget, not the whole of it again.
+            var remaining = due - _time.GetUtcNow();
+            if (remaining <= TimeSpan.Zero)
+            {
+                throw new InferenceException(InferenceError.DeadlineExceeded, $"deadline passed before model '{request.ModelName}' could be sent to the hub; it was not run");
+            }
+            forwarded.Parameters.SetDeadline(remaining);
+        }
         var response = await _cloud.InferAsync(forwarded, deadline, cancellationToken).ConfigureAwait(false);
         response.Parameters.Set(InferenceParameters.ServedBy, InferenceParameters.ServedCloud);
         if (fallbackReason is not null)
@@ -190,6 +230,27 @@ internal sealed class Router : IInferenceBackend
         }
         return response;
     }
+
+    /// <summary>
+    /// The hub serving the device's own model: the version the request named, else the one the device's
+    /// desired state names (the hub's newest may be one this device was rolled back from), else the hub's choice.
+    /// </summary>
+    private CloudTarget DeviceTarget(ModelInferRequest request) =>
+        new(request.ModelName, request.ModelVersion is { Length: > 0 } named ? named : DesiredVersion(request.ModelName) ?? "");
+
+    /// <summary>A cascade goes to Routing:Models:{name}:CascadeModel / CascadeVersion when set, else to the device's own model as above.</summary>
+    private CloudTarget CascadeTarget(ModelInferRequest request, RoutingOptions options)
+    {
+        var routing = options.For(request.ModelName);
+        if (routing?.CascadeModel is { Length: > 0 } other && other != request.ModelName)
+        {
+            return new CloudTarget(other, routing.CascadeVersion ?? "");
+        }
+        return routing?.CascadeVersion is { } version ? new CloudTarget(request.ModelName, version) : DeviceTarget(request);
+    }
+
+    private string? DesiredVersion(string model) =>
+        _desired.Current?.Models.FirstOrDefault(m => m.Name == model)?.Version is { Length: > 0 } version ? version : null;
 
     private static string EffectivePolicy(ModelInferRequest request, RoutingOptions options) => request.Parameters.GetString(InferenceParameters.Route) switch
     {
@@ -242,18 +303,8 @@ internal sealed class Router : IInferenceBackend
         return true;
     }
 
-    private static async Task<T?> Cloud<T>(Func<Task<T>> call)
-        where T : class
-    {
-        try
-        {
-            return await call().ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is CloudUnavailableException or InferenceException)
-        {
-            return null;
-        }
-    }
+    /// <summary>Which model and version (empty: the hub's choice) a forwarded request asks the hub for.</summary>
+    private readonly record struct CloudTarget(string Model, string Version);
 }
 
 /// <summary>Values of edgeai.fallback_reason.</summary>

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeAi.Serving.Store;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.Routing;
@@ -23,6 +24,8 @@ internal sealed class RoutingOptions : IValidatableObject
 
     public double? ConfidenceThresholdFor(string model) => Models.TryGetValue(model, out var m) ? m.ConfidenceThreshold : null;
 
+    public ModelRouting? For(string model) => Models.TryGetValue(model, out var m) ? m : null;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         foreach (var (name, policy) in Models.Select(kv => (kv.Key, kv.Value.Policy)).Append(("DefaultPolicy", (string?)DefaultPolicy)))
@@ -38,6 +41,14 @@ internal sealed class RoutingOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Routing:Models:{name}:ConfidenceThreshold must be between 0 and 1.", [nameof(Models)]);
             }
+            if (model.CascadeModel is { } cascade && !ModelStore.IsValidName(cascade))
+            {
+                yield return new ValidationResult($"Routing:Models:{name}:CascadeModel '{cascade}' is not a model name (letters, digits, '.', '_', '-').", [nameof(Models)]);
+            }
+            if (model.CascadeVersion is { } version && !ModelStore.IsValidName(version))
+            {
+                yield return new ValidationResult($"Routing:Models:{name}:CascadeVersion '{version}' is not a version (letters, digits, '.', '_', '-').", [nameof(Models)]);
+            }
         }
     }
 }
@@ -50,6 +61,15 @@ internal sealed class ModelRouting
     public double? ConfidenceThreshold { get; set; }
 
     public int? MaxLocalQueueDepth { get; set; }
+
+    /// <summary>The hub model a low-confidence answer cascades to (a bigger one); unset: the same model.</summary>
+    public string? CascadeModel { get; set; }
+
+    /// <summary>
+    /// The version of <see cref="CascadeModel"/> asked for; unset: for the same model, the version the
+    /// request named or the device's desired one; for another model, the hub's active version.
+    /// </summary>
+    public string? CascadeVersion { get; set; }
 }
 
 internal static class RoutePolicies

@@ -4,19 +4,29 @@ using Microsoft.Extensions.Logging;
 
 namespace EdgeAi.Serving.Protocol;
 
-/// <summary>The Open Inference Protocol gRPC service over an <see cref="IInferenceBackend"/>.</summary>
+/// <summary>
+/// The Open Inference Protocol gRPC service over an <see cref="IInferenceBackend"/>. Bound through
+/// <see cref="ParseErrorBinder"/>, so a request that is not a valid message gets a status that says so.
+/// </summary>
+[BindServiceMethod(typeof(GrpcInferenceEndpoint), nameof(BindService))]
 public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceServiceBase
 {
     private readonly IInferenceBackend _backend;
     private readonly ServerIdentity _server;
+    private readonly TimeProvider _time;
     private readonly ILogger<GrpcInferenceEndpoint> _logger;
 
-    public GrpcInferenceEndpoint(IInferenceBackend backend, ServerIdentity server, ILogger<GrpcInferenceEndpoint> logger)
+    public GrpcInferenceEndpoint(IInferenceBackend backend, ServerIdentity server, TimeProvider time, ILogger<GrpcInferenceEndpoint> logger)
     {
         _backend = backend;
         _server = server;
+        _time = time;
         _logger = logger;
     }
+
+    /// <summary>Called by grpc-dotnet (found through the attribute): the generated binding, with parse errors answered.</summary>
+    public static void BindService(ServiceBinderBase binder, GRPCInferenceService.GRPCInferenceServiceBase? service) =>
+        GRPCInferenceService.BindService(new ParseErrorBinder(binder), service);
 
     public override Task<ServerLiveResponse> ServerLive(ServerLiveRequest request, ServerCallContext context) =>
         Task.FromResult(new ServerLiveResponse { Live = true });
@@ -44,13 +54,21 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(request);
-        // A gRPC deadline becomes the protocol's own deadline parameter, so routing and batching see one notion of it.
-        if (context.Deadline != DateTime.MaxValue && !request.Parameters.ContainsKey(InferenceParameters.DeadlineMs))
+        return Guard(() =>
         {
-            var remaining = Math.Max(0, (context.Deadline - DateTime.UtcNow).TotalMilliseconds);
-            request.Parameters[InferenceParameters.DeadlineMs] = new InferParameter { Int64Param = (long)remaining };
-        }
-        return Guard(() => _backend.InferAsync(request, context.CancellationToken));
+            // A gRPC deadline becomes the protocol's own deadline parameter, so routing and batching see one notion of it.
+            if (context.Deadline != DateTime.MaxValue && !request.Parameters.ContainsKey(InferenceParameters.DeadlineMs))
+            {
+                var remaining = context.Deadline - _time.GetUtcNow().UtcDateTime;
+                if (remaining <= TimeSpan.Zero)
+                {
+                    // Passed already: a real deadline, not a bad parameter (which a budget of 0 would be).
+                    throw new InferenceException(InferenceError.DeadlineExceeded, "the call's deadline passed before it could run; it was not run");
+                }
+                request.Parameters.SetDeadline(remaining);
+            }
+            return _backend.InferAsync(request, context.CancellationToken);
+        });
     }
 
     private async Task<T> Guard<T>(Func<Task<T>> call)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeAi.Common.Inference;
 using Google.Protobuf.Collections;
 
@@ -23,22 +24,51 @@ public static class InferenceParameters
         parameters[key] = new InferParameter { StringParam = value };
     }
 
-    /// <summary>The request's deadline budget in milliseconds (edgeai.deadline_ms as integer, double or string), if any.</summary>
-    public static double? GetDeadlineMs(this MapField<string, InferParameter> parameters)
+    /// <summary>
+    /// The longest <see cref="DeadlineMs"/> accepted: a day. Longer budgets mean "no deadline" in
+    /// practice, and a bound keeps every deadline computed from one far from DateTimeOffset's range.
+    /// </summary>
+    public static readonly TimeSpan MaxDeadline = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The request's time budget from <see cref="DeadlineMs"/> (an integer, a double or a string of
+    /// milliseconds), or null when it has none. Anything but a finite number of milliseconds over 0 and
+    /// up to <see cref="MaxDeadline"/> is the caller's mistake: INVALID_ARGUMENT naming the parameter and
+    /// the range. The one place the parameter is read, so agent and hub agree on what it means.
+    /// </summary>
+    public static TimeSpan? GetDeadline(this MapField<string, InferParameter> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         if (!parameters.TryGetValue(DeadlineMs, out var p))
         {
             return null;
         }
-        return p.ParameterChoiceCase switch
+        var (ms, text) = p.ParameterChoiceCase switch
         {
-            InferParameter.ParameterChoiceOneofCase.Int64Param => p.Int64Param,
-            InferParameter.ParameterChoiceOneofCase.Uint64Param => p.Uint64Param,
-            InferParameter.ParameterChoiceOneofCase.DoubleParam => p.DoubleParam,
-            InferParameter.ParameterChoiceOneofCase.StringParam when double.TryParse(p.StringParam, System.Globalization.CultureInfo.InvariantCulture, out var ms) => ms,
-            _ => throw InferenceException.Invalid($"parameter {DeadlineMs} must be a number of milliseconds"),
+            InferParameter.ParameterChoiceOneofCase.Int64Param => ((double)p.Int64Param, p.Int64Param.ToString(CultureInfo.InvariantCulture)),
+            InferParameter.ParameterChoiceOneofCase.Uint64Param => ((double)p.Uint64Param, p.Uint64Param.ToString(CultureInfo.InvariantCulture)),
+            InferParameter.ParameterChoiceOneofCase.DoubleParam => (p.DoubleParam, p.DoubleParam.ToString("R", CultureInfo.InvariantCulture)),
+            InferParameter.ParameterChoiceOneofCase.StringParam => (
+                double.TryParse(p.StringParam, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : double.NaN,
+                $"'{p.StringParam}'"),
+            var other => (double.NaN, $"a {other} parameter"),
         };
+        // Compared as doubles: int64 and uint64 extremes, ±infinity and NaN all fall outside (NaN compares false).
+        if (!(ms > 0 && ms <= MaxDeadline.TotalMilliseconds))
+        {
+            throw InferenceException.Invalid(
+                $"parameter {DeadlineMs} is {text}; expected a number of milliseconds greater than 0 and at most {MaxDeadline.TotalMilliseconds:0} ({MaxDeadline.TotalHours:0} hours)");
+        }
+        return TimeSpan.FromMilliseconds(ms);
+    }
+
+    /// <summary>Sets <see cref="DeadlineMs"/> to what is left of a budget, in whole milliseconds rounded up (so a little left is never 0).</summary>
+    public static void SetDeadline(this MapField<string, InferParameter> parameters, TimeSpan remaining)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(remaining, TimeSpan.Zero);
+        var ms = (long)Math.Ceiling(Math.Min(remaining.TotalMilliseconds, MaxDeadline.TotalMilliseconds));
+        parameters[DeadlineMs] = new InferParameter { Int64Param = ms };
     }
 
     public static string? GetString(this MapField<string, InferParameter> parameters, string key)

@@ -11,10 +11,12 @@ namespace EdgeAi.Serving.Protocol;
 /// <summary>
 /// Turns an Open Inference Protocol REST/JSON inference request into the gRPC request message, with
 /// every input's data encoded as raw contents, so both transports share one validation and run path.
+/// Every number taken from the body is range-checked before it is used: shapes against the tensor
+/// limit before they multiply, values against their datatype, parameters against a 64-bit float.
 /// </summary>
 internal static class RestRequestReader
 {
-    public static ModelInferRequest Read(JsonElement root, string modelName, string? version)
+    public static ModelInferRequest Read(JsonElement root, string modelName, string? version, long maxTensorBytes)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -23,7 +25,7 @@ internal static class RestRequestReader
         var request = new ModelInferRequest { ModelName = modelName, ModelVersion = version ?? string.Empty };
         if (root.TryGetProperty("id", out var id))
         {
-            request.Id = id.ValueKind == JsonValueKind.String ? id.GetString()! : throw InferenceException.Invalid("'id' must be a string");
+            request.Id = id.ValueKind == JsonValueKind.String ? Text(id, "'id'") : throw InferenceException.Invalid("'id' must be a string");
         }
         if (root.TryGetProperty("parameters", out var parameters))
         {
@@ -35,7 +37,7 @@ internal static class RestRequestReader
         }
         foreach (var input in inputs.EnumerateArray())
         {
-            var (tensor, raw) = ReadInput(input);
+            var (tensor, raw) = ReadInput(input, maxTensorBytes);
             request.Inputs.Add(tensor);
             request.RawInputContents.Add(raw);
         }
@@ -58,7 +60,7 @@ internal static class RestRequestReader
         return request;
     }
 
-    private static (InputTensor Tensor, ByteString Raw) ReadInput(JsonElement input)
+    private static (InputTensor Tensor, ByteString Raw) ReadInput(JsonElement input, long maxTensorBytes)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -75,7 +77,6 @@ internal static class RestRequestReader
         {
             throw InferenceException.Invalid($"input '{name}' needs a 'shape' array of integers");
         }
-        long count = 1;
         foreach (var dim in shape.EnumerateArray())
         {
             if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out var d) || d < 0)
@@ -83,12 +84,8 @@ internal static class RestRequestReader
                 throw InferenceException.Invalid($"input '{name}': shape must hold integers of 0 or more, got {dim.GetRawText()}");
             }
             tensor.Shape.Add(d);
-            if (d != 0 && count > long.MaxValue / d)
-            {
-                throw new InferenceException(InferenceError.ResourceExhausted, $"input '{name}': shape has more elements than any request can carry");
-            }
-            count *= d;
         }
+        var count = ElementCount(name, datatype, tensor.Shape, maxTensorBytes);
         if (input.TryGetProperty("parameters", out var parameters))
         {
             ReadParameters(parameters, tensor.Parameters, $"input '{name}' parameters");
@@ -105,6 +102,31 @@ internal static class RestRequestReader
                 $"input '{name}': {values.Count} values in data, shape [{string.Join(",", tensor.Shape)}] needs {count}");
         }
         return (tensor, Encode(name, datatype, values));
+    }
+
+    /// <summary>Checked before multiplying (see InputBinder): a shape over the limit is refused whatever its data.</summary>
+    private static long ElementCount(string name, TensorDatatype datatype, IReadOnlyList<long> shape, long maxTensorBytes)
+    {
+        var maxElements = maxTensorBytes / (datatype == TensorDatatype.Bytes ? 4 : datatype.ElementSize());
+        long product = 1;
+        var empty = false;
+        foreach (var dim in shape)
+        {
+            if (dim == 0)
+            {
+                empty = true;
+                continue;
+            }
+            if (product > maxElements / dim)
+            {
+                throw new InferenceException(
+                    InferenceError.ResourceExhausted,
+                    $"input '{name}': shape [{string.Join(",", shape)}] is over the limit of {maxTensorBytes} bytes per tensor "
+                    + $"(at most {maxElements} elements of {datatype.ToName()}; ModelHost:MaxRequestBytes)");
+            }
+            product *= dim;
+        }
+        return empty ? 0 : product;
     }
 
     private static void Flatten(JsonElement element, List<JsonElement> values)
@@ -126,7 +148,7 @@ internal static class RestRequestReader
     {
         if (datatype == TensorDatatype.Bytes)
         {
-            var strings = values.Select((v, i) => v.ValueKind == JsonValueKind.String ? v.GetString()! : throw Bad(name, datatype, v, i)).ToList();
+            var strings = values.Select((v, i) => v.ValueKind == JsonValueKind.String ? Text(v, $"input '{name}': data[{i}]") : throw Bad(name, datatype, v, i)).ToList();
             return UnsafeByteOperations.UnsafeWrap(RawTensor.FromStrings(strings));
         }
 
@@ -169,10 +191,12 @@ internal static class RestRequestReader
             case TensorDatatype.UInt16 when v.TryGetUInt16(out var u16): BinaryPrimitives.WriteUInt16LittleEndian(span, u16); return true;
             case TensorDatatype.UInt32 when v.TryGetUInt32(out var u32): BinaryPrimitives.WriteUInt32LittleEndian(span, u32); return true;
             case TensorDatatype.UInt64 when v.TryGetUInt64(out var u64): BinaryPrimitives.WriteUInt64LittleEndian(span, u64); return true;
-            case TensorDatatype.Fp16: BinaryPrimitives.WriteHalfLittleEndian(span, (Half)v.GetDouble()); return true;
-            case TensorDatatype.Bf16: BinaryPrimitives.WriteUInt16LittleEndian(span, BFloat16Bits.FromSingle((float)v.GetDouble())); return true;
-            case TensorDatatype.Fp32: BinaryPrimitives.WriteSingleLittleEndian(span, (float)v.GetDouble()); return true;
-            case TensorDatatype.Fp64: BinaryPrimitives.WriteDoubleLittleEndian(span, v.GetDouble()); return true;
+            // A number no double holds (1e400, which the parser reads as infinity) or one past the datatype's range
+            // is refused, not turned into infinity. (NaN fails every comparison below, and JSON has no NaN literal.)
+            case TensorDatatype.Fp16 when v.TryGetDouble(out var h) && Math.Abs(h) <= (double)Half.MaxValue: BinaryPrimitives.WriteHalfLittleEndian(span, (Half)h); return true;
+            case TensorDatatype.Bf16 when v.TryGetDouble(out var b) && Math.Abs(b) <= float.MaxValue: BinaryPrimitives.WriteUInt16LittleEndian(span, BFloat16Bits.FromSingle((float)b)); return true;
+            case TensorDatatype.Fp32 when v.TryGetDouble(out var f) && Math.Abs(f) <= float.MaxValue: BinaryPrimitives.WriteSingleLittleEndian(span, (float)f); return true;
+            case TensorDatatype.Fp64 when v.TryGetDouble(out var d) && double.IsFinite(d): BinaryPrimitives.WriteDoubleLittleEndian(span, d); return true;
             default: return false;
         }
     }
@@ -182,8 +206,21 @@ internal static class RestRequestReader
 
     private static string RequiredString(JsonElement element, string property, string what) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()!
+            ? Text(value, $"{what} '{property}'")
             : throw InferenceException.Invalid($"{what} needs a string '{property}'");
+
+    /// <summary>A JSON string's text; one that is not valid UTF-8 is the caller's mistake (the endpoint checks the whole body first; this keeps the reader safe on its own).</summary>
+    private static string Text(JsonElement value, string what)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw InferenceException.Invalid($"{what} is not valid UTF-8");
+        }
+    }
 
     private static void ReadParameters(JsonElement element, Google.Protobuf.Collections.MapField<string, InferParameter> target, string what)
     {
@@ -193,13 +230,23 @@ internal static class RestRequestReader
         }
         foreach (var p in element.EnumerateObject())
         {
-            target[p.Name] = p.Value.ValueKind switch
+            string key;
+            try
             {
-                JsonValueKind.String => new InferParameter { StringParam = p.Value.GetString() },
+                key = p.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                throw InferenceException.Invalid($"{what}: a parameter name is not valid UTF-8");
+            }
+            target[key] = p.Value.ValueKind switch
+            {
+                JsonValueKind.String => new InferParameter { StringParam = Text(p.Value, $"{what}: '{key}'") },
                 JsonValueKind.True or JsonValueKind.False => new InferParameter { BoolParam = p.Value.GetBoolean() },
                 JsonValueKind.Number when p.Value.TryGetInt64(out var l) => new InferParameter { Int64Param = l },
-                JsonValueKind.Number => new InferParameter { DoubleParam = p.Value.GetDouble() },
-                _ => throw InferenceException.Invalid($"{what}: '{p.Name}' must be a string, number or boolean"),
+                JsonValueKind.Number when p.Value.TryGetDouble(out var d) && double.IsFinite(d) => new InferParameter { DoubleParam = d },
+                JsonValueKind.Number => throw InferenceException.Invalid($"{what}: '{key}' is {p.Value.GetRawText()}, beyond what a 64-bit float holds"),
+                _ => throw InferenceException.Invalid($"{what}: '{key}' must be a string, number or boolean"),
             };
         }
     }

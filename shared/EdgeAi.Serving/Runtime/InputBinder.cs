@@ -106,27 +106,48 @@ internal static class InputBinder
         return shape;
     }
 
+    /// <summary>
+    /// The tensor's element count, refused when its bytes would pass the limit. Each step is checked
+    /// before it multiplies, so shapes such as [4, 2^62] cannot wrap to a small or negative count.
+    /// Zero dimensions are left out of the check: a shape like [0, 2^62] holds no elements, but ONNX
+    /// Runtime still multiplies the other dimensions, so they too must stay within the limit.
+    /// </summary>
     private static long ElementCount(TensorSpec spec, long[] shape, long maxTensorBytes)
     {
-        long count = 1;
-        var elementSize = Math.Max(1, spec.Datatype.ElementSize());
+        // BYTES elements have no fixed size; each needs at least its 4-byte length on the wire.
+        var elementSize = spec.Datatype == TensorDatatype.Bytes ? 4 : Math.Max(1, spec.Datatype.ElementSize());
+        var maxElements = maxTensorBytes / elementSize;
+        long product = 1;
+        var empty = false;
         foreach (var dim in shape)
         {
-            count = dim == 0 ? 0 : count * dim;
-            if (count > maxTensorBytes / elementSize)
+            if (dim == 0)
+            {
+                empty = true;
+                continue;
+            }
+            if (product > maxElements / dim)
             {
                 throw new InferenceException(
                     InferenceError.ResourceExhausted,
-                    $"input '{spec.Name}': shape {TensorSpec.FormatShape(shape)} is over the limit of {maxTensorBytes} bytes per request");
+                    $"input '{spec.Name}': shape {TensorSpec.FormatShape(shape)} is over the limit of {maxTensorBytes} bytes per tensor "
+                    + $"(at most {maxElements} elements of {spec.Datatype.ToName()}; ModelHost:MaxRequestBytes)");
             }
+            product *= dim;
         }
-        return count;
+        return empty ? 0 : product;
     }
 
     private static unsafe void BindRaw(BoundInputs bound, TensorSpec spec, long[] shape, long count, ByteString raw)
     {
         if (spec.Datatype == TensorDatatype.Bytes)
         {
+            // Checked before ONNX Runtime allocates a string per element: a huge count with few bytes must not cost memory.
+            if (raw.Length < 4 * count)
+            {
+                throw InferenceException.Invalid(
+                    $"input '{spec.Name}': raw BYTES contents hold {raw.Length} bytes, too few for {count} elements of shape {TensorSpec.FormatShape(shape)}; each element is a 4-byte little-endian length and its bytes");
+            }
             bound.Add(spec.Name, FromLengthPrefixed(spec, shape, count, raw.Span));
             return;
         }

@@ -184,9 +184,7 @@ public sealed class ModelInstance
         }
         catch (OnnxRuntimeException e)
         {
-            // ONNX Runtime reports errors caused by input values (a Reshape that does not fit, ...) as InvalidArgument.
-            var error = e.Message.Contains("[ErrorCode:InvalidArgument]", StringComparison.Ordinal) ? InferenceError.InvalidArgument : InferenceError.Internal;
-            throw new InferenceException(error, $"model '{Name}' version {Version} failed to run: {e.Message.Split('\n', 2)[0]}", e);
+            throw RunFailure(e);
         }
 
         using (results)
@@ -200,6 +198,24 @@ public sealed class ModelInstance
             response.Parameters.Set(InferenceParameters.ModelVersion, Version);
             return response;
         }
+    }
+
+    /// <summary>
+    /// What a failed run means. The inputs passed every protocol check, so ONNX Runtime's own refusals of
+    /// values and shapes are the request's: InvalidArgument (a Reshape that does not fit, ...) as it says,
+    /// and Fail or RuntimeException, which its kernels raise when an operator cannot take its operands
+    /// (Add's broadcasting, Concat's dimensions), as <see cref="InferenceError.ModelRejected"/>. Anything
+    /// else (a provider or engine failure, an operator not implemented) is the server's: Internal.
+    /// </summary>
+    private InferenceException RunFailure(OnnxRuntimeException e)
+    {
+        var message = e.Message.Split('\n', 2)[0];
+        var error = message.StartsWith("[ErrorCode:InvalidArgument]", StringComparison.Ordinal) ? InferenceError.InvalidArgument
+            : message.StartsWith("[ErrorCode:Fail]", StringComparison.Ordinal) || message.StartsWith("[ErrorCode:RuntimeException]", StringComparison.Ordinal)
+                ? InferenceError.ModelRejected
+                : InferenceError.Internal;
+        var what = error == InferenceError.Internal ? "failed to run" : "cannot run this input";
+        return new InferenceException(error, $"model '{Name}' version {Version} {what}: {message}", e);
     }
 
     private List<TensorSpec> SelectOutputs(ModelInferRequest request)

@@ -147,6 +147,22 @@ public sealed class FallbackTests : IAsyncLifetime
         (await _agent.Grpc.ModelReadyAsync(new ModelReadyRequest { Name = "hub-only" }, cancellationToken: Token)).Ready.ShouldBeTrue();
     }
 
+    [Fact]
+    public async Task ModelMetadataAndReady_UnknownEverywhere_AreNotFoundSayingTheHubHasNone()
+    {
+        var metadata = await Should.ThrowAsync<RpcException>(() =>
+            _agent.Grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = "nowhere" }, cancellationToken: Token).ResponseAsync);
+        var ready = await Should.ThrowAsync<RpcException>(() =>
+            _agent.Grpc.ModelReadyAsync(new ModelReadyRequest { Name = "nowhere" }, cancellationToken: Token).ResponseAsync);
+
+        foreach (var error in new[] { metadata, ready })
+        {
+            error.StatusCode.ShouldBe(StatusCode.NotFound);
+            error.Status.Detail.ShouldStartWith("model 'nowhere' is not installed on this device and the hub does not have it either");
+            error.Status.Detail.ShouldNotContain("cannot be reached");
+        }
+    }
+
     private static void AssertCloud(ModelInferResponse response, string reason)
     {
         response.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");

@@ -119,15 +119,16 @@ public sealed class HubTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ModelInfer_DeadlineAlreadyPassed_IsDeadlineExceededAndNotRun()
+    public async Task ModelInfer_DeadlinePassesWhileQueued_IsDeadlineExceededAndNotRun()
     {
         var (channel, client, headers) = _hub.Client();
         using (channel)
         {
             var metrics = _hub.Services.GetRequiredService<BatchingMetrics>();
             var before = metrics.DeadlineExpired;
+            // 1 ms of budget; alone in the queue, it waits the whole MaxQueueDelay (50 ms) for company.
             var request = Requests.Fp32("classifier", [1, 4], [1, 2, 3, 4]);
-            request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = 0 };
+            request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = 1 };
 
             var error = await Should.ThrowAsync<RpcException>(() => client.ModelInferAsync(request, headers, cancellationToken: Token).ResponseAsync);
 
@@ -135,6 +136,45 @@ public sealed class HubTests : IAsyncLifetime
             error.Status.Detail.ShouldContain("the request was not run");
             metrics.DeadlineExpired.ShouldBe(before + 1);
         }
+    }
+
+    [Theory]
+    [InlineData(0L)]
+    [InlineData(-1L)]
+    [InlineData(long.MaxValue)]
+    [InlineData(long.MinValue)]
+    public async Task ModelInfer_DeadlineOutOfRange_IsInvalidArgumentNotDeadlineExceeded(long ms)
+    {
+        // A budget of 0 or less (or beyond a day) is a bad argument, not a deadline that passed.
+        var (channel, client, headers) = _hub.Client();
+        using (channel)
+        {
+            var request = Requests.Fp32("classifier", [1, 4], [1, 2, 3, 4]);
+            request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = ms };
+
+            var error = await Should.ThrowAsync<RpcException>(() => client.ModelInferAsync(request, headers, cancellationToken: Token).ResponseAsync);
+
+            error.StatusCode.ShouldBe(StatusCode.InvalidArgument);
+            error.Status.Detail.ShouldStartWith($"parameter edgeai.deadline_ms is {ms.ToString(CultureInfo.InvariantCulture)}; expected a number of milliseconds greater than 0");
+        }
+    }
+
+    [Theory]
+    [InlineData("/inference.GRPCInferenceService/ModelInfer", "ModelInferRequest")]
+    [InlineData("/inference.GRPCInferenceService/ModelMetadata", "ModelMetadataRequest")]
+    [InlineData("/edgeai.fleet.v1.Fleet/Enroll", "EnrollRequest")]
+    [InlineData("/edgeai.fleet.v1.Fleet/DownloadModel", "DownloadModelRequest")]
+    public async Task AnyService_RequestThatDoesNotParse_IsInternalCannotParse(string method, string message)
+    {
+        using var raw = new Fuzz.RawGrpc(_hub.Uri, TestHub.DeviceKey, _hub.Fingerprint);
+        // Field 1 claims 4 GiB of string.
+        var frame = Fuzz.MalformedRequests.Frame([0x0A, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x61]);
+
+        var answer = await raw.CallAsync(method, new Fuzz.GrpcBody(frame, null, "truncated string"), Token);
+
+        answer.Status.ShouldBe((int)StatusCode.Internal, answer.ToString());
+        answer.Message.ShouldStartWith("cannot parse the request: ");
+        answer.Message.ShouldContain(message);
     }
 
     [Fact]

@@ -17,7 +17,86 @@ public sealed class ResilienceTests : IAsyncLifetime
     {
         _hub = new TestHub(_scratch.Sub("hub"));
         _hub.Install("remote", SampleModels.Scale(10f));
+        _hub.Install("add", SampleModels.AddTwo());
         await _hub.StartAsync();
+    }
+
+    /// <summary>Requests for models only the hub has, each wrong in a way the caller controls, and the status each must get.</summary>
+    public static TheoryData<string, StatusCode> CallerMistakes => new()
+    {
+        { "shape [4,2^62]", StatusCode.ResourceExhausted },
+        { "shape [16,2^60]", StatusCode.ResourceExhausted },
+        { "shape [2^31,2^31]", StatusCode.ResourceExhausted },
+        { "deadline int64 max", StatusCode.InvalidArgument },
+        { "deadline int64 min", StatusCode.InvalidArgument },
+        { "deadline 1e400", StatusCode.InvalidArgument },
+        { "shapes Add cannot broadcast", StatusCode.InvalidArgument },
+        { "wrong datatype", StatusCode.InvalidArgument },
+        { "unknown model", StatusCode.NotFound },
+    };
+
+    [Theory]
+    [MemberData(nameof(CallerMistakes))]
+    public async Task CallerMistakes_RepeatedForHubOnlyModels_NeverOpenTheCircuit(string mistake, StatusCode expected)
+    {
+        await using var agent = new TestAgent(_scratch.Sub("agent"));
+        await agent.StartAsync(_hub);
+
+        // Far past the breaker's minimum throughput (2 in the test agent) at a 100% failure ratio.
+        for (var i = 0; i < 10; i++)
+        {
+            var error = await Should.ThrowAsync<RpcException>(() => agent.Grpc.ModelInferAsync(Mistake(mistake), cancellationToken: Token).ResponseAsync);
+            error.StatusCode.ShouldBe(expected, error.Status.Detail);
+        }
+
+        // Straight after, within the break duration: had the circuit opened, this would fail at once.
+        var served = await agent.Grpc.ModelInferAsync(Requests.Fp32("remote", [1, 2], [1, 2]), cancellationToken: Token);
+        served.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
+        served.Parameters["edgeai.fallback_reason"].StringParam.ShouldBe("model_not_installed");
+        Requests.Fp32Output(served).ShouldBe([10f, 20f]);
+    }
+
+    private static ModelInferRequest Mistake(string mistake)
+    {
+        var request = Requests.Fp32("remote", [1, 1], [1]);
+        switch (mistake)
+        {
+            case "shape [4,2^62]":
+                request.Inputs[0].Shape[0] = 4;
+                request.Inputs[0].Shape[1] = 1L << 62;
+                break;
+            case "shape [16,2^60]":
+                request.Inputs[0].Shape[0] = 16;
+                request.Inputs[0].Shape[1] = 1L << 60;
+                break;
+            case "shape [2^31,2^31]":
+                request.Inputs[0].Shape[0] = 1L << 31;
+                request.Inputs[0].Shape[1] = 1L << 31;
+                break;
+            case "deadline int64 max":
+                request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = long.MaxValue };
+                break;
+            case "deadline int64 min":
+                request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = long.MinValue };
+                break;
+            case "deadline 1e400":
+                request.Parameters["edgeai.deadline_ms"] = new InferParameter { StringParam = "1e400" };
+                break;
+            case "shapes Add cannot broadcast":
+                request = Requests.Fp32("add", [2, 3], new float[6], input: "a");
+                var b = new ModelInferRequest.Types.InferInputTensor { Name = "b", Datatype = "FP32" };
+                b.Shape.AddRange([3, 3]);
+                request.Inputs.Add(b);
+                request.RawInputContents.Add(Google.Protobuf.ByteString.CopyFrom(new byte[36]));
+                break;
+            case "wrong datatype":
+                request.Inputs[0].Datatype = "FP64";
+                break;
+            default:
+                request.ModelName = "nowhere";
+                break;
+        }
+        return request;
     }
 
     [Fact]
@@ -61,6 +140,21 @@ public sealed class ResilienceTests : IAsyncLifetime
         var resumed = await Eventually(() => CloudOnly(agent), TimeSpan.FromSeconds(20));
         resumed.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
         Requests.Fp32Output(resumed).ShouldBe([10f]);
+    }
+
+    [Fact]
+    public async Task ModelMetadata_HubDown_IsUnavailableSayingItCannotBeReached()
+    {
+        await using var agent = new TestAgent(_scratch.Sub("agent"));
+        await agent.StartAsync(_hub);
+        await _hub.StopAsync();
+
+        var error = await Should.ThrowAsync<RpcException>(() =>
+            agent.Grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = "remote" }, cancellationToken: Token).ResponseAsync);
+
+        error.StatusCode.ShouldBe(StatusCode.Unavailable);
+        error.Status.Detail.ShouldStartWith("model 'remote' is not installed on this device and the hub cannot be reached: ");
+        (await agent.Grpc.ModelReadyAsync(new ModelReadyRequest { Name = "remote" }, cancellationToken: Token)).Ready.ShouldBeFalse();
     }
 
     [Fact]

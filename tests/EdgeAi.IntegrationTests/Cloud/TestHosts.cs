@@ -133,6 +133,11 @@ internal sealed class TestAgent : IAsyncDisposable
 
     public GRPCInferenceService.GRPCInferenceServiceClient Grpc { get; private set; } = null!;
 
+    /// <summary>The agent's REST and gRPC listeners.</summary>
+    public Uri HttpUri { get; private set; } = null!;
+
+    public Uri GrpcUri { get; private set; } = null!;
+
     public IServiceProvider Services => _app!.Services;
 
     public void Install(string name, byte[] model, string version = "1")
@@ -181,7 +186,9 @@ internal sealed class TestAgent : IAsyncDisposable
         _app = AgentHost.Build(all);
         await _app.StartAsync();
         await _app.Services.GetRequiredService<ModelLoader>().InitialLoad.WaitAsync(TimeSpan.FromSeconds(60));
-        Channel = GrpcChannel.ForAddress(_app.Services.GetRequiredService<AgentEndpoints>().GrpcUri);
+        var endpoints = _app.Services.GetRequiredService<AgentEndpoints>();
+        (HttpUri, GrpcUri) = (endpoints.HttpUri, endpoints.GrpcUri);
+        Channel = GrpcChannel.ForAddress(GrpcUri);
         Grpc = new GRPCInferenceService.GRPCInferenceServiceClient(Channel);
     }
 
