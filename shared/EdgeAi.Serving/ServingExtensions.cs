@@ -35,6 +35,8 @@ public static class ServingExtensions
                 grpc.CompressionProviders.Clear();
                 grpc.CompressionProviders.Add(new LimitedGzipCompression(host.Value.MaxRequestBytes));
             });
+        builder.Services.AddOptions<GrpcMessageLimits>()
+            .Configure<IOptions<ModelHostOptions>>((limits, host) => limits.Default = new(host.Value.MaxRequestBytes, "ModelHost:MaxRequestBytes"));
         return builder;
     }
 

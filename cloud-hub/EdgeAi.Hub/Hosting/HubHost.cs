@@ -38,7 +38,6 @@ internal static class HubHost
         builder.AddCloudHub();
 
         var app = builder.Build();
-        app.UseMiddleware<GrpcLimits>();
         app.UseMiddleware<DeviceAuthentication>();
         app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>().UseMiddleware<AdminBodyLimit>());
         app.UseGrpcFrameCheck();
@@ -73,6 +72,8 @@ internal static class HubHost
         builder.AddModelServing();
         // The inference service receives up to ModelHost:MaxRequestBytes (AddModelServing); the fleet service's requests are tiny.
         services.AddGrpc().AddServiceOptions<FleetService>(fleet => fleet.MaxReceiveMessageSize = FleetService.MaxRequestBytes);
+        services.Configure<GrpcMessageLimits>(limits => limits.Services["/edgeai.fleet.v1.Fleet/"] =
+            new(FleetService.MaxRequestBytes, "the fleet service's limit: enrollment and download requests are small"));
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelRescanInterval);

@@ -1,3 +1,4 @@
+using EdgeAi.Serving.Protocol;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeAi.Hub.Security;

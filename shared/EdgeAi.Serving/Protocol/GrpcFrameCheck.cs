@@ -2,21 +2,24 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO.Pipelines;
-using Grpc.AspNetCore.Server;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Serving.Protocol;
 
 /// <summary>
-/// Looks at the 5-byte header of a gRPC request's first message before grpc-dotnet reads it. grpc-dotnet
-/// meets a compressed flag other than 0 or 1, or a length past int.MaxValue, with an exception in its
-/// reader, which it answers UNKNOWN "Exception was thrown by handler"; here they are answered as gRPC's
-/// status table has it: INTERNAL "cannot parse the request" and RESOURCE_EXHAUSTED naming the limit.
-/// Nothing is consumed: grpc-dotnet then reads the same bytes.
+/// Looks at the 5-byte header of a gRPC request's first message before grpc-dotnet reads it, so the
+/// caller's mistakes get the status gRPC's table gives them instead of UNKNOWN "Exception was thrown
+/// by handler": a compressed flag other than 0 or 1 is INTERNAL "cannot parse the request"; a length
+/// over the service's <see cref="GrpcMessageLimits"/> is RESOURCE_EXHAUSTED naming the limit and what
+/// sets it. Nothing is consumed: grpc-dotnet then reads the same bytes.
+/// gRPC requests are bounded per message, not by Kestrel's request body limit: for a unary call
+/// grpc-dotnet leaves that limit on, and a body read past it fails as UNKNOWN before the message length
+/// is looked at, so it is lifted here (what Kestrel buffers stays within HTTP/2 flow control).
 /// </summary>
-public sealed class GrpcFrameCheck(RequestDelegate next, IOptions<GrpcServiceOptions> options)
+public sealed class GrpcFrameCheck(RequestDelegate next, IOptions<GrpcMessageLimits> limits)
 {
     private const int HeaderSize = 5;
 
@@ -28,6 +31,10 @@ public sealed class GrpcFrameCheck(RequestDelegate next, IOptions<GrpcServiceOpt
         {
             await next(context).ConfigureAwait(false);
             return;
+        }
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodyLimit)
+        {
+            bodyLimit.MaxRequestBodySize = null;
         }
         var reader = context.Request.BodyReader;
         ReadResult read;
@@ -41,7 +48,7 @@ public sealed class GrpcFrameCheck(RequestDelegate next, IOptions<GrpcServiceOpt
             await next(context).ConfigureAwait(false);
             return;
         }
-        var problem = read.Buffer.Length >= HeaderSize ? Check(read.Buffer.Slice(0, HeaderSize)) : null;
+        var problem = read.Buffer.Length >= HeaderSize ? Check(read.Buffer.Slice(0, HeaderSize), limits.Value.For(context.Request.Path.Value ?? "")) : null;
         reader.AdvanceTo(read.Buffer.Start);
         if (problem is not { } refusal)
         {
@@ -52,10 +59,10 @@ public sealed class GrpcFrameCheck(RequestDelegate next, IOptions<GrpcServiceOpt
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/grpc";
         context.Response.Headers["grpc-status"] = ((int)refusal.Code).ToString(CultureInfo.InvariantCulture);
-        context.Response.Headers["grpc-message"] = Uri.EscapeDataString(refusal.Message);
+        context.Response.Headers["grpc-message"] = GrpcStatusMessage.Encode(refusal.Message);
     }
 
-    private (StatusCode Code, string Message)? Check(ReadOnlySequence<byte> header)
+    private static (StatusCode Code, string Message)? Check(ReadOnlySequence<byte> header, GrpcMessageLimit limit)
     {
         Span<byte> bytes = stackalloc byte[HeaderSize];
         header.CopyTo(bytes);
@@ -64,9 +71,8 @@ public sealed class GrpcFrameCheck(RequestDelegate next, IOptions<GrpcServiceOpt
             return (StatusCode.Internal, $"{ParseErrorBinder.Message}: the message's compressed flag is {bytes[0]}; gRPC allows 0 (plain) or 1 (compressed)");
         }
         var length = BinaryPrimitives.ReadUInt32BigEndian(bytes[1..]);
-        var limit = options.Value.MaxReceiveMessageSize;
-        return limit is { } max && length > (uint)max
-            ? (StatusCode.ResourceExhausted, $"the request message is {length} bytes, over the limit of {max} bytes (ModelHost:MaxRequestBytes)")
+        return length > (uint)limit.Bytes
+            ? (StatusCode.ResourceExhausted, $"the request message is {length} bytes, over the limit of {limit.Bytes} bytes ({limit.Source})")
             : null;
     }
 }

@@ -1,6 +1,6 @@
-using EdgeAi.Hub.Security;
+using EdgeAi.Serving.Protocol;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Serving.Tests;
 
 public sealed class GrpcStatusMessageTests
 {

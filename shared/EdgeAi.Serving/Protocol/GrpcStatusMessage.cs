@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace EdgeAi.Hub.Security;
+namespace EdgeAi.Serving.Protocol;
 
 /// <summary>
 /// The grpc-message header as the gRPC HTTP/2 specification writes it: UTF-8, with only '%' and bytes
 /// outside printable ASCII (0x20-0x7E) percent-encoded. URI escaping would also encode ':' and '/',
 /// which clients that decode by the specification (grpc-js) then show as "%3A".
 /// </summary>
-internal static class GrpcStatusMessage
+public static class GrpcStatusMessage
 {
     public static string Encode(string message)
     {
