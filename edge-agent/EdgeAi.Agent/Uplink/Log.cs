@@ -24,6 +24,9 @@ internal static partial class Log
     [LoggerMessage(2206, LogLevel.Information, "Command {Name} ({Id}) received; recorded as an event")]
     public static partial void CommandReceived(ILogger logger, string name, string id);
 
+    [LoggerMessage(2209, LogLevel.Warning, "Event {Kind} not stored: {Reason}")]
+    public static partial void EventNotStored(ILogger logger, string kind, string reason);
+
     [LoggerMessage(2207, LogLevel.Information, "Uplink went offline cleanly ({Backlog} records left in the outbox)")]
     public static partial void WentOffline(ILogger logger, long backlog);
 }

@@ -4,6 +4,7 @@ using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Hosting;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Hosting;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -31,11 +32,13 @@ internal sealed class MqttUplink : BackgroundService
     private readonly UplinkState _state;
     private readonly TimeProvider _time;
     private readonly ILogger<MqttUplink> _logger;
+    private readonly LoopSupervisor _supervisor;
     private readonly DateTimeOffset _started;
 
     public MqttUplink(
         IOptions<UplinkOptions> options, IOptions<CloudOptions> cloud, IOptions<AgentOptions> agent, DurableOutbox outbox,
-        DesiredStateStore desired, EventReporter events, UplinkState state, TimeProvider time, ILogger<MqttUplink> logger)
+        DesiredStateStore desired, EventReporter events, UplinkState state, TimeProvider time, ILogger<MqttUplink> logger,
+        LoopSupervisor supervisor)
     {
         _options = options.Value;
         _cloud = cloud.Value;
@@ -46,10 +49,13 @@ internal sealed class MqttUplink : BackgroundService
         _state = state;
         _time = time;
         _logger = logger;
+        _supervisor = supervisor;
         _started = time.GetUtcNow();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _supervisor.RunAsync("uplink", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled)
         {
@@ -129,26 +135,28 @@ internal sealed class MqttUplink : BackgroundService
     /// Sends until the outbox is empty, up to MaxInFlight batches at once, the most urgent stream with
     /// unsent records first. Acknowledgements are taken in sending order and each deletes its batch, so
     /// only a prefix of what was sent is ever deleted; on any failure the rest stays and is sent again.
+    /// When the outbox replaces a damaged file its record ids start over: the cursor starts over with
+    /// them, and acknowledgements of batches sent from the old file delete nothing.
     /// </summary>
     private async Task DrainAsync(IMqttClient client, CancellationToken cancellationToken)
     {
-        var sentUpTo = new Dictionary<string, long>(StringComparer.Ordinal);
-        var inFlight = new Queue<(string Stream, long LastId, int Count, Task Publish)>();
+        var cursor = new DrainCursor(_outbox.Generation);
+        var inFlight = new Queue<(string Stream, OutboxRecord Last, int Count, Task Publish)>();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                while (inFlight.Count < _options.MaxInFlight && NextBatch(sentUpTo) is { } next)
+                while (inFlight.Count < _options.MaxInFlight && NextBatch(cursor) is { } next)
                 {
-                    sentUpTo[next.Stream] = next.LastId;
-                    inFlight.Enqueue((next.Stream, next.LastId, next.Count, PublishAsync(client, next.Stream, next.Payload, retain: false, cancellationToken)));
+                    cursor.SentUpTo[next.Stream] = next.Last.Id;
+                    inFlight.Enqueue((next.Stream, next.Last, next.Count, PublishAsync(client, next.Stream, next.Payload, retain: false, cancellationToken)));
                 }
                 if (!inFlight.TryDequeue(out var oldest))
                 {
                     return;
                 }
                 await oldest.Publish.ConfigureAwait(false);
-                _outbox.Acknowledge(oldest.Stream, oldest.LastId);
+                _outbox.Acknowledge(oldest.Stream, oldest.Last);
                 _state.Sent(oldest.Count);
             }
         }
@@ -162,17 +170,28 @@ internal sealed class MqttUplink : BackgroundService
         }
     }
 
-    private (string Stream, long LastId, int Count, byte[] Payload)? NextBatch(Dictionary<string, long> sentUpTo)
+    /// <summary>The next batch: a stream's oldest records, up to BatchSize, all of one epoch (a RecordBatch names one).</summary>
+    private (string Stream, OutboxRecord Last, int Count, byte[] Payload)? NextBatch(DrainCursor cursor)
     {
-        foreach (var stream in _outbox.StreamsByPriority())
+        var streams = new Queue<string>(_outbox.StreamsByPriority());
+        while (streams.TryDequeue(out var stream))
         {
-            var records = _outbox.Peek(stream, _options.BatchSize, sentUpTo.GetValueOrDefault(stream));
+            var records = _outbox.Peek(stream, _options.BatchSize, cursor.SentUpTo.GetValueOrDefault(stream));
             if (records.Count == 0)
             {
                 continue;
             }
-            var batch = new RecordBatch { Stream = stream, Epoch = _outbox.Epoch };
-            foreach (var record in records)
+            if (records[0].Generation != cursor.Generation)
+            {
+                // The file was replaced (perhaps by this very peek): its ids mean something else now.
+                cursor.Restart(records[0].Generation);
+                streams = new Queue<string>(_outbox.StreamsByPriority());
+                continue;
+            }
+            // Records salvaged from a replaced file keep their own epoch; the fresh file's follow in the next batch.
+            var sameEpoch = records.TakeWhile(r => r.Epoch == records[0].Epoch).ToList();
+            var batch = new RecordBatch { Stream = stream, Epoch = records[0].Epoch };
+            foreach (var record in sameEpoch)
             {
                 batch.Records.Add(new Record
                 {
@@ -181,9 +200,23 @@ internal sealed class MqttUplink : BackgroundService
                     Body = UnsafeByteOperations.UnsafeWrap(record.Payload),
                 });
             }
-            return (stream, records[^1].Id, records.Count, batch.ToByteArray());
+            return (stream, sameEpoch[^1], sameEpoch.Count, batch.ToByteArray());
         }
         return null;
+    }
+
+    /// <summary>Where the drain is: per stream, the last record id sent, valid for one outbox generation.</summary>
+    private sealed class DrainCursor(long generation)
+    {
+        public long Generation { get; private set; } = generation;
+
+        public Dictionary<string, long> SentUpTo { get; } = new(StringComparer.Ordinal);
+
+        public void Restart(long generation)
+        {
+            Generation = generation;
+            SentUpTo.Clear();
+        }
     }
 
     private async Task PublishAsync(IMqttClient client, string leaf, byte[] payload, bool retain, CancellationToken cancellationToken)
