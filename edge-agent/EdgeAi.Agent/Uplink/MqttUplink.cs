@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Hosting;
@@ -34,6 +35,7 @@ internal sealed class MqttUplink : BackgroundService
     private readonly ILogger<MqttUplink> _logger;
     private readonly LoopSupervisor _supervisor;
     private readonly DateTimeOffset _started;
+    private long _brokerMaxPacket;
 
     public MqttUplink(
         IOptions<UplinkOptions> options, IOptions<CloudOptions> cloud, IOptions<AgentOptions> agent, DurableOutbox outbox,
@@ -114,6 +116,8 @@ internal sealed class MqttUplink : BackgroundService
         {
             throw new UplinkException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
         }
+        // MQTT 5: the broker may announce the largest packet it accepts (0: it did not say).
+        Volatile.Write(ref _brokerMaxPacket, result.MaximumPacketSize ?? 0);
         await PublishAsync(client, SyncTopics.Status, Status(online: true, reason: "").ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
         if (!result.IsSessionPresent)
         {
@@ -170,7 +174,7 @@ internal sealed class MqttUplink : BackgroundService
         }
     }
 
-    /// <summary>The next batch: a stream's oldest records, up to BatchSize, all of one epoch (a RecordBatch names one).</summary>
+    /// <summary>The next batch: cut by <see cref="BatchCutter"/> at BatchSize records, the byte limit and an epoch change.</summary>
     private (string Stream, OutboxRecord Last, int Count, byte[] Payload)? NextBatch(DrainCursor cursor)
     {
         var streams = new Queue<string>(_outbox.StreamsByPriority());
@@ -188,21 +192,49 @@ internal sealed class MqttUplink : BackgroundService
                 streams = new Queue<string>(_outbox.StreamsByPriority());
                 continue;
             }
-            // Records salvaged from a replaced file keep their own epoch; the fresh file's follow in the next batch.
-            var sameEpoch = records.TakeWhile(r => r.Epoch == records[0].Epoch).ToList();
-            var batch = new RecordBatch { Stream = stream, Epoch = records[0].Epoch };
-            foreach (var record in sameEpoch)
+            var cut = BatchCutter.Cut(stream, records, _options.BatchSize, MessageLimit(stream));
+            if (cut.TooLarge is { } huge)
             {
-                batch.Records.Add(new Record
-                {
-                    Seq = record.Sequence,
-                    CreatedUnixMs = record.CreatedAt.ToUnixTimeMilliseconds(),
-                    Body = UnsafeByteOperations.UnsafeWrap(record.Payload),
-                });
+                DropTooLarge(stream, huge, cut.Bytes);
+                streams = new Queue<string>([stream, .. streams]);
+                continue;
             }
-            return (stream, sameEpoch[^1], sameEpoch.Count, batch.ToByteArray());
+            return (stream, cut.Last!, cut.Batch!.Records.Count, cut.Batch.ToByteArray());
         }
         return null;
+    }
+
+    /// <summary>Payload bytes one message may carry: Uplink:MaxBatchBytes, or less when the broker announced a smaller Maximum Packet Size.</summary>
+    private long MessageLimit(string stream)
+    {
+        var broker = Volatile.Read(ref _brokerMaxPacket);
+        var limit = (long)_options.MaxBatchBytes;
+        // A broker announcing less than the smallest configurable limit is not believed: obeying it would drop every record.
+        return broker >= 4096 ? Math.Min(limit, broker - BatchCutter.PacketOverhead(SyncTopics.For(_deviceId, stream))) : limit;
+    }
+
+    /// <summary>
+    /// A record no message can carry would hold back its stream for ever: it is removed, counted as
+    /// dropped, and reported (the event is small enough for any broker).
+    /// </summary>
+    private void DropTooLarge(string stream, OutboxRecord record, long bytes)
+    {
+        var limit = MessageLimit(stream);
+        if (!_outbox.Discard(stream, record))
+        {
+            return;
+        }
+        Log.RecordTooLarge(_logger, stream, record.Sequence, bytes, limit);
+        _events.Report("record_too_large", EventReporter.Warning,
+            $"{stream} record {record.Sequence} needs {bytes} bytes in a message, over the limit of {limit}; it was dropped",
+            new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["stream"] = stream,
+                ["seq"] = record.Sequence.ToString(CultureInfo.InvariantCulture),
+                ["epoch"] = record.Epoch.ToString(CultureInfo.InvariantCulture),
+                ["bytes"] = bytes.ToString(CultureInfo.InvariantCulture),
+                ["limit"] = limit.ToString(CultureInfo.InvariantCulture),
+            });
     }
 
     /// <summary>Where the drain is: per stream, the last record id sent, valid for one outbox generation.</summary>
