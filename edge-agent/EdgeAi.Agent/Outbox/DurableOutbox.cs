@@ -354,7 +354,10 @@ internal sealed class DurableOutbox : IDisposable
             var check = IntactRecently() ? null : OutboxFileReader.Check(_path);
             if (check is null || check.IsHealthy)
             {
-                _intactAt = _time.GetTimestamp();
+                if (check is not null)
+                {
+                    _intactAt = _time.GetTimestamp(); // only a check that ran vouches for the file
+                }
                 try
                 {
                     _db = Connect(_path);

@@ -67,39 +67,25 @@ internal static class OutboxSalvage
         }
 
         var (db, inMemory) = CreateFresh(path, movedTo is not null, reasons);
-        var streams = new Dictionary<string, (long Saved, long Lost)>(StringComparer.Ordinal);
-        var depths = new Dictionary<string, long>(StringComparer.Ordinal);
-        db.GetCollection(MetaCollection).Insert(new BsonDocument { ["_id"] = EpochId, ["epoch"] = newEpoch });
-        foreach (var (stream, collection) in names)
+        Dictionary<string, (long Saved, long Lost)> streams;
+        try
         {
-            var copied = Copy(reader!, collection, db.GetCollection("s_" + stream, BsonAutoId.Int64), oldEpoch ?? unknownEpoch!.Value, db);
-            var saved = copied.Saved;
-            var expected = request.ExpectedDepths?.GetValueOrDefault(stream) ?? Expected(collection, copied, meta.GetValueOrDefault(stream));
-            streams[stream] = (saved, Math.Max(0, expected - saved));
-            depths[stream] = saved;
+            streams = Fill(db);
+            if (!inMemory)
+            {
+                db.Checkpoint();
+            }
+        }
+        catch (Exception failure) when (!inMemory && failure is IOException or UnauthorizedAccessException or LiteException)
+        {
+            // The fresh file took its header but not the records (a full disk): start over in memory.
+            Discard(db, path);
+            reasons.Add($"the fresh file could not be written ({failure.Message}); records are kept in memory until the agent restarts");
+            (db, inMemory) = (new LiteDatabase(new MemoryStream()), true);
+            streams = Fill(db);
         }
         // Records whose stream the file no longer names cannot be sent anywhere: lost.
         var unnamed = scan?.Collections.Values.Where(c => c.TextIds == 0 && !names.ContainsValue(c)).Sum(c => Math.Max(c.Documents, c.Indexed)) ?? 0;
-        foreach (var stream in request.ExpectedDepths?.Keys.Where(s => !streams.ContainsKey(s)) ?? [])
-        {
-            streams[stream] = (0, request.ExpectedDepths![stream]);
-        }
-        foreach (var stream in SyncTopics.Streams)
-        {
-            var counters = request.Counters?.GetValueOrDefault(stream) ?? Counters(meta, stream);
-            db.GetCollection(MetaCollection).Upsert(new BsonDocument
-            {
-                ["_id"] = stream,
-                ["next"] = 1L,
-                ["dropped"] = counters.Dropped,
-                ["refused"] = counters.Refused,
-                ["expired"] = counters.Expired,
-            });
-        }
-        if (!inMemory)
-        {
-            db.Checkpoint();
-        }
         if (scan is { Problems.Count: > 0 } && !request.Reason.Contains(scan.Problems[0], StringComparison.Ordinal))
         {
             reasons.Add("the file check found: " + string.Join("; ", scan.Problems.Take(3)));
@@ -114,7 +100,60 @@ internal static class OutboxSalvage
             inMemory,
             streams,
             time.GetUtcNow());
-        return new Result(db, newEpoch, inMemory, reset, depths);
+        return new Result(db, newEpoch, inMemory, reset, streams.ToDictionary(s => s.Key, s => s.Value.Saved, StringComparer.Ordinal));
+
+        Dictionary<string, (long Saved, long Lost)> Fill(LiteDatabase target)
+        {
+            var filled = new Dictionary<string, (long Saved, long Lost)>(StringComparer.Ordinal);
+            target.GetCollection(MetaCollection).Insert(new BsonDocument { ["_id"] = EpochId, ["epoch"] = newEpoch });
+            foreach (var (stream, collection) in names)
+            {
+                var copied = Copy(reader!, collection, target.GetCollection("s_" + stream, BsonAutoId.Int64), oldEpoch ?? unknownEpoch!.Value, target);
+                var expected = request.ExpectedDepths?.GetValueOrDefault(stream) ?? Expected(collection, copied, meta.GetValueOrDefault(stream));
+                filled[stream] = (copied.Saved, Math.Max(0, expected - copied.Saved));
+            }
+            foreach (var stream in request.ExpectedDepths?.Keys.Where(s => !filled.ContainsKey(s)) ?? [])
+            {
+                filled[stream] = (0, request.ExpectedDepths![stream]);
+            }
+            foreach (var stream in SyncTopics.Streams)
+            {
+                var counters = request.Counters?.GetValueOrDefault(stream) ?? Counters(meta, stream);
+                target.GetCollection(MetaCollection).Upsert(new BsonDocument
+                {
+                    ["_id"] = stream,
+                    ["next"] = 1L,
+                    ["dropped"] = counters.Dropped,
+                    ["refused"] = counters.Refused,
+                    ["expired"] = counters.Expired,
+                });
+            }
+            return filled;
+        }
+    }
+
+    /// <summary>Closes and removes a fresh file that could not be written whole (never the damaged one, which was moved).</summary>
+    private static void Discard(LiteDatabase db, string path)
+    {
+        try
+        {
+            db.Dispose();
+        }
+        catch (Exception)
+        {
+            // It failed writing; closing may fail the same way.
+        }
+        foreach (var file in new[] { path, OutboxFileReader.LogPathFor(path) }.Where(File.Exists))
+        {
+            try
+            {
+                File.Delete(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Left behind: the next start finds it damaged or whole and acts on that.
+            }
+        }
     }
 
     /// <summary>Moves the file and its log aside under a name no earlier reset used; null when they could not be moved.</summary>

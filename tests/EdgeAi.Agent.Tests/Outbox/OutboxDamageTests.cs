@@ -184,6 +184,27 @@ public sealed class OutboxDamageTests : IDisposable
     }
 
     [Fact]
+    public void Open_FreshFileCannotBeWritten_GoesOnInMemory()
+    {
+        var epoch = FillAndClose(FilePath);
+        OutboxFileDamage.Overwrite(FilePath, page: 0);
+        // A directory where the fresh file's log must go: LiteDB creates the file, then fails writing to it.
+        Directory.CreateDirectory(OutboxFileReader.LogPathFor(FilePath));
+
+        using var outbox = Open(FilePath);
+
+        var reset = outbox.LastReset.ShouldNotBeNull();
+        reset.InMemory.ShouldBeTrue(reset.Reason);
+        reset.Reason.ShouldContain("kept in memory");
+        reset.Lost.ShouldBe(0);
+        outbox.Peek(SyncTopics.Telemetry, 10_000).Count.ShouldBe(Telemetry);
+        outbox.Peek(SyncTopics.Telemetry, 1)[0].Epoch.ShouldBe(epoch);
+        outbox.Append(SyncTopics.Telemetry, Bytes("in memory")).ShouldBe(1);
+        File.Exists(FilePath).ShouldBeFalse("the half-written fresh file is removed; the damaged one is kept aside");
+        Directory.GetFiles(_dir, "outbox.db.corrupt-*").Length.ShouldBe(1);
+    }
+
+    [Fact]
     public void Check_HealthyFilesAfterChurn_FindsNoProblemAndCountsAsLiteDbDoes()
     {
         var options = new OutboxOptions { MaxTotalRecords = 2_500 };
