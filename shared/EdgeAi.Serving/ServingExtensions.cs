@@ -1,9 +1,11 @@
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -46,12 +48,14 @@ public static class ServingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddSingleton(sp => new ModelStore(modelsDirectory(sp), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.TryAddSingleton<LoopSupervisor>();
         builder.Services.AddSingleton(sp => new ModelLoader(
             sp.GetRequiredService<ModelStore>(),
             sp.GetRequiredService<ModelHost>(),
             sp.GetRequiredService<TimeProvider>(),
             rescanInterval(sp),
-            sp.GetRequiredService<ILogger<ModelLoader>>()));
+            sp.GetRequiredService<ILogger<ModelLoader>>(),
+            sp.GetRequiredService<LoopSupervisor>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ModelLoader>());
         return builder;
     }

@@ -66,7 +66,7 @@ public sealed class DurableOutboxTests : IDisposable
         {
             outbox.Append("telemetry", [Bytes("a"), Bytes("b")]);
             var records = outbox.Peek("telemetry", 10);
-            outbox.Acknowledge("telemetry", records[^1].Id);
+            outbox.Acknowledge("telemetry", records[^1]);
             outbox.Stats("telemetry").Depth.ShouldBe(0);
         }
 
@@ -81,7 +81,7 @@ public sealed class DurableOutboxTests : IDisposable
         outbox.Append("telemetry", [Bytes("a"), Bytes("b"), Bytes("c")]);
         var records = outbox.Peek("telemetry", 2);
 
-        outbox.Acknowledge("telemetry", records[^1].Id);
+        outbox.Acknowledge("telemetry", records[^1]);
 
         outbox.Peek("telemetry", 10).Select(r => r.Sequence).ShouldBe([3L]);
     }

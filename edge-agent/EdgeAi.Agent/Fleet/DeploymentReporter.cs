@@ -36,12 +36,14 @@ internal sealed class DeploymentReporter
         _logger = logger;
     }
 
+    /// <exception cref="OutboxUnavailableException">Not stored (the disk refuses writes); not marked as sent, so the reconciler's retry reports it again.</exception>
     public void Report(long revision, string model, string version, string state, string message = "")
     {
+        // "active" once per revision whatever its message; other states again only with news.
+        var key = (revision, model, version, state, state == DeploymentStates.Active ? "" : message);
         lock (_sent)
         {
-            // "active" once per revision whatever its message; other states again only with news.
-            if (!_sent.Add((revision, model, version, state, state == DeploymentStates.Active ? "" : message)))
+            if (!_sent.Add(key))
             {
                 return;
             }
@@ -51,14 +53,25 @@ internal sealed class DeploymentReporter
             }
         }
         FleetLog.Status(_logger, model, version, state, revision, message);
-        _outbox.Append(SyncTopics.Deployments, new DeploymentStatus
+        try
         {
-            DesiredRevision = revision,
-            Model = model,
-            Version = version,
-            State = state,
-            Message = message,
-        }.ToByteArray());
+            _outbox.Append(SyncTopics.Deployments, new DeploymentStatus
+            {
+                DesiredRevision = revision,
+                Model = model,
+                Version = version,
+                State = state,
+                Message = message,
+            }.ToByteArray());
+        }
+        catch (OutboxUnavailableException)
+        {
+            lock (_sent)
+            {
+                _sent.Remove(key);
+            }
+            throw;
+        }
     }
 
     public void Failed(long revision, string model, string version, string reason)

@@ -1,7 +1,9 @@
 using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Twin;
 using EdgeAi.Agent.Uplink;
+using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.Extensions.Options;
@@ -30,11 +32,13 @@ internal sealed class Reconciler : BackgroundService
     private readonly FleetOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<Reconciler> _logger;
+    private readonly LoopSupervisor _supervisor;
     private readonly Dictionary<(string Name, string Version, string Sha256), long> _failed = [];
 
     public Reconciler(
         DesiredStateStore desired, ModelLoader loader, ModelHost host, ModelDownloader downloader, ArtifactVerifier verifier, SmokeTest smoke,
-        DeploymentReporter reporter, LiveConfig config, TelemetryCollector telemetry, IOptions<FleetOptions> options, TimeProvider time, ILogger<Reconciler> logger)
+        DeploymentReporter reporter, LiveConfig config, TelemetryCollector telemetry, IOptions<FleetOptions> options, TimeProvider time, ILogger<Reconciler> logger,
+        LoopSupervisor supervisor)
     {
         ArgumentNullException.ThrowIfNull(options);
         _desired = desired;
@@ -49,6 +53,7 @@ internal sealed class Reconciler : BackgroundService
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _supervisor = supervisor;
     }
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -61,7 +66,9 @@ internal sealed class Reconciler : BackgroundService
         return base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _supervisor.RunAsync("reconciler", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -161,6 +168,12 @@ internal sealed class Reconciler : BackgroundService
         {
             Abandon(model, version, run, removeFiles: false);
             throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OutboxUnavailableException)
+        {
+            // A progress report could not be stored: undo the unfinished swap and run the model's steps again later.
+            Abandon(model, version, run, removeFiles: false);
+            return true;
         }
         catch (Exception e) when (e is DeploymentException or ModelStoreException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {

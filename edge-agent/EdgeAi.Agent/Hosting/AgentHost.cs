@@ -61,6 +61,9 @@ internal static class AgentHost
         services.AddOptions<AgentOptions>().BindConfiguration(AgentOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AgentOptions>, AgentOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        // Every agent loop runs under the LoopSupervisor, which restarts it; should one still fault, the
+        // device keeps serving rather than stopping (the .NET default stops the host, and exits with code 0).
+        services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         builder.AddModelServing();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory,

@@ -3,6 +3,8 @@ using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Hosting;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.Hosting;
@@ -20,11 +22,14 @@ internal static class SyncExtensions
         services.AddOptions<UplinkOptions>().BindConfiguration(UplinkOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<UplinkOptions>, UplinkOptionsValidator>();
 
-        // Opened when the first hosted service needs it, at start; a damaged file is replaced, never fatal.
+        // Opened when the first hosted service needs it, at start, after a check of every page; a
+        // damaged file is salvaged and replaced, never fatal (so is damage found later).
         services.AddSingleton(sp => DurableOutbox.Open(
             Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataDirectory, sp.GetRequiredService<IOptions<OutboxOptions>>().Value.FileName),
             sp.GetRequiredService<IOptions<OutboxOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<DurableOutbox>>()));
+        services.TryAddSingleton<LoopSupervisor>();
         services.AddSingleton(sp => new DesiredStateStore(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataDirectory));
         services.AddSingleton<EventReporter>();
         services.AddSingleton<InferenceMetrics>();

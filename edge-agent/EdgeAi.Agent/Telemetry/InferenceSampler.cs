@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Hosting;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
@@ -16,12 +17,17 @@ internal sealed class InferenceSampler : BackgroundService
     private readonly IOptionsMonitor<TelemetryOptions> _options;
     private readonly DurableOutbox _outbox;
     private readonly Channel<byte[]> _queue;
+    private readonly LoopSupervisor _supervisor;
+    private readonly ILogger<InferenceSampler> _logger;
     private long _dropped;
+    private bool _failing;
 
-    public InferenceSampler(IOptionsMonitor<TelemetryOptions> options, DurableOutbox outbox)
+    public InferenceSampler(IOptionsMonitor<TelemetryOptions> options, DurableOutbox outbox, LoopSupervisor supervisor, ILogger<InferenceSampler> logger)
     {
         _options = options;
         _outbox = outbox;
+        _supervisor = supervisor;
+        _logger = logger;
         _queue = Channel.CreateBounded<byte[]>(new BoundedChannelOptions(options.CurrentValue.SampleQueue) { SingleReader = true, FullMode = BoundedChannelFullMode.DropWrite });
     }
 
@@ -52,7 +58,9 @@ internal sealed class InferenceSampler : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _supervisor.RunAsync("inference-sampler", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var batch = new List<byte[]>(1024);
         try
@@ -75,9 +83,26 @@ internal sealed class InferenceSampler : BackgroundService
         {
             batch.Add(item);
         }
-        if (batch.Count > 0)
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        try
         {
             _outbox.Append(SyncTopics.Inference, batch);
+            _failing = false;
+        }
+        catch (OutboxUnavailableException e)
+        {
+            Interlocked.Add(ref _dropped, batch.Count);
+            if (!_failing)
+            {
+                TelemetryLog.SamplesNotStored(_logger, batch.Count, e.Message);
+                _failing = true;
+            }
+        }
+        finally
+        {
             batch.Clear();
         }
     }

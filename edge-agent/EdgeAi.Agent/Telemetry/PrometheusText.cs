@@ -3,11 +3,13 @@ using System.Text;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Hosting;
 
 namespace EdgeAi.Agent.Telemetry;
 
 /// <summary>The agent's /metrics page (Prometheus text format): totals since start.</summary>
-internal sealed class PrometheusText(InferenceMetrics metrics, DurableOutbox outbox, UplinkState uplink, InferenceSampler sampler)
+/// <remarks>Reads only in-memory counters (the outbox's included), so it answers while the outbox file is damaged or being replaced.</remarks>
+internal sealed class PrometheusText(InferenceMetrics metrics, DurableOutbox outbox, UplinkState uplink, InferenceSampler sampler, LoopSupervisor loops)
 {
     public string Render()
     {
@@ -63,6 +65,13 @@ internal sealed class PrometheusText(InferenceMetrics metrics, DurableOutbox out
         Line(text, "edgeai_uplink_connected", "", uplink.Connected ? 1 : 0);
         Line(text, "edgeai_uplink_records_sent_total", "", uplink.RecordsSent);
         Line(text, "edgeai_uplink_failures_total", "", uplink.Failures);
+        Header(text, "edgeai_agent_loop_restarts_total", "counter", "Times a background loop failed and was restarted, by loop.");
+        foreach (var (loop, restarts) in loops.Restarts)
+        {
+            Line(text, "edgeai_agent_loop_restarts_total", $"loop=\"{loop}\"", restarts);
+        }
+        Header(text, "edgeai_outbox_resets_total", "counter", "Times a damaged outbox file was salvaged and replaced since start.");
+        Line(text, "edgeai_outbox_resets_total", "", outbox.Resets);
         return text.ToString();
     }
 

@@ -4,6 +4,7 @@ using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Twin;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Runtime;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
@@ -12,8 +13,8 @@ using TelemetryMessage = EdgeAi.Common.Sync.Telemetry;
 namespace EdgeAi.Agent.Telemetry;
 
 /// <summary>
-/// Writes what the agent says about itself to the outbox: at start, the start event (and the
-/// outbox reset, if the file had to be replaced); every interval, one telemetry record (per-model
+/// Writes what the agent says about itself to the outbox: at start, the start event (the outbox
+/// reports its own resets); every interval, one telemetry record (per-model
 /// counts and latency, device health, outbox depth and drops); and the reported state whenever
 /// what is in effect changed (checked every interval, and by the reconciler after each change).
 /// The interval follows its configuration live.
@@ -30,13 +31,16 @@ internal sealed class TelemetryCollector : BackgroundService
     private readonly EventReporter _events;
     private readonly IOptionsMonitor<RoutingOptions> _routing;
     private readonly TimeProvider _time;
+    private readonly LoopSupervisor _supervisor;
+    private readonly ILogger<TelemetryCollector> _logger;
     private DateTimeOffset _windowStart;
     private readonly Lock _reportGate = new();
     private ByteString? _lastReported;
 
     public TelemetryCollector(
         IOptionsMonitor<TelemetryOptions> options, IOptions<AgentOptions> agent, IOptionsMonitor<RoutingOptions> routing, DurableOutbox outbox,
-        InferenceMetrics metrics, InferenceSampler sampler, ModelHost host, DesiredStateStore desired, EventReporter events, TimeProvider time)
+        InferenceMetrics metrics, InferenceSampler sampler, ModelHost host, DesiredStateStore desired, EventReporter events, TimeProvider time,
+        LoopSupervisor supervisor, ILogger<TelemetryCollector> logger)
     {
         _options = options;
         _outbox = outbox;
@@ -47,22 +51,28 @@ internal sealed class TelemetryCollector : BackgroundService
         _events = events;
         _routing = routing;
         _time = time;
+        _supervisor = supervisor;
+        _logger = logger;
         _health = new DeviceHealthProbe(agent.Value.DataDirectory, AgentHost.Version);
         _windowStart = time.GetUtcNow();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
+        // Once per start, not per loop restart (the loop below is supervised and may run again).
         _events.Report("agent_started", EventReporter.Info, $"edge agent {AgentHost.Version} started",
             new Dictionary<string, string>(StringComparer.Ordinal) { ["version"] = AgentHost.Version });
-        if (_outbox.ResetReason is { } reset)
-        {
-            _events.Report("outbox_reset", EventReporter.Error, reset);
-        }
         if (_desired.LoadProblem is { } problem)
         {
             _events.Report("desired_state_unreadable", EventReporter.Warning, problem);
         }
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _supervisor.RunAsync("telemetry", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         _health.Read([]); // primes the CPU counters, so the first window reports a real share
         using var timer = new PeriodicTimer(_options.CurrentValue.Interval, _time);
         using var intervalChanged = _options.OnChange(o =>
@@ -111,7 +121,14 @@ internal sealed class TelemetryCollector : BackgroundService
                 Expired = s.Expired,
             });
         }
-        _outbox.Append(SyncTopics.Telemetry, telemetry.ToByteArray());
+        try
+        {
+            _outbox.Append(SyncTopics.Telemetry, telemetry.ToByteArray());
+        }
+        catch (OutboxUnavailableException e)
+        {
+            TelemetryLog.TelemetryNotStored(_logger, now, e.Message);
+        }
         ReportState();
     }
 
@@ -123,8 +140,15 @@ internal sealed class TelemetryCollector : BackgroundService
             var bytes = Reported(_host.Models).ToByteString();
             if (!bytes.Equals(_lastReported))
             {
-                _outbox.Append(SyncTopics.Reported, bytes.ToByteArray());
-                _lastReported = bytes;
+                try
+                {
+                    _outbox.Append(SyncTopics.Reported, bytes.ToByteArray());
+                    _lastReported = bytes;
+                }
+                catch (OutboxUnavailableException e)
+                {
+                    TelemetryLog.ReportedNotStored(_logger, e.Message);
+                }
             }
         }
     }

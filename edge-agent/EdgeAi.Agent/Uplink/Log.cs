@@ -24,6 +24,12 @@ internal static partial class Log
     [LoggerMessage(2206, LogLevel.Information, "Command {Name} ({Id}) received; recorded as an event")]
     public static partial void CommandReceived(ILogger logger, string name, string id);
 
+    [LoggerMessage(2208, LogLevel.Warning, "Dropped {Stream} record {Seq}: it needs {Bytes} bytes in a message, over the limit of {Limit}")]
+    public static partial void RecordTooLarge(ILogger logger, string stream, long seq, long bytes, long limit);
+
+    [LoggerMessage(2209, LogLevel.Warning, "Event {Kind} not stored: {Reason}")]
+    public static partial void EventNotStored(ILogger logger, string kind, string reason);
+
     [LoggerMessage(2207, LogLevel.Information, "Uplink went offline cleanly ({Backlog} records left in the outbox)")]
     public static partial void WentOffline(ILogger logger, long backlog);
 }

@@ -1,9 +1,11 @@
 using System.Buffers;
+using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Hosting;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Hosting;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 using MQTTnet;
@@ -31,11 +33,14 @@ internal sealed class MqttUplink : BackgroundService
     private readonly UplinkState _state;
     private readonly TimeProvider _time;
     private readonly ILogger<MqttUplink> _logger;
+    private readonly LoopSupervisor _supervisor;
     private readonly DateTimeOffset _started;
+    private long _brokerMaxPacket;
 
     public MqttUplink(
         IOptions<UplinkOptions> options, IOptions<CloudOptions> cloud, IOptions<AgentOptions> agent, DurableOutbox outbox,
-        DesiredStateStore desired, EventReporter events, UplinkState state, TimeProvider time, ILogger<MqttUplink> logger)
+        DesiredStateStore desired, EventReporter events, UplinkState state, TimeProvider time, ILogger<MqttUplink> logger,
+        LoopSupervisor supervisor)
     {
         _options = options.Value;
         _cloud = cloud.Value;
@@ -46,10 +51,13 @@ internal sealed class MqttUplink : BackgroundService
         _state = state;
         _time = time;
         _logger = logger;
+        _supervisor = supervisor;
         _started = time.GetUtcNow();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _supervisor.RunAsync("uplink", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         if (!_options.Enabled)
         {
@@ -108,6 +116,8 @@ internal sealed class MqttUplink : BackgroundService
         {
             throw new UplinkException($"the broker refused the connection: {result.ResultCode} {result.ReasonString}");
         }
+        // MQTT 5: the broker may announce the largest packet it accepts (0: it did not say).
+        Volatile.Write(ref _brokerMaxPacket, result.MaximumPacketSize ?? 0);
         await PublishAsync(client, SyncTopics.Status, Status(online: true, reason: "").ToByteArray(), retain: true, cancellationToken).ConfigureAwait(false);
         if (!result.IsSessionPresent)
         {
@@ -129,26 +139,28 @@ internal sealed class MqttUplink : BackgroundService
     /// Sends until the outbox is empty, up to MaxInFlight batches at once, the most urgent stream with
     /// unsent records first. Acknowledgements are taken in sending order and each deletes its batch, so
     /// only a prefix of what was sent is ever deleted; on any failure the rest stays and is sent again.
+    /// When the outbox replaces a damaged file its record ids start over: the cursor starts over with
+    /// them, and acknowledgements of batches sent from the old file delete nothing.
     /// </summary>
     private async Task DrainAsync(IMqttClient client, CancellationToken cancellationToken)
     {
-        var sentUpTo = new Dictionary<string, long>(StringComparer.Ordinal);
-        var inFlight = new Queue<(string Stream, long LastId, int Count, Task Publish)>();
+        var cursor = new DrainCursor(_outbox.Generation);
+        var inFlight = new Queue<(string Stream, OutboxRecord Last, int Count, Task Publish)>();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                while (inFlight.Count < _options.MaxInFlight && NextBatch(sentUpTo) is { } next)
+                while (inFlight.Count < _options.MaxInFlight && NextBatch(cursor) is { } next)
                 {
-                    sentUpTo[next.Stream] = next.LastId;
-                    inFlight.Enqueue((next.Stream, next.LastId, next.Count, PublishAsync(client, next.Stream, next.Payload, retain: false, cancellationToken)));
+                    cursor.SentUpTo[next.Stream] = next.Last.Id;
+                    inFlight.Enqueue((next.Stream, next.Last, next.Count, PublishAsync(client, next.Stream, next.Payload, retain: false, cancellationToken)));
                 }
                 if (!inFlight.TryDequeue(out var oldest))
                 {
                     return;
                 }
                 await oldest.Publish.ConfigureAwait(false);
-                _outbox.Acknowledge(oldest.Stream, oldest.LastId);
+                _outbox.Acknowledge(oldest.Stream, oldest.Last);
                 _state.Sent(oldest.Count);
             }
         }
@@ -162,28 +174,81 @@ internal sealed class MqttUplink : BackgroundService
         }
     }
 
-    private (string Stream, long LastId, int Count, byte[] Payload)? NextBatch(Dictionary<string, long> sentUpTo)
+    /// <summary>The next batch: cut by <see cref="BatchCutter"/> at BatchSize records, the byte limit and an epoch change.</summary>
+    private (string Stream, OutboxRecord Last, int Count, byte[] Payload)? NextBatch(DrainCursor cursor)
     {
-        foreach (var stream in _outbox.StreamsByPriority())
+        var streams = new Queue<string>(_outbox.StreamsByPriority());
+        while (streams.TryDequeue(out var stream))
         {
-            var records = _outbox.Peek(stream, _options.BatchSize, sentUpTo.GetValueOrDefault(stream));
+            var records = _outbox.Peek(stream, _options.BatchSize, cursor.SentUpTo.GetValueOrDefault(stream));
             if (records.Count == 0)
             {
                 continue;
             }
-            var batch = new RecordBatch { Stream = stream, Epoch = _outbox.Epoch };
-            foreach (var record in records)
+            if (records[0].Generation != cursor.Generation)
             {
-                batch.Records.Add(new Record
-                {
-                    Seq = record.Sequence,
-                    CreatedUnixMs = record.CreatedAt.ToUnixTimeMilliseconds(),
-                    Body = UnsafeByteOperations.UnsafeWrap(record.Payload),
-                });
+                // The file was replaced (perhaps by this very peek): its ids mean something else now.
+                cursor.Restart(records[0].Generation);
+                streams = new Queue<string>(_outbox.StreamsByPriority());
+                continue;
             }
-            return (stream, records[^1].Id, records.Count, batch.ToByteArray());
+            var cut = BatchCutter.Cut(stream, records, _options.BatchSize, MessageLimit(stream));
+            if (cut.TooLarge is { } huge)
+            {
+                DropTooLarge(stream, huge, cut.Bytes);
+                streams = new Queue<string>([stream, .. streams]);
+                continue;
+            }
+            return (stream, cut.Last!, cut.Batch!.Records.Count, cut.Batch.ToByteArray());
         }
         return null;
+    }
+
+    /// <summary>Payload bytes one message may carry: Uplink:MaxBatchBytes, or less when the broker announced a smaller Maximum Packet Size.</summary>
+    private long MessageLimit(string stream)
+    {
+        var broker = Volatile.Read(ref _brokerMaxPacket);
+        var limit = (long)_options.MaxBatchBytes;
+        // A broker announcing less than the smallest configurable limit is not believed: obeying it would drop every record.
+        return broker >= 4096 ? Math.Min(limit, broker - BatchCutter.PacketOverhead(SyncTopics.For(_deviceId, stream))) : limit;
+    }
+
+    /// <summary>
+    /// A record no message can carry would hold back its stream for ever: it is removed, counted as
+    /// dropped, and reported (the event is small enough for any broker).
+    /// </summary>
+    private void DropTooLarge(string stream, OutboxRecord record, long bytes)
+    {
+        var limit = MessageLimit(stream);
+        if (!_outbox.Discard(stream, record))
+        {
+            return;
+        }
+        Log.RecordTooLarge(_logger, stream, record.Sequence, bytes, limit);
+        _events.Report("record_too_large", EventReporter.Warning,
+            $"{stream} record {record.Sequence} needs {bytes} bytes in a message, over the limit of {limit}; it was dropped",
+            new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["stream"] = stream,
+                ["seq"] = record.Sequence.ToString(CultureInfo.InvariantCulture),
+                ["epoch"] = record.Epoch.ToString(CultureInfo.InvariantCulture),
+                ["bytes"] = bytes.ToString(CultureInfo.InvariantCulture),
+                ["limit"] = limit.ToString(CultureInfo.InvariantCulture),
+            });
+    }
+
+    /// <summary>Where the drain is: per stream, the last record id sent, valid for one outbox generation.</summary>
+    private sealed class DrainCursor(long generation)
+    {
+        public long Generation { get; private set; } = generation;
+
+        public Dictionary<string, long> SentUpTo { get; } = new(StringComparer.Ordinal);
+
+        public void Restart(long generation)
+        {
+            Generation = generation;
+            SentUpTo.Clear();
+        }
     }
 
     private async Task PublishAsync(IMqttClient client, string leaf, byte[] payload, bool retain, CancellationToken cancellationToken)

@@ -18,6 +18,13 @@ internal sealed class UplinkOptions : IValidatableObject
     [Range(1, 10_000)]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>
+    /// Most payload bytes per MQTT message; a batch is cut before it grows past this (or past the
+    /// broker's announced Maximum Packet Size, when smaller). A single record over it is dropped and reported.
+    /// </summary>
+    [Range(4096, 268_435_455)]
+    public int MaxBatchBytes { get; set; } = 1_048_576;
+
     /// <summary>Batches sent before the first is acknowledged: hides the round trip (and the hub's store commit) behind the next batches.</summary>
     [Range(1, 64)]
     public int MaxInFlight { get; set; } = 4;

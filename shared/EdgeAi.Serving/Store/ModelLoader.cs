@@ -1,4 +1,5 @@
 using EdgeAi.Common.Inference;
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Runtime;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -21,16 +22,19 @@ public sealed class ModelLoader : BackgroundService
     private readonly TimeProvider _time;
     private readonly TimeSpan _rescanInterval;
     private readonly ILogger<ModelLoader> _logger;
+    private readonly LoopSupervisor? _supervisor;
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
 
-    public ModelLoader(ModelStore store, ModelHost host, TimeProvider time, TimeSpan rescanInterval, ILogger<ModelLoader> logger)
+    /// <param name="supervisor">Restarts the rescan loop when it throws (a store directory gone unreadable must not stop the host); null runs it unsupervised.</param>
+    public ModelLoader(ModelStore store, ModelHost host, TimeProvider time, TimeSpan rescanInterval, ILogger<ModelLoader> logger, LoopSupervisor? supervisor = null)
     {
         _store = store;
         _host = host;
         _time = time;
         _rescanInterval = rescanInterval;
         _logger = logger;
+        _supervisor = supervisor;
     }
 
     public bool InitialLoadDone => _initialLoad.Task.IsCompleted;
@@ -39,7 +43,10 @@ public sealed class ModelLoader : BackgroundService
 
     public ModelStore Store => _store;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        _supervisor is null ? RunAsync(stoppingToken) : _supervisor.RunAsync("model-loader", RunAsync, stoppingToken);
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         // Yield so host start-up (Kestrel binding) is not held up by model loading.
         await Task.Yield();

@@ -21,6 +21,8 @@ internal sealed partial class AgentProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Everything the agent wrote so far (for failure messages).</summary>
     public string Output
     {

@@ -18,6 +18,15 @@ internal static class HubStore
         return [.. rows.Select(r => (r.Id, r.Seq))];
     }
 
+    /// <summary>(epoch, seq) of every record of one device stream, in the order they were stored.</summary>
+    public static async Task<List<(long Epoch, long Seq)>> EpochSequencesAsync(TestHub hub, string device, string stream, CancellationToken cancellationToken)
+    {
+        await using var db = await hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);
+        var rows = await db.Records.Where(r => r.DeviceId == device && r.Stream == stream).OrderBy(r => r.Id)
+            .Select(r => new { r.Epoch, r.Seq }).ToListAsync(cancellationToken);
+        return [.. rows.Select(r => (r.Epoch, r.Seq))];
+    }
+
     public static async Task<long> StoredCountAsync(TestHub hub, string device, string stream, CancellationToken cancellationToken)
     {
         await using var db = await hub.Services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Telemetry;
@@ -13,7 +14,7 @@ namespace EdgeAi.IntegrationTests.Sync;
 
 /// <summary>
 /// Sync up under faults: the agent process killed mid-flood, brokers restarted mid-drain, the outbox
-/// full while offline, a corrupt outbox file. Every test ends by checking the hub stored each sequence
+/// full while offline, a corrupt or damaged outbox file. Every test ends by checking the hub stored each sequence
 /// number exactly once, in order.
 /// </summary>
 [Trait("Category", "Fault")]
@@ -206,6 +207,76 @@ public sealed class SyncFaultTests : IDisposable
         await SyncTestKit.EventuallyAsync(async () => (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Any(e => e.Kind == "outbox_reset" && e.Severity == "error"),
             "the outbox_reset event at the hub", Token);
         (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Count(e => e.Kind == "agent_started").ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task AgentProcess_OutboxWithADamagedMiddlePage_ServesSendsTheSalvagedRecordsAndReportsTheReset()
+    {
+        await using var hub = new TestHub(_scratch.Sub("hub"));
+        await hub.StartAsync();
+        var data = _scratch.Sub("agent");
+        InstallScale(data);
+        // A few thousand unsent records, then one 8 KiB data page in the middle overwritten with garbage.
+        var file = Path.Combine(data, new OutboxOptions().FileName);
+        long epoch;
+        using (var outbox = DurableOutbox.Open(file, new OutboxOptions(), TimeProvider.System))
+        {
+            epoch = outbox.Epoch;
+            var record = new InferenceRecord { Model = "scale", Version = "1", ServedBy = "local", Status = "OK", LatencyMs = 1 }.ToByteArray();
+            for (var i = 0; i < 30; i++)
+            {
+                outbox.Append(SyncTopics.Inference, Enumerable.Repeat(record, 100).ToList());
+            }
+        }
+        OverwriteMiddleDataPage(file, "s_" + SyncTopics.Inference);
+
+        await using var agent = await AgentProcess.StartAsync(data, ProcessSettings(hub, telemetryInterval: "01:00:00"));
+
+        using var http = new HttpClient();
+        using (var body = new StringContent(Requests.Json("input", "FP32", [1, 4], [1, 2, 3, 4]), Encoding.UTF8, "application/json"))
+        using (var response = await http.PostAsync(new Uri(agent.HttpUri, "/v2/models/scale/infer"), body, Token))
+        {
+            response.IsSuccessStatusCode.ShouldBeTrue(await response.Content.ReadAsStringAsync(Token));
+        }
+        (await AgentMetrics.ReadAsync(http, agent.HttpUri, "edgeai_outbox_resets_total", "", Token)).ShouldBe(1);
+        (await AgentMetrics.ReadAsync(http, agent.HttpUri, "edgeai_agent_loop_restarts_total", "loop=\"uplink\"", Token)).ShouldBe(0);
+
+        await SyncTestKit.EventuallyAsync(async () => (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Any(e => e.Kind == "outbox_reset"),
+            () => "the outbox_reset event at the hub\n" + agent.Output, Token, DrainTimeout);
+        var reset = (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Single(e => e.Kind == "outbox_reset");
+        var saved = long.Parse(reset.Attributes["inference_saved"], CultureInfo.InvariantCulture);
+        var lost = long.Parse(reset.Attributes["inference_lost"], CultureInfo.InvariantCulture);
+        lost.ShouldBeGreaterThan(0);
+        (saved + lost).ShouldBe(3000);
+        reset.Attributes["old_epoch"].ShouldBe(epoch.ToString(CultureInfo.InvariantCulture));
+
+        // The salvaged records arrive under the epoch and numbers they had; new ones under the new epoch.
+        await SyncTestKit.EventuallyAsync(async () => (await HubStore.EpochSequencesAsync(hub, TestHub.DeviceId, SyncTopics.Inference, Token)).Count(r => r.Epoch == epoch) >= saved,
+            () => "the salvaged records at the hub\n" + agent.Output, Token, DrainTimeout);
+        var old = (await HubStore.EpochSequencesAsync(hub, TestHub.DeviceId, SyncTopics.Inference, Token)).Where(r => r.Epoch == epoch).Select(r => r.Seq).ToList();
+        old.Count.ShouldBe((int)saved);
+        old.ShouldBeInOrder(SortDirection.Ascending);
+        old.Distinct().Count().ShouldBe(old.Count);
+        old.ShouldAllBe(seq => seq >= 1 && seq <= 3000);
+        using (var metrics = await http.GetAsync(new Uri(agent.HttpUri, "/metrics"), Token))
+        {
+            metrics.IsSuccessStatusCode.ShouldBeTrue();
+        }
+        agent.HasExited.ShouldBeFalse(agent.Output);
+    }
+
+    private static void OverwriteMiddleDataPage(string file, string collection)
+    {
+        const int pageSize = OutboxFileReader.PageSize;
+        var owner = OutboxFileReader.ReadCollectionNames(file)![collection];
+        var bytes = File.ReadAllBytes(file);
+        // LiteDB 5 page header: type at byte 4 (4 = data), owning collection at byte 19.
+        var pages = Enumerable.Range(0, bytes.Length / pageSize)
+            .Where(p => bytes[(p * pageSize) + 4] == 4 && BitConverter.ToUInt32(bytes, (p * pageSize) + 19) == owner)
+            .ToList();
+        pages.Count.ShouldBeGreaterThan(4);
+        new Random(7).NextBytes(bytes.AsSpan(pages[pages.Count / 2] * pageSize, pageSize));
+        File.WriteAllBytes(file, bytes);
     }
 
     /// <summary>

@@ -1,0 +1,17 @@
+namespace EdgeAi.Agent.Outbox;
+
+/// <summary>Outbox log messages; event ids 2500-2599.</summary>
+internal static partial class OutboxLog
+{
+    [LoggerMessage(2500, LogLevel.Information, "Outbox {File} checked in {ElapsedMs} ms: {Records} records in {Pages} pages")]
+    public static partial void Checked(ILogger logger, string file, long elapsedMs, long records, long pages);
+
+    [LoggerMessage(2501, LogLevel.Error, "Outbox file replaced ({Reason}): {Saved} records saved, {Lost} lost, damaged file kept as {MovedTo}; new epoch {Epoch}")]
+    public static partial void Reset(ILogger logger, string reason, long saved, long lost, string? movedTo, long epoch);
+
+    [LoggerMessage(2502, LogLevel.Warning, "Outbox I/O failed ({Reason}); the file reads back whole and was reopened")]
+    public static partial void Reopened(ILogger logger, string reason);
+
+    [LoggerMessage(2503, LogLevel.Warning, "Outbox could not {Operation} even after recovering: {Reason}")]
+    public static partial void Unavailable(ILogger logger, string operation, string reason);
+}
