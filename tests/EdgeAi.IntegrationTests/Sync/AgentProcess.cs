@@ -63,7 +63,33 @@ internal sealed partial class AgentProcess : IAsyncDisposable
             throw new InvalidOperationException($"edge-agent did not start listening:\n{output}");
         }
         agent.HttpUri = await agent._listening.Task;
+        // Listening comes before the installed models are loaded: wait until the agent says it is ready.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var ready = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!await IsReadyAsync(http, agent.HttpUri))
+        {
+            if (DateTime.UtcNow > ready || agent.HasExited)
+            {
+                var output = agent.Output;
+                await agent.DisposeAsync();
+                throw new InvalidOperationException($"edge-agent did not become ready:\n{output}");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(50));
+        }
         return agent;
+    }
+
+    private static async Task<bool> IsReadyAsync(HttpClient http, Uri agent)
+    {
+        try
+        {
+            using var response = await http.GetAsync(new Uri(agent, "/v2/health/ready"));
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>SIGKILL: no shutdown code runs, as when power is cut or the OOM killer strikes.</summary>
