@@ -192,8 +192,10 @@ public sealed class ReconcilerTests : IAsyncLifetime
         store.List().Select(m => m.Version).ShouldBe(["1", "3"]); // active and the one it replaced; 2 is gone
 
         agent.Desire(FleetModels.State(++revision));
+        // Deactivation unloads first and prunes the files in the step after it: wait for both.
         await Sync.SyncTestKit.EventuallyAsync(
-            () => Task.FromResult(agent.Services.GetRequiredService<ModelHost>().VersionsOf("m").Count == 0), "model unloaded when no longer desired", Token);
+            () => Task.FromResult(agent.Services.GetRequiredService<ModelHost>().VersionsOf("m").Count == 0 && store.List().Count == 1),
+            "model unloaded and pruned when no longer desired", Token);
         store.List().Select(m => m.Version).ShouldBe(["3"]);
         store.ReadActive("m").ShouldBe("");
     }
