@@ -49,6 +49,10 @@ internal sealed class MessageIngest(IngestWriter writer, IngestMetrics metrics, 
             {
                 case RecordBatch batch when batch.Stream != leaf:
                     return Invalid(deviceId, leaf, $"the batch says stream '{batch.Stream}' but was sent on '{leaf}'");
+                case RecordBatch batch when batch.Records.FirstOrDefault(r => !IsClockTime(r.CreatedUnixMs)) is { } record:
+                    return Invalid(deviceId, leaf, $"record seq {record.Seq} has created_unix_ms {record.CreatedUnixMs}, {ClockRange}");
+                case Status status when status.StartedUnixMs != 0 && !IsClockTime(status.StartedUnixMs):
+                    return Invalid(deviceId, leaf, $"the status has started_unix_ms {status.StartedUnixMs}, {ClockRange}");
                 case RecordBatch batch:
                     await writer.WriteAsync(deviceId, batch, cancellationToken).ConfigureAwait(false);
                     break;
@@ -65,6 +69,14 @@ internal sealed class MessageIngest(IngestWriter writer, IngestMetrics metrics, 
             return IngestOutcome.Failed;
         }
     }
+
+    private const string ClockRange = "not a time any clock gives (unix milliseconds of the years 1 to 9999)";
+
+    private static readonly long EarliestUnixMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long LatestUnixMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
+    /// <summary>A device's clock may be wrong, but a time no date can show is malformed: every reader of it would fail.</summary>
+    private static bool IsClockTime(long unixMs) => unixMs >= EarliestUnixMs && unixMs <= LatestUnixMs;
 
     private static bool IsStream(string leaf) =>
         leaf is SyncTopics.Telemetry or SyncTopics.Inference or SyncTopics.Events or SyncTopics.Deployments or SyncTopics.Reported;

@@ -68,6 +68,17 @@ internal sealed class FuzzVerdict(string surface)
         }
     }
 
+    /// <summary>An answer on a surface with its own vocabulary (MQTT reason codes), judged by the caller.</summary>
+    public void Other(int iteration, string what, string answer, bool allowed)
+    {
+        Count++;
+        Tally(answer);
+        if (!allowed)
+        {
+            Violation(iteration, what, answer);
+        }
+    }
+
     public void Failure(int iteration, string what, Exception e)
     {
         Count++;
