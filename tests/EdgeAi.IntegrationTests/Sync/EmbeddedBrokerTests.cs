@@ -63,6 +63,33 @@ public sealed class EmbeddedBrokerTests : IAsyncLifetime
         (await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Events, Token)).ShouldBe(0);
     }
 
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(-62_135_596_800_001)]
+    [InlineData(253_402_300_800_000)]
+    public async Task Publish_TimeNoClockGives_PayloadFormatInvalidAndTheDevicePageStillReads(long unixMs)
+    {
+        using var client = await ConnectDeviceAsync(_hub.MqttPort, Token);
+        var batch = TelemetryBatch(1, 3);
+        batch.Records[1].CreatedUnixMs = unixMs;
+        var status = Online();
+        status.StartedUnixMs = unixMs;
+
+        (await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token)).ReasonCode
+            .ShouldBe(MqttClientPublishReasonCode.PayloadFormatInvalid);
+        (await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Status), status, retain: true), Token)).ReasonCode
+            .ShouldBe(MqttClientPublishReasonCode.PayloadFormatInvalid);
+
+        // Stored, such a time failed every reader of it: the device's telemetry page answered 500.
+        (await HubStore.StoredCountAsync(_hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)).ShouldBe(0);
+        // A good status is stored (and retained, for nobody yet: no matching subscriber).
+        (await client.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Status), Online(), retain: true), Token)).ReasonCode
+            .ShouldBeOneOf(MqttClientPublishReasonCode.Success, MqttClientPublishReasonCode.NoMatchingSubscribers);
+        using var admin = Admin(_hub);
+        (await GetJsonAsync(admin, $"/api/devices/{TestHub.DeviceId}/telemetry", Token)).GetProperty("count").GetInt32().ShouldBe(0);
+        (await GetJsonAsync(admin, $"/api/devices/{TestHub.DeviceId}", Token)).GetProperty("id").GetString().ShouldBe(TestHub.DeviceId);
+    }
+
     [Fact]
     public async Task Publish_OtherDevicesTopic_NotAuthorizedAndNothingStored()
     {
