@@ -1,5 +1,5 @@
 using EdgeAi.Agent.Cloud;
-using EdgeAi.Agent.Uplink;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
