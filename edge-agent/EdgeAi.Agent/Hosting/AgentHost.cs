@@ -14,7 +14,6 @@ using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
-using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;

@@ -1,4 +1,3 @@
-using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
 using Google.Protobuf;
 
