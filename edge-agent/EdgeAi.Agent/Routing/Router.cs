@@ -19,29 +19,11 @@ namespace EdgeAi.Agent.Routing;
 /// applies at once. A request the hub serves for the device's own model, without a version, asks for
 /// the version the device's desired state names, so the device and its fallback answer alike after a rollback.
 /// </summary>
-internal sealed class Router : IInferenceBackend
+internal sealed class Router(
+    ModelHost host, ModelLoader loader, CloudClient cloud, IOptionsMonitor<RoutingOptions> routing, LatencyTracker latency, DesiredStateStore desired, TimeProvider time)
+    : IInferenceBackend
 {
-    private readonly ModelHost _host;
-    private readonly ModelLoader _loader;
-    private readonly CloudClient _cloud;
-    private readonly IOptionsMonitor<RoutingOptions> _options;
-    private readonly LatencyTracker _latency;
-    private readonly DesiredStateStore _desired;
-    private readonly TimeProvider _time;
-
-    public Router(
-        ModelHost host, ModelLoader loader, CloudClient cloud, IOptionsMonitor<RoutingOptions> options, LatencyTracker latency, DesiredStateStore desired, TimeProvider time)
-    {
-        _host = host;
-        _loader = loader;
-        _cloud = cloud;
-        _options = options;
-        _latency = latency;
-        _desired = desired;
-        _time = time;
-    }
-
-    public bool IsReady => _loader.InitialLoadDone;
+    public bool IsReady => loader.InitialLoadDone;
 
     /// <summary>A model only the hub has is ready when the hub answers for it; one the hub does not have either is NotFound.</summary>
     public async Task<bool> IsModelReadyAsync(string name, string? version, CancellationToken cancellationToken)
@@ -50,7 +32,7 @@ internal sealed class Router : IInferenceBackend
         {
             return instance.State == ModelState.Ready;
         }
-        if (!_cloud.Enabled)
+        if (!cloud.Enabled)
         {
             throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not installed on this device and no hub is configured");
         }
@@ -67,8 +49,8 @@ internal sealed class Router : IInferenceBackend
     }
 
     public Task<ModelMetadataResponse> GetModelMetadataAsync(string name, string? version, CancellationToken cancellationToken) =>
-        TryLocal(name, version, out _) || !_cloud.Enabled
-            ? Task.FromResult(_host.GetMetadata(name, version))
+        TryLocal(name, version, out _) || !cloud.Enabled
+            ? Task.FromResult(host.GetMetadata(name, version))
             : HubMetadataAsync(name, version, cancellationToken);
 
     /// <summary>The hub's metadata for a model the device does not have: NotFound when the hub has none either, Unavailable only for a real outage.</summary>
@@ -76,7 +58,7 @@ internal sealed class Router : IInferenceBackend
     {
         try
         {
-            return await _cloud.MetadataAsync(name, version, cancellationToken).ConfigureAwait(false);
+            return await cloud.MetadataAsync(name, version, cancellationToken).ConfigureAwait(false);
         }
         catch (InferenceException e) when (e.Error == InferenceError.NotFound)
         {
@@ -91,16 +73,16 @@ internal sealed class Router : IInferenceBackend
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var options = _options.CurrentValue;
+        var options = routing.CurrentValue;
         var decision = RouteRules.Decide(
             new RouteInputs(
                 request.ModelName,
                 request.Parameters.GetString(InferenceParameters.Route),
                 request.Parameters.GetDeadline(),
-                _time.GetUtcNow(),
+                time.GetUtcNow(),
                 TryLocal(request.ModelName, request.ModelVersion, out var instance) ? LocalModel.Of(instance) : null,
-                _latency.EstimateMs(request.ModelName),
-                _cloud.Enabled),
+                latency.EstimateMs(request.ModelName),
+                cloud.Enabled),
             options);
         var deadline = decision.Deadline;
         switch (decision.Kind)
@@ -180,9 +162,9 @@ internal sealed class Router : IInferenceBackend
 
     private async Task<ModelInferResponse> LocalAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
-        var started = _time.GetTimestamp();
-        var response = await _host.InferAsync(request, cancellationToken).ConfigureAwait(false);
-        _latency.Record(request.ModelName, _time.GetElapsedTime(started));
+        var started = time.GetTimestamp();
+        var response = await host.InferAsync(request, cancellationToken).ConfigureAwait(false);
+        latency.Record(request.ModelName, time.GetElapsedTime(started));
         response.Parameters.Set(InferenceParameters.ServedBy, InferenceParameters.ServedLocal);
         return response;
     }
@@ -194,11 +176,11 @@ internal sealed class Router : IInferenceBackend
         var forwarded = request.Clone();
         forwarded.Parameters.Remove(InferenceParameters.Route);
         (forwarded.ModelName, forwarded.ModelVersion) = (target.Model, target.Version);
-        if (RouteRules.HubBudget(request.ModelName, deadline, _time.GetUtcNow()) is { } remaining)
+        if (RouteRules.HubBudget(request.ModelName, deadline, time.GetUtcNow()) is { } remaining)
         {
             forwarded.Parameters.SetDeadline(remaining);
         }
-        var response = await _cloud.InferAsync(forwarded, deadline, cancellationToken).ConfigureAwait(false);
+        var response = await cloud.InferAsync(forwarded, deadline, cancellationToken).ConfigureAwait(false);
         response.Parameters.Set(InferenceParameters.ServedBy, InferenceParameters.ServedCloud);
         if (fallbackReason is not null)
         {
@@ -211,13 +193,13 @@ internal sealed class Router : IInferenceBackend
         RouteRules.DeviceTarget(request.ModelName, request.ModelVersion, DesiredVersion(request.ModelName));
 
     private string? DesiredVersion(string model) =>
-        _desired.Current?.Models.FirstOrDefault(m => m.Name == model)?.Version is { Length: > 0 } version ? version : null;
+        desired.Current?.Models.FirstOrDefault(m => m.Name == model)?.Version is { Length: > 0 } version ? version : null;
 
     private bool TryLocal(string name, string? version, out ModelInstance instance)
     {
         try
         {
-            instance = _host.Resolve(name, version);
+            instance = host.Resolve(name, version);
             return true;
         }
         catch (InferenceException e) when (e.Error == InferenceError.NotFound)

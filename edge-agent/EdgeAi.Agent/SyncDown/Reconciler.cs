@@ -14,47 +14,31 @@ namespace EdgeAi.Agent.SyncDown;
 /// is applied live first. A version that fails for good is not tried again at the same revision; the
 /// <see cref="ReconcileLoop"/> decides when a pass runs.
 /// </summary>
-internal sealed class Reconciler
+internal sealed class Reconciler(
+    DeviceModels device, ModelInstaller installer, DeploymentReporter deployments, ReportedStateReporter reported, LiveConfig config, ILogger<Reconciler> logger)
 {
-    private readonly DeviceModels _device;
-    private readonly ModelInstaller _installer;
-    private readonly DeploymentReporter _deployments;
-    private readonly ReportedStateReporter _reported;
-    private readonly LiveConfig _config;
-    private readonly ILogger<Reconciler> _logger;
     private readonly Dictionary<(string Name, string Version, string Sha256), long> _failed = [];
-
-    public Reconciler(
-        DeviceModels device, ModelInstaller installer, DeploymentReporter deployments, ReportedStateReporter reported, LiveConfig config, ILogger<Reconciler> logger)
-    {
-        _device = device;
-        _installer = installer;
-        _deployments = deployments;
-        _reported = reported;
-        _config = config;
-        _logger = logger;
-    }
 
     /// <summary>One pass over <paramref name="desired"/>; true when something must be retried later (the hub was away, a report could not be stored).</summary>
     public async Task<bool> ReconcileAsync(DesiredState desired, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(desired);
-        _config.Apply(desired);
-        var current = _device.Current(desired);
+        config.Apply(desired);
+        var current = device.Current(desired);
         var plan = DeploymentPlanner.Plan(desired, current, m => _failed.TryGetValue(Key(m), out var revision) && revision == desired.Revision);
         if (plan.Any(s => s.Kind != StepKind.ReportActive))
         {
-            SyncDownLog.Planned(_logger, desired.Revision, plan.Count);
+            SyncDownLog.Planned(logger, desired.Revision, plan.Count);
         }
         var retry = false;
         foreach (var steps in plan.GroupBy(s => s.Model, StringComparer.Ordinal))
         {
             retry |= await ExecuteAsync(desired.Revision, [.. steps], cancellationToken).ConfigureAwait(false);
-            _reported.ReportIfChanged();
+            reported.ReportIfChanged();
         }
-        _installer.CleanDownloads(desired);
-        _reported.AppliedRevision = desired.Revision;
-        _reported.ReportIfChanged();
+        installer.CleanDownloads(desired);
+        reported.AppliedRevision = desired.Revision;
+        reported.ReportIfChanged();
         return retry;
     }
 
@@ -72,32 +56,32 @@ internal sealed class Reconciler
         }
         catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            _installer.Abandon(candidate, removeFiles: false);
+            installer.Abandon(candidate, removeFiles: false);
             throw new OperationCanceledException(cancellationToken);
         }
         catch (OutboxUnavailableException)
         {
             // A progress report could not be stored: undo the unfinished swap and run the model's steps again later.
-            _installer.Abandon(candidate, removeFiles: false);
+            installer.Abandon(candidate, removeFiles: false);
             return true;
         }
         catch (Exception e) when (e is DeploymentException or ModelStoreException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            _installer.Abandon(candidate, removeFiles: candidate.Installed);
+            installer.Abandon(candidate, removeFiles: candidate.Installed);
             if (e is DeploymentException { RetryLater: true })
             {
-                _deployments.Report(revision, candidate.Name, candidate.Version, DeploymentStates.Downloading, e.Message);
+                deployments.Report(revision, candidate.Name, candidate.Version, DeploymentStates.Downloading, e.Message);
                 return true;
             }
             if (steps.Any(s => s.Kind == StepKind.Download))
             {
-                _installer.DeleteDownload(candidate.Name, candidate.Version);
+                installer.DeleteDownload(candidate.Name, candidate.Version);
             }
             if (candidate.Desired is { } desired)
             {
                 _failed[Key(desired)] = revision;
             }
-            _deployments.Failed(revision, candidate.Name, candidate.Version, e.Message);
+            deployments.Failed(revision, candidate.Name, candidate.Version, e.Message);
             return false;
         }
     }
@@ -110,35 +94,35 @@ internal sealed class Reconciler
             case StepKind.Refuse:
                 throw new DeploymentException(step.Reason ?? "the desired entry is not valid");
             case StepKind.Download:
-                _deployments.Report(revision, model, version, DeploymentStates.Downloading);
-                await _installer.DownloadAsync(candidate, cancellationToken).ConfigureAwait(false);
+                deployments.Report(revision, model, version, DeploymentStates.Downloading);
+                await installer.DownloadAsync(candidate, cancellationToken).ConfigureAwait(false);
                 break;
             case StepKind.Verify:
-                _deployments.Report(revision, model, version, DeploymentStates.Verifying);
-                await _installer.VerifyAsync(candidate, cancellationToken).ConfigureAwait(false);
+                deployments.Report(revision, model, version, DeploymentStates.Verifying);
+                await installer.VerifyAsync(candidate, cancellationToken).ConfigureAwait(false);
                 break;
             case StepKind.Install:
-                _installer.Install(candidate);
+                installer.Install(candidate);
                 break;
             case StepKind.Load:
-                _deployments.Report(revision, model, version, DeploymentStates.Loading);
-                _installer.Load(candidate);
+                deployments.Report(revision, model, version, DeploymentStates.Loading);
+                installer.Load(candidate);
                 break;
             case StepKind.Smoke:
-                await _installer.SmokeTestAsync(candidate, cancellationToken).ConfigureAwait(false);
+                await installer.SmokeTestAsync(candidate, cancellationToken).ConfigureAwait(false);
                 break;
             case StepKind.Activate:
-                _device.Activate(candidate);
+                device.Activate(candidate);
                 ReportActivated(revision, candidate);
                 break;
             case StepKind.Prune:
-                _device.Prune(candidate);
+                device.Prune(candidate);
                 break;
             case StepKind.Deactivate:
-                _device.Deactivate(model, version);
+                device.Deactivate(model, version);
                 break;
             case StepKind.ReportActive:
-                _deployments.Report(revision, model, version, DeploymentStates.Active);
+                deployments.Report(revision, model, version, DeploymentStates.Active);
                 break;
         }
     }
@@ -148,9 +132,9 @@ internal sealed class Reconciler
         var (model, version, previous) = (candidate.Name, candidate.Version, candidate.Previous);
         if (previous is not null && !candidate.Installed && ModelVersions.Comparer.Compare(version, previous) < 0)
         {
-            _deployments.Report(revision, model, previous, DeploymentStates.RolledBack, $"replaced by the previous version {version}, kept on the device");
+            deployments.Report(revision, model, previous, DeploymentStates.RolledBack, $"replaced by the previous version {version}, kept on the device");
         }
-        _deployments.Report(revision, model, version, DeploymentStates.Active, previous is null ? "" : $"replaced version {previous}");
+        deployments.Report(revision, model, version, DeploymentStates.Active, previous is null ? "" : $"replaced version {previous}");
     }
 
     private static (string, string, string) Key(DesiredModel model) => (model.Name, model.Version, model.Sha256.ToLowerInvariant());

@@ -16,26 +16,12 @@ namespace EdgeAi.Agent.SyncDown;
 /// last step); the telemetry collector asks every interval, so a change made elsewhere (a model added
 /// by hand, a load that failed) is reported too.
 /// </summary>
-internal sealed class ReportedStateReporter
+internal sealed class ReportedStateReporter(
+    DurableOutbox outbox, ModelHost host, IOptionsMonitor<RoutingOptions> routing, IOptionsMonitor<TelemetryOptions> telemetry, ILogger<ReportedStateReporter> logger)
 {
-    private readonly DurableOutbox _outbox;
-    private readonly ModelHost _host;
-    private readonly IOptionsMonitor<RoutingOptions> _routing;
-    private readonly IOptionsMonitor<TelemetryOptions> _telemetry;
-    private readonly ILogger<ReportedStateReporter> _logger;
     private readonly Lock _gate = new();
     private ByteString? _lastReported;
     private long _appliedRevision;
-
-    public ReportedStateReporter(
-        DurableOutbox outbox, ModelHost host, IOptionsMonitor<RoutingOptions> routing, IOptionsMonitor<TelemetryOptions> telemetry, ILogger<ReportedStateReporter> logger)
-    {
-        _outbox = outbox;
-        _host = host;
-        _routing = routing;
-        _telemetry = telemetry;
-        _logger = logger;
-    }
 
     /// <summary>The desired revision the reconciler last acted on (0 until it has); the reported state carries it.</summary>
     public long AppliedRevision
@@ -49,19 +35,19 @@ internal sealed class ReportedStateReporter
     {
         lock (_gate)
         {
-            var bytes = Reported(_host.Models).ToByteString();
+            var bytes = Reported(host.Models).ToByteString();
             if (bytes.Equals(_lastReported))
             {
                 return;
             }
             try
             {
-                _outbox.Append(SyncTopics.Reported, bytes.ToByteArray());
+                outbox.Append(SyncTopics.Reported, bytes.ToByteArray());
                 _lastReported = bytes;
             }
             catch (OutboxUnavailableException e)
             {
-                SyncDownLog.ReportedNotStored(_logger, e.Message);
+                SyncDownLog.ReportedNotStored(logger, e.Message);
             }
         }
     }
@@ -90,7 +76,7 @@ internal sealed class ReportedStateReporter
             });
         }
         reported.ExecutionProviders.Add(models.Select(m => m.ExecutionProvider).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
-        reported.Config.Add(EffectiveConfig.Describe(_routing.CurrentValue, _telemetry.CurrentValue));
+        reported.Config.Add(EffectiveConfig.Describe(routing.CurrentValue, telemetry.CurrentValue));
         return reported;
     }
 
@@ -98,7 +84,7 @@ internal sealed class ReportedStateReporter
     {
         try
         {
-            return _host.Resolve(name, null);
+            return host.Resolve(name, null);
         }
         catch (InferenceException)
         {

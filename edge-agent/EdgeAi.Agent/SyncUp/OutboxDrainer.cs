@@ -12,27 +12,14 @@ namespace EdgeAi.Agent.SyncUp;
 /// acknowledged; a failure leaves the rest for the connection's next turn. The outbox is the only copy that
 /// counts, so nothing is lost to a cut.
 /// </summary>
-internal sealed class OutboxDrainer : IUplinkSender
+internal sealed class OutboxDrainer(DurableOutbox outbox, EventReporter events, UplinkState state, IOptions<UplinkOptions> options, ILogger<OutboxDrainer> logger)
+    : IUplinkSender
 {
-    private readonly DurableOutbox _outbox;
-    private readonly EventReporter _events;
-    private readonly UplinkState _state;
-    private readonly UplinkOptions _options;
-    private readonly ILogger<OutboxDrainer> _logger;
+    private readonly UplinkOptions _options = options.Value;
 
-    public OutboxDrainer(DurableOutbox outbox, EventReporter events, UplinkState state, IOptions<UplinkOptions> options, ILogger<OutboxDrainer> logger)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        _outbox = outbox;
-        _events = events;
-        _state = state;
-        _options = options.Value;
-        _logger = logger;
-    }
+    public long Waiting => outbox.TotalDepth;
 
-    public long Waiting => _outbox.TotalDepth;
-
-    public Task<bool> WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken) => _outbox.WaitForRecordsAsync(timeout, cancellationToken);
+    public Task<bool> WaitForWorkAsync(TimeSpan timeout, CancellationToken cancellationToken) => outbox.WaitForRecordsAsync(timeout, cancellationToken);
 
     /// <summary>
     /// Sends until the outbox is empty, up to MaxInFlight batches at once, the most urgent stream with
@@ -44,7 +31,7 @@ internal sealed class OutboxDrainer : IUplinkSender
     public async Task SendAsync(UplinkLink link, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(link);
-        var cursor = new DrainCursor(_outbox.Generation);
+        var cursor = new DrainCursor(outbox.Generation);
         var inFlight = new Queue<(string Stream, OutboxRecord Last, int Count, Task Publish)>();
         try
         {
@@ -60,8 +47,8 @@ internal sealed class OutboxDrainer : IUplinkSender
                     return;
                 }
                 await oldest.Publish.ConfigureAwait(false);
-                _outbox.Acknowledge(oldest.Stream, oldest.Last);
-                _state.Sent(oldest.Count);
+                outbox.Acknowledge(oldest.Stream, oldest.Last);
+                state.Sent(oldest.Count);
             }
         }
         finally
@@ -77,10 +64,10 @@ internal sealed class OutboxDrainer : IUplinkSender
     /// <summary>The next batch: cut by <see cref="BatchCutter"/> at BatchSize records, the byte limit and an epoch change.</summary>
     private (string Stream, OutboxRecord Last, int Count, byte[] Payload)? NextBatch(UplinkLink link, DrainCursor cursor)
     {
-        var streams = new Queue<string>(_outbox.StreamsByPriority());
+        var streams = new Queue<string>(outbox.StreamsByPriority());
         while (streams.TryDequeue(out var stream))
         {
-            var records = _outbox.Peek(stream, _options.BatchSize, cursor.SentUpTo.GetValueOrDefault(stream));
+            var records = outbox.Peek(stream, _options.BatchSize, cursor.SentUpTo.GetValueOrDefault(stream));
             if (records.Count == 0)
             {
                 continue;
@@ -89,7 +76,7 @@ internal sealed class OutboxDrainer : IUplinkSender
             {
                 // The file was replaced (perhaps by this very peek): its ids mean something else now.
                 cursor.Restart(records[0].Generation);
-                streams = new Queue<string>(_outbox.StreamsByPriority());
+                streams = new Queue<string>(outbox.StreamsByPriority());
                 continue;
             }
             var cut = BatchCutter.Cut(stream, records, _options.BatchSize, MessageLimit(link, stream));
@@ -120,12 +107,12 @@ internal sealed class OutboxDrainer : IUplinkSender
     private void DropTooLarge(UplinkLink link, string stream, OutboxRecord record, long bytes)
     {
         var limit = MessageLimit(link, stream);
-        if (!_outbox.Discard(stream, record))
+        if (!outbox.Discard(stream, record))
         {
             return;
         }
-        SyncUpLog.RecordTooLarge(_logger, stream, record.Sequence, bytes, limit);
-        _events.Report("record_too_large", EventReporter.Warning,
+        SyncUpLog.RecordTooLarge(logger, stream, record.Sequence, bytes, limit);
+        events.Report("record_too_large", EventReporter.Warning,
             $"{stream} record {record.Sequence} needs {bytes} bytes in a message, over the limit of {limit}; it was dropped",
             new Dictionary<string, string>(StringComparer.Ordinal)
             {

@@ -16,44 +16,21 @@ namespace EdgeAi.Agent.Telemetry;
 /// what is in effect changed (<see cref="ReportedStateReporter"/>). The interval follows its
 /// configuration live.
 /// </summary>
-internal sealed class TelemetryCollector : BackgroundService
+internal sealed class TelemetryCollector(
+    IOptionsMonitor<TelemetryOptions> options, IOptions<AgentOptions> agent, DurableOutbox outbox, InferenceMetrics metrics, InferenceSampler sampler,
+    ModelHost host, ReportedStateReporter reported, TimeProvider time, LoopSupervisor supervisor, ILogger<TelemetryCollector> logger)
+    : BackgroundService
 {
-    private readonly IOptionsMonitor<TelemetryOptions> _options;
-    private readonly DurableOutbox _outbox;
-    private readonly InferenceMetrics _metrics;
-    private readonly InferenceSampler _sampler;
-    private readonly DeviceHealthProbe _health;
-    private readonly ModelHost _host;
-    private readonly ReportedStateReporter _reported;
-    private readonly TimeProvider _time;
-    private readonly LoopSupervisor _supervisor;
-    private readonly ILogger<TelemetryCollector> _logger;
-    private DateTimeOffset _windowStart;
+    private readonly DeviceHealthProbe _health = new(agent.Value.DataDirectory, AgentHost.Version);
+    private DateTimeOffset _windowStart = time.GetUtcNow();
 
-    public TelemetryCollector(
-        IOptionsMonitor<TelemetryOptions> options, IOptions<AgentOptions> agent, DurableOutbox outbox, InferenceMetrics metrics, InferenceSampler sampler,
-        ModelHost host, ReportedStateReporter reported, TimeProvider time, LoopSupervisor supervisor, ILogger<TelemetryCollector> logger)
-    {
-        _options = options;
-        _outbox = outbox;
-        _metrics = metrics;
-        _sampler = sampler;
-        _host = host;
-        _reported = reported;
-        _time = time;
-        _supervisor = supervisor;
-        _logger = logger;
-        _health = new DeviceHealthProbe(agent.Value.DataDirectory, AgentHost.Version);
-        _windowStart = time.GetUtcNow();
-    }
-
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) => _supervisor.RunAsync("telemetry", RunAsync, stoppingToken);
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => supervisor.RunAsync("telemetry", RunAsync, stoppingToken);
 
     private async Task RunAsync(CancellationToken stoppingToken)
     {
         _health.Read([]); // primes the CPU counters, so the first window reports a real share
-        using var timer = new PeriodicTimer(_options.CurrentValue.Interval, _time);
-        using var intervalChanged = _options.OnChange(o =>
+        using var timer = new PeriodicTimer(options.CurrentValue.Interval, time);
+        using var intervalChanged = options.OnChange(o =>
         {
             if (timer.Period != o.Interval)
             {
@@ -77,8 +54,8 @@ internal sealed class TelemetryCollector : BackgroundService
     /// <summary>Appends one telemetry record for the window that just ended, and the reported state if it changed.</summary>
     public void Collect()
     {
-        var now = _time.GetUtcNow();
-        var models = _host.Models;
+        var now = time.GetUtcNow();
+        var models = host.Models;
         var telemetry = new TelemetryMessage
         {
             WindowStartUnixMs = _windowStart.ToUnixTimeMilliseconds(),
@@ -86,27 +63,27 @@ internal sealed class TelemetryCollector : BackgroundService
             Health = _health.Read(models.Select(m => m.ExecutionProvider).OfType<string>()),
         };
         _windowStart = now;
-        telemetry.Models.Add(_metrics.TakeWindow());
+        telemetry.Models.Add(metrics.TakeWindow());
         foreach (var stream in SyncTopics.Streams)
         {
-            var s = _outbox.Stats(stream);
+            var s = outbox.Stats(stream);
             telemetry.Outbox.Add(new OutboxStreamStats
             {
                 Stream = stream,
                 Depth = s.Depth,
-                Dropped = s.Dropped + (stream == SyncTopics.Inference ? _sampler.Dropped : 0),
+                Dropped = s.Dropped + (stream == SyncTopics.Inference ? sampler.Dropped : 0),
                 Refused = s.Refused,
                 Expired = s.Expired,
             });
         }
         try
         {
-            _outbox.Append(SyncTopics.Telemetry, telemetry.ToByteArray());
+            outbox.Append(SyncTopics.Telemetry, telemetry.ToByteArray());
         }
         catch (OutboxUnavailableException e)
         {
-            TelemetryLog.TelemetryNotStored(_logger, now, e.Message);
+            TelemetryLog.TelemetryNotStored(logger, now, e.Message);
         }
-        _reported.ReportIfChanged();
+        reported.ReportIfChanged();
     }
 }
