@@ -1,4 +1,4 @@
-using EdgeAi.Agent.Uplink;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Sync;
 
 namespace EdgeAi.Agent.Tests;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeAi.Agent.Hosting;
 
 namespace EdgeAi.Agent.Cli;
 
@@ -35,5 +36,17 @@ internal static class AgentCli
             overrides["Agent:DataDirectory"] = Path.GetFullPath(dataDir);
         }
         return overrides;
+    }
+
+    /// <summary>The data directory as the agent would use it: --data-dir, else Agent:DataDirectory (appsettings.json, EDGEAI_ environment), else the default.</summary>
+    public static string ResolveDataDirectory(ParseResult parse)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables("EDGEAI_")
+            .AddInMemoryCollection(Overrides(parse))
+            .Build();
+        return configuration["Agent:DataDirectory"] is { Length: > 0 } configured ? configured : AgentOptions.DefaultDataDirectory();
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EdgeAi.Agent.Hosting;
 using EdgeAi.Serving.Store;
 using Microsoft.ML.OnnxRuntime;
 
@@ -137,17 +136,8 @@ internal static class ModelsCommand
         }
     }
 
-    private static ModelStore OpenStore(ParseResult parse)
-    {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables("EDGEAI_")
-            .AddInMemoryCollection(AgentCli.Overrides(parse))
-            .Build();
-        var dataDir = configuration["Agent:DataDirectory"] ?? AgentOptions.DefaultDataDirectory();
-        return new ModelStore(Path.Combine(dataDir, "models"), TimeProvider.System);
-    }
+    private static ModelStore OpenStore(ParseResult parse) =>
+        new(Path.Combine(AgentCli.ResolveDataDirectory(parse), "models"), TimeProvider.System);
 
     private static string Describe(IEnumerable<ManifestTensor> tensors) =>
         string.Join(", ", tensors.Select(t => $"{t.Name} {t.Datatype}[{string.Join(",", t.Shape)}]"));

@@ -3,13 +3,19 @@ using Microsoft.AspNetCore.Http;
 using System.Reflection;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Enrollment;
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Routing;
+using EdgeAi.Agent.SyncDown;
+using EdgeAi.Agent.SyncUp;
+using EdgeAi.Agent.Telemetry;
+using EdgeAi.Agent.Twin;
+using EdgeAi.Agent.Uplink;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
-using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.Hosting;
@@ -41,6 +47,7 @@ internal static class AgentHost
         builder.Configuration.AddEnvironmentVariables("EDGEAI_");
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Configuration.AddDeviceIdentity(identityLayer);
+        builder.Configuration.AddDesiredConfiguration();
         builder.AddEdgeAgent();
 
         var app = builder.Build();
@@ -49,12 +56,17 @@ internal static class AgentHost
         app.MapGet("/metrics", context =>
         {
             context.Response.ContentType = "text/plain; version=0.0.4";
-            return context.Response.WriteAsync(context.RequestServices.GetRequiredService<EdgeAi.Agent.Telemetry.PrometheusText>().Render(), context.RequestAborted);
+            return context.Response.WriteAsync(context.RequestServices.GetRequiredService<PrometheusText>().Render(), context.RequestAborted);
         });
         app.MapInferenceProtocol();
         return app;
     }
 
+    /// <summary>
+    /// The agent's services: its host and listeners, model serving, and one <c>AddXxx</c> per folder, each
+    /// registering only that folder's services. Start-up dependencies are explicit (<see cref="AgentStartup"/>,
+    /// the model loader's initial load), so the order of these calls does not matter.
+    /// </summary>
     public static IHostApplicationBuilder AddEdgeAgent(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -64,22 +76,33 @@ internal static class AgentHost
         // Every agent loop runs under the LoopSupervisor, which restarts it; should one still fault, the
         // device keeps serving rather than stopping (the .NET default stops the host, and exits with code 0).
         services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
+        services.TryAddSingleton<LoopSupervisor>();
+        services.AddHostedService<AgentStartup>();
         builder.AddModelServing();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelRescanInterval);
-        services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<RoutingOptions>, RoutingOptionsValidator>();
-        services.AddOptions<CloudOptions>().BindConfiguration(CloudOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<CloudOptions>, CloudOptionsValidator>();
-        services.AddSingleton<HubChannel>();
-        services.AddSingleton<CloudClient>();
-        services.AddSingleton<LatencyTracker>();
-        builder.AddSyncUp();
-        builder.AddFleet();
+        // The protocol endpoints serve through telemetry's meter around the router.
+        services.AddSingleton<IInferenceBackend>(sp => new MeteredBackend(
+            sp.GetRequiredService<Router>(), sp.GetRequiredService<InferenceMetrics>(), sp.GetRequiredService<InferenceSampler>()));
+        builder.AddRouting()
+            .AddCloud()
+            .AddOutbox()
+            .AddTelemetry()
+            .AddUplink()
+            .AddSyncUp()
+            .AddSyncDown()
+            .AddTwin();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
-        services.AddSingleton<AgentEndpoints>();
-        services.AddOptions<KestrelServerOptions>()
+        builder.AddListeners();
+        return builder;
+    }
+
+    /// <summary>REST (HTTP/1.1) and gRPC (HTTP/2 without TLS) on Agent:ListenAddress; <see cref="AgentEndpoints"/> holds what was bound.</summary>
+    private static void AddListeners(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<AgentEndpoints>();
+        builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<AgentOptions>, IOptions<ModelHostOptions>, AgentEndpoints>((kestrel, agent, host, endpoints) =>
             {
                 var address = IPAddress.TryParse(agent.Value.ListenAddress, out var parsed) ? parsed : IPAddress.Loopback;
@@ -96,6 +119,5 @@ internal static class AgentHost
                     endpoints.Grpc = listen;
                 });
             });
-        return builder;
     }
 }

@@ -1,6 +1,6 @@
 namespace EdgeAi.Agent.Outbox;
 
-/// <summary>Outbox log messages; event ids 2500-2599.</summary>
+/// <summary>Outbox log messages; event ids 2500-2599, and 2209 for events not stored (kept from when the event reporter was part of the uplink).</summary>
 internal static partial class OutboxLog
 {
     [LoggerMessage(2500, LogLevel.Information, "Outbox {File} checked in {ElapsedMs} ms: {Records} records in {Pages} pages")]
@@ -14,4 +14,7 @@ internal static partial class OutboxLog
 
     [LoggerMessage(2503, LogLevel.Warning, "Outbox could not {Operation} even after recovering: {Reason}")]
     public static partial void Unavailable(ILogger logger, string operation, string reason);
+
+    [LoggerMessage(2209, LogLevel.Warning, "Event {Kind} not stored: {Reason}")]
+    public static partial void EventNotStored(ILogger logger, string kind, string reason);
 }

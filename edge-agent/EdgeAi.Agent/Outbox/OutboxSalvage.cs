@@ -278,7 +278,7 @@ internal static class OutboxSalvage
         var chunk = new List<BsonDocument>(InsertChunk);
         foreach (var document in reader.ReadDocuments(source))
         {
-            if (DurableOutbox.Salvaged(document, fileEpoch) is { } record)
+            if (OutboxDocuments.Salvaged(document, fileEpoch) is { } record)
             {
                 chunk.Add(record);
                 if (!document.ContainsKey("ep"))

@@ -6,9 +6,6 @@ internal static partial class TelemetryLog
     [LoggerMessage(2600, LogLevel.Warning, "Telemetry record for the window ending {WindowEnd} not stored: {Reason}")]
     public static partial void TelemetryNotStored(ILogger logger, DateTimeOffset windowEnd, string reason);
 
-    [LoggerMessage(2601, LogLevel.Warning, "Reported state not stored (tried again next interval): {Reason}")]
-    public static partial void ReportedNotStored(ILogger logger, string reason);
-
     [LoggerMessage(2602, LogLevel.Warning, "Sampled inference records not stored ({Count} dropped and counted; later failures are counted only): {Reason}")]
     public static partial void SamplesNotStored(ILogger logger, int count, string reason);
 }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Telemetry;
-using EdgeAi.Agent.Uplink;
+using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
 using Microsoft.Extensions.Options;
 

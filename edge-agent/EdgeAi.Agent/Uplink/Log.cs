@@ -15,21 +15,6 @@ internal static partial class Log
     [LoggerMessage(2203, LogLevel.Warning, "Broker refused subscription to {Topic}: {Reason}")]
     public static partial void SubscriptionRefused(ILogger logger, string topic, string reason);
 
-    [LoggerMessage(2204, LogLevel.Information, "Desired state revision {Revision} received and stored ({Models} models)")]
-    public static partial void DesiredStored(ILogger logger, long revision, int models);
-
-    [LoggerMessage(2205, LogLevel.Warning, "Message on {Topic} ignored: {Reason}")]
-    public static partial void MessageIgnored(ILogger logger, string topic, string reason);
-
-    [LoggerMessage(2206, LogLevel.Information, "Command {Name} ({Id}) received; recorded as an event")]
-    public static partial void CommandReceived(ILogger logger, string name, string id);
-
-    [LoggerMessage(2208, LogLevel.Warning, "Dropped {Stream} record {Seq}: it needs {Bytes} bytes in a message, over the limit of {Limit}")]
-    public static partial void RecordTooLarge(ILogger logger, string stream, long seq, long bytes, long limit);
-
-    [LoggerMessage(2209, LogLevel.Warning, "Event {Kind} not stored: {Reason}")]
-    public static partial void EventNotStored(ILogger logger, string kind, string reason);
-
     [LoggerMessage(2207, LogLevel.Information, "Uplink went offline cleanly ({Backlog} records left in the outbox)")]
     public static partial void WentOffline(ILogger logger, long backlog);
 }

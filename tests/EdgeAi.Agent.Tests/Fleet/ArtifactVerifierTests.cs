@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Hosting;
 using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Sync;

@@ -1,4 +1,4 @@
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.SyncDown;
 
 namespace EdgeAi.Agent.Tests.Fleet;
 

@@ -1,4 +1,4 @@
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Sync;
 
 namespace EdgeAi.Agent.Tests.Fleet;
@@ -10,7 +10,7 @@ public sealed class FleetPlannerTests
     [Fact]
     public void Plan_VersionNotInstalled_DownloadsVerifiesInstallsThenSwaps()
     {
-        var plan = FleetPlanner.Plan(Desired(("m", "2")), Device(new ModelView("m", "1", "1", ["1"])), NotFailed);
+        var plan = DeploymentPlanner.Plan(Desired(("m", "2")), Device(new ModelView("m", "1", "1", ["1"])), NotFailed);
 
         Kinds(plan).ShouldBe([StepKind.Download, StepKind.Verify, StepKind.Install, StepKind.Load, StepKind.Smoke, StepKind.Activate, StepKind.Prune]);
         plan.ShouldAllBe(s => s.Model == "m" && s.Version == "2");
@@ -19,7 +19,7 @@ public sealed class FleetPlannerTests
     [Fact]
     public void Plan_PreviousVersionKept_RollsBackWithoutDownload()
     {
-        var plan = FleetPlanner.Plan(Desired(("m", "1")), Device(new ModelView("m", "2", "2", ["1", "2"])), NotFailed);
+        var plan = DeploymentPlanner.Plan(Desired(("m", "1")), Device(new ModelView("m", "2", "2", ["1", "2"])), NotFailed);
 
         Kinds(plan).ShouldBe([StepKind.Load, StepKind.Smoke, StepKind.Activate, StepKind.Prune]);
     }
@@ -27,7 +27,7 @@ public sealed class FleetPlannerTests
     [Fact]
     public void Plan_DesiredVersionActive_OnlyReportsIt()
     {
-        var plan = FleetPlanner.Plan(Desired(("m", "2")), Device(new ModelView("m", "2", "2", ["1", "2"])), NotFailed);
+        var plan = DeploymentPlanner.Plan(Desired(("m", "2")), Device(new ModelView("m", "2", "2", ["1", "2"])), NotFailed);
 
         Kinds(plan).ShouldBe([StepKind.ReportActive]);
     }
@@ -35,7 +35,7 @@ public sealed class FleetPlannerTests
     [Fact]
     public void Plan_ServingButNotPersisted_IsActivatedSoARestartKeepsIt()
     {
-        var plan = FleetPlanner.Plan(Desired(("m", "1")), Device(new ModelView("m", "1", null, ["1"])), NotFailed);
+        var plan = DeploymentPlanner.Plan(Desired(("m", "1")), Device(new ModelView("m", "1", null, ["1"])), NotFailed);
 
         Kinds(plan).ShouldBe([StepKind.Load, StepKind.Smoke, StepKind.Activate, StepKind.Prune]);
     }
@@ -43,7 +43,7 @@ public sealed class FleetPlannerTests
     [Fact]
     public void Plan_FailedAtThisRevision_IsNotRetried()
     {
-        var plan = FleetPlanner.Plan(Desired(("m", "2"), ("n", "1")), Device(), m => m.Name == "m");
+        var plan = DeploymentPlanner.Plan(Desired(("m", "2"), ("n", "1")), Device(), m => m.Name == "m");
 
         plan.ShouldAllBe(s => s.Model == "n");
     }
@@ -56,7 +56,7 @@ public sealed class FleetPlannerTests
             new ModelView("byhand", "1", null, ["1"]),
             new ModelView("off", null, "", ["1"]));
 
-        var plan = FleetPlanner.Plan(Desired(), device, NotFailed);
+        var plan = DeploymentPlanner.Plan(Desired(), device, NotFailed);
 
         plan.Select(s => (s.Kind, s.Model, s.Version)).ShouldBe([(StepKind.Deactivate, "fleet", "3"), (StepKind.Prune, "fleet", "3")]);
     }
@@ -68,7 +68,7 @@ public sealed class FleetPlannerTests
         state.Models.Add(new DesiredModel { Name = "bad/name", Version = "1", Sha256 = Sha });
         state.Models.Add(new DesiredModel { Name = "n", Version = "1", Sha256 = "abc" });
 
-        var refused = FleetPlanner.Plan(state, Device(), NotFailed).Where(s => s.Kind == StepKind.Refuse).ToList();
+        var refused = DeploymentPlanner.Plan(state, Device(), NotFailed).Where(s => s.Kind == StepKind.Refuse).ToList();
 
         refused.Select(s => s.Reason).ShouldBe([
             "model name 'bad/name' is not valid (letters, digits, '.', '_' or '-', at most 128)",

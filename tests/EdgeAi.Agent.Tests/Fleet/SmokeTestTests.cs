@@ -1,4 +1,4 @@
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Runtime;
 using Google.Protobuf;

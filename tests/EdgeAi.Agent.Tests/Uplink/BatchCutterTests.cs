@@ -1,5 +1,5 @@
 using EdgeAi.Agent.Outbox;
-using EdgeAi.Agent.Uplink;
+using EdgeAi.Agent.SyncUp;
 using EdgeAi.Common.Sync;
 using Google.Protobuf;
 

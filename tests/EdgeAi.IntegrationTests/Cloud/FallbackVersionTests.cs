@@ -1,4 +1,4 @@
-using EdgeAi.Agent.Uplink;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Common.Sync;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using EdgeAi.Agent.Outbox;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Onnx;

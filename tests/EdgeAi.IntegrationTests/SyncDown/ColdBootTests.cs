@@ -1,8 +1,7 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Outbox;
-using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Sync;
 using EdgeAi.IntegrationTests.Cloud;
 using EdgeAi.IntegrationTests.Sync;

@@ -1,5 +1,5 @@
 using EdgeAi.Agent.Outbox;
-using EdgeAi.Agent.Uplink;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Inference;
 using EdgeAi.Common.Sync;
 using EdgeAi.IntegrationTests.Cloud;

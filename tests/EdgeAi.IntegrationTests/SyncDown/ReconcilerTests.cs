@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Sync;
 using EdgeAi.IntegrationTests.Cloud;
 using EdgeAi.Serving.Runtime;

@@ -1,4 +1,4 @@
-using EdgeAi.Agent.Fleet;
+using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Sync;
 using EdgeAi.IntegrationTests.Cloud;
 using EdgeAi.IntegrationTests.Sync;

@@ -3,7 +3,7 @@ using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
 using Google.Protobuf;
 
-namespace EdgeAi.Agent.Uplink;
+namespace EdgeAi.Agent.SyncUp;
 
 /// <summary>
 /// The next message of a stream: its oldest records, up to <c>Uplink:BatchSize</c> of them and as many

@@ -1,8 +1,7 @@
-using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
 using Google.Protobuf;
 
-namespace EdgeAi.Agent.Uplink;
+namespace EdgeAi.Agent.Outbox;
 
 /// <summary>Appends an event for the hub to the outbox (it travels when the link allows).</summary>
 internal sealed class EventReporter(DurableOutbox outbox, ILogger<EventReporter> logger)
@@ -26,7 +25,7 @@ internal sealed class EventReporter(DurableOutbox outbox, ILogger<EventReporter>
         catch (OutboxUnavailableException ex)
         {
             // Events report; they must never break what they report on.
-            Log.EventNotStored(logger, kind, ex.Message);
+            OutboxLog.EventNotStored(logger, kind, ex.Message);
             return -1;
         }
     }

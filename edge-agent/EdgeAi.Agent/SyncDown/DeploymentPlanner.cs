@@ -1,7 +1,7 @@
 using EdgeAi.Common.Sync;
 using EdgeAi.Serving.Store;
 
-namespace EdgeAi.Agent.Fleet;
+namespace EdgeAi.Agent.SyncDown;
 
 /// <summary>What the device has of one model, as the planner sees it.</summary>
 /// <param name="Serving">The ready version requests without a version go to, or null.</param>
@@ -39,7 +39,7 @@ internal sealed record PlanStep(StepKind Kind, string Model, string Version, Des
 /// loaded beside the serving version, smoke-tested and activated; models the fleet no longer wants
 /// are deactivated. Pure: no I/O, so every decision is testable on its own.
 /// </summary>
-internal static class FleetPlanner
+internal static class DeploymentPlanner
 {
     public static IReadOnlyList<PlanStep> Plan(DesiredState desired, IReadOnlyDictionary<string, ModelView> device, Func<DesiredModel, bool> failedAtThisRevision)
     {

@@ -1,10 +1,9 @@
 using System.Globalization;
 using EdgeAi.Agent.Outbox;
-using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Sync;
 using Google.Protobuf;
 
-namespace EdgeAi.Agent.Fleet;
+namespace EdgeAi.Agent.SyncDown;
 
 /// <summary>Values of DeploymentStatus.state.</summary>
 internal static class DeploymentStates
@@ -52,7 +51,7 @@ internal sealed class DeploymentReporter
                 _sent.RemoveWhere(s => s.Revision < revision);
             }
         }
-        FleetLog.Status(_logger, model, version, state, revision, message);
+        SyncDownLog.Status(_logger, model, version, state, revision, message);
         try
         {
             _outbox.Append(SyncTopics.Deployments, new DeploymentStatus

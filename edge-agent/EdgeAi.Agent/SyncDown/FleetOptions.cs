@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Agent.Fleet;
+namespace EdgeAi.Agent.SyncDown;
 
 /// <summary>How the agent follows the hub's desired models: download, verification and smoke test.</summary>
 internal sealed class FleetOptions : IValidatableObject

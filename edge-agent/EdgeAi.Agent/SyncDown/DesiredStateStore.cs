@@ -1,7 +1,7 @@
 using EdgeAi.Common.Sync;
 using Google.Protobuf;
 
-namespace EdgeAi.Agent.Uplink;
+namespace EdgeAi.Agent.SyncDown;
 
 /// <summary>
 /// The last desired state the hub sent, kept in the data directory so the agent can cold-boot
@@ -15,7 +15,6 @@ internal sealed class DesiredStateStore
     private readonly Lock _gate = new();
     private DesiredState? _current;
     private bool _loaded;
-    private long _appliedRevision;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public DesiredStateStore(string dataDirectory)
@@ -37,13 +36,6 @@ internal sealed class DesiredStateStore
     }
 
     public string? LoadProblem { get; private set; }
-
-    /// <summary>The revision the reconciler last acted on (0 until it has); the reported state carries it.</summary>
-    public long AppliedRevision
-    {
-        get => Interlocked.Read(ref _appliedRevision);
-        set => Interlocked.Exchange(ref _appliedRevision, value);
-    }
 
     /// <summary>
     /// Completes when a newer state is stored. Take it before reading <see cref="Current"/>, so a state

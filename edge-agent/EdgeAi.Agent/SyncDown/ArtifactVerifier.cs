@@ -4,7 +4,7 @@ using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Sync;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Agent.Fleet;
+namespace EdgeAi.Agent.SyncDown;
 
 /// <summary>
 /// Decides whether a downloaded artifact may be installed: its sha256 must be the one the desired
@@ -85,6 +85,6 @@ internal sealed class ArtifactVerifier
         {
             throw new DeploymentException(reason);
         }
-        FleetLog.SignatureSkipped(_logger, model.Name, model.Version, reason);
+        SyncDownLog.SignatureSkipped(_logger, model.Name, model.Version, reason);
     }
 }

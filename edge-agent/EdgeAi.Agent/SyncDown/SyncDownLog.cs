@@ -1,7 +1,7 @@
-namespace EdgeAi.Agent.Fleet;
+namespace EdgeAi.Agent.SyncDown;
 
-/// <summary>Reconciler log messages; event ids 2300-2399.</summary>
-internal static partial class FleetLog
+/// <summary>Sync-down log messages; event ids 2300-2399, 2204-2206 for the desired-state subscriber (kept from when it was part of the uplink) and 2601 for the reported state (from when telemetry sent it).</summary>
+internal static partial class SyncDownLog
 {
     [LoggerMessage(2300, LogLevel.Information, "Model {Model} version {Version}: {State} (desired revision {Revision}) {Message}")]
     public static partial void Status(ILogger logger, string model, string version, string state, long revision, string message);
@@ -29,4 +29,16 @@ internal static partial class FleetLog
 
     [LoggerMessage(2308, LogLevel.Warning, "Artifact signature not checked for {Model} version {Version}: {Reason} (Fleet:RequireSignature is off)")]
     public static partial void SignatureSkipped(ILogger logger, string model, string version, string reason);
+
+    [LoggerMessage(2204, LogLevel.Information, "Desired state revision {Revision} received and stored ({Models} models)")]
+    public static partial void DesiredStored(ILogger logger, long revision, int models);
+
+    [LoggerMessage(2205, LogLevel.Warning, "Message on {Topic} ignored: {Reason}")]
+    public static partial void MessageIgnored(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(2206, LogLevel.Information, "Command {Name} ({Id}) received; recorded as an event")]
+    public static partial void CommandReceived(ILogger logger, string name, string id);
+
+    [LoggerMessage(2601, LogLevel.Warning, "Reported state not stored (tried again next interval): {Reason}")]
+    public static partial void ReportedNotStored(ILogger logger, string reason);
 }

@@ -4,7 +4,7 @@ using EdgeAi.Serving.Runtime;
 using Google.Protobuf;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Agent.Fleet;
+namespace EdgeAi.Agent.SyncDown;
 
 /// <summary>
 /// One inference on a freshly loaded version before it may serve: every input zeros (dynamic

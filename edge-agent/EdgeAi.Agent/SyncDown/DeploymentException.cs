@@ -1,4 +1,4 @@
-namespace EdgeAi.Agent.Fleet;
+namespace EdgeAi.Agent.SyncDown;
 
 /// <summary>
 /// A deployment step that did not succeed, with a reason an operator can act on. With
