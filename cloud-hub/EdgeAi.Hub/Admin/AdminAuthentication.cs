@@ -1,3 +1,4 @@
+using EdgeAi.Hub.Security;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeAi.Hub.Admin;

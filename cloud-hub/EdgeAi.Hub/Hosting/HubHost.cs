@@ -6,18 +6,19 @@ using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Dashboard;
 using EdgeAi.Hub.Enrollment;
 using EdgeAi.Hub.Deployments;
-using EdgeAi.Hub.Fleet;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Hosting;
@@ -55,7 +56,8 @@ internal static class HubHost
         app.MapDashboard();
         app.MapIdentityApi();
         app.MapModelRollout();
-        app.MapGrpcService<FleetService>();
+        app.MapGrpcService<EnrollmentService>();
+        app.MapGrpcService<ModelDownloadService>();
         return app;
     }
 
@@ -69,11 +71,11 @@ internal static class HubHost
         services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton<LoopSupervisor>();
         builder.AddModelServing();
         // The inference service receives up to ModelHost:MaxRequestBytes (AddModelServing); the fleet service's requests are tiny.
-        services.AddGrpc().AddServiceOptions<FleetService>(fleet => fleet.MaxReceiveMessageSize = FleetService.MaxRequestBytes);
-        services.Configure<GrpcMessageLimits>(limits => limits.Services["/edgeai.fleet.v1.Fleet/"] =
-            new(FleetService.MaxRequestBytes, "the fleet service's limit: enrollment and download requests are small"));
+        services.AddFleetService<EnrollmentService>();
+        services.AddFleetService<ModelDownloadService>();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelRescanInterval);
@@ -83,7 +85,11 @@ internal static class HubHost
         services.AddSingleton(new ServerIdentity("edgeai-hub", Version, []));
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<DeviceCredentials>();
-        builder.AddFleetSync();
+        builder.AddHubStore();
+        services.AddSingleton<AuditLog>();
+        services.AddDeviceIdentity();
+        builder.AddIngest();
+        builder.AddBroker();
         builder.AddModelRollout();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
@@ -109,37 +115,6 @@ internal static class HubHost
                     endpoints.Listener = listen;
                 });
             });
-        return builder;
-    }
-
-    /// <summary>Sync up: the store, the single ingest writer, then the embedded broker or the external-broker client (in that start order).</summary>
-    public static IHostApplicationBuilder AddFleetSync(this IHostApplicationBuilder builder)
-    {
-        var services = builder.Services;
-        services.AddOptions<MqttOptions>().BindConfiguration(MqttOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
-        services.AddHubStore();
-        services.AddSingleton<AuditLog>();
-        services.AddDeviceIdentity();
-        services.AddSingleton<IngestMetrics>();
-        services.AddSingleton<MqttRefusals>();
-        services.AddSingleton<IngestWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
-        services.AddSingleton<MessageIngest>();
-        var mqtt = builder.Configuration.GetSection(MqttOptions.Section);
-        if (mqtt.GetValue(nameof(MqttOptions.Enabled), true))
-        {
-            if (string.IsNullOrWhiteSpace(mqtt[nameof(MqttOptions.ExternalBroker)]))
-            {
-                services.AddSingleton<EmbeddedBroker>();
-                services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
-            }
-            else
-            {
-                services.AddSingleton<ExternalBrokerIngest>();
-                services.AddHostedService(sp => sp.GetRequiredService<ExternalBrokerIngest>());
-            }
-        }
         return builder;
     }
 }

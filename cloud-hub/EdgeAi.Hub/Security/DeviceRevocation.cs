@@ -10,7 +10,7 @@ namespace EdgeAi.Hub.Security;
 /// by gRPC/REST and the MQTT broker, and its live MQTT session, if any, dropped.
 /// </summary>
 internal sealed class DeviceRevocation(
-    IDbContextFactory<HubDbContext> store, DeviceCredentials credentials, AuditLog audit, TimeProvider time, IServiceProvider services,
+    IDbContextFactory<HubDbContext> store, DeviceCredentials credentials, AuditLog audit, IDeviceBroker broker, TimeProvider time,
     ILogger<DeviceRevocation> logger)
 {
     public async Task<RevocationOutcome> RevokeAsync(string deviceId, string actor, CancellationToken cancellationToken)
@@ -42,8 +42,7 @@ internal sealed class DeviceRevocation(
         }
         // Refuse first, then drop the session, so the device cannot slip back in between.
         credentials.Revoked(deviceId, now);
-        var dropped = services.GetService<EmbeddedBroker>() is { } broker
-            && await broker.DisconnectAsync(deviceId, $"device {deviceId} was revoked").ConfigureAwait(false);
+        var dropped = await broker.DisconnectAsync(deviceId, $"device {deviceId} was revoked").ConfigureAwait(false);
         Log.DeviceRevoked(logger, deviceId, dropped ? "was dropped" : "was not connected");
         await audit.RecordAsync(actor, "device.revoke", deviceId, dropped ? "live MQTT session dropped" : null, cancellationToken).ConfigureAwait(false);
         return new RevocationOutcome(RevocationResult.Revoked, DateTimeOffset.FromUnixTimeMilliseconds(now));
