@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Store;
@@ -104,12 +103,9 @@ internal sealed class DesiredStatePublisher(
             Signature = ByteString.CopyFrom(m.Signature),
             RoutingPolicy = m.RoutingPolicy,
         }));
-        state.Config.Add(ParseConfig(device.DesiredConfig));
+        state.Config.Add(StringMapJson.Read(device.DesiredConfig));
         return state;
     }
-
-    public static Dictionary<string, string> ParseConfig(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, DeploymentJson.Default.DictionaryStringString) ?? [];
 
     private async Task<bool> SendAsync(string deviceId, DesiredState state, CancellationToken cancellationToken)
     {

@@ -4,12 +4,14 @@ using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Batching;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Dashboard;
-using EdgeAi.Hub.Enrollment;
 using EdgeAi.Hub.Deployments;
+using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Http;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
+using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
@@ -17,13 +19,21 @@ using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Hosting;
 
-/// <summary>Composes the hub: TLS listener, device authentication, model host with dynamic batching, the protocol, MQTT sync, admin API.</summary>
+/// <summary>
+/// Composes the hub from its rooms, each registering its own services (<c>AddXxx</c>) and mapping its
+/// own routes: the TLS listener, security, the model host with dynamic batching, the protocol, the
+/// store, ingest and the broker, enrollment, the registry, deployments, the twin, the admin API and
+/// the dashboard. No service relies on being registered before another: what one needs at start it
+/// awaits (<see cref="StoreInitializer.EnsureCreatedAsync"/>, <see cref="DeviceCredentialsLoader.EnsureLoadedAsync"/>,
+/// <see cref="IDeviceBroker.Ready"/>).
+/// </summary>
 internal static class HubHost
 {
     public static string Version { get; } =
@@ -39,25 +49,12 @@ internal static class HubHost
         builder.AddCloudHub();
 
         var app = builder.Build();
-        app.UseMiddleware<DeviceAuthentication>();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>().UseMiddleware<AdminBodyLimit>());
+        app.UseHubHttp();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseGrpcFrameCheck();
-        app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
-        app.MapGet("/metrics", context =>
-        {
-            context.Response.ContentType = "text/plain; version=0.0.4";
-            var services = context.RequestServices;
-            return context.Response.WriteAsync(
-                services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus()
-                + services.GetRequiredService<MqttRefusals>().ToPrometheus() + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
-        });
-        app.MapInferenceProtocol();
-        app.MapAdminApi();
-        app.MapDashboard();
-        app.MapIdentityApi();
-        app.MapModelRollout();
-        app.MapGrpcService<EnrollmentService>();
-        app.MapGrpcService<ModelDownloadService>();
+        app.MapCloudHub();
         return app;
     }
 
@@ -66,31 +63,27 @@ internal static class HubHost
         var services = builder.Services;
         services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
-        services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BatchingOptions>, BatchingOptionsValidator>();
-        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.TryAddSingleton<LoopSupervisor>();
+        services.AddSingleton<HubEndpoints>();
+        services.AddSingleton<HubMetrics>();
+        services.AddSingleton(new ServerIdentity("edgeai-hub", Version, []));
         builder.AddModelServing();
-        // The inference service receives up to ModelHost:MaxRequestBytes (AddModelServing); the fleet service's requests are tiny.
-        services.AddFleetService<EnrollmentService>();
-        services.AddFleetService<ModelDownloadService>();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelRescanInterval);
-        services.AddSingleton<BatchingMetrics>();
-        services.AddSingleton<BatchingBackend>();
-        services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<BatchingBackend>());
-        services.AddSingleton(new ServerIdentity("edgeai-hub", Version, []));
-        services.AddSingleton<HubEndpoints>();
-        services.AddSingleton<DeviceCredentials>();
+        builder.AddHubHttp();
+        builder.AddHubSecurity();
+        builder.AddDynamicBatching();
         builder.AddHubStore();
-        services.AddSingleton<AuditLog>();
-        services.AddDeviceIdentity();
         builder.AddIngest();
         builder.AddBroker();
-        builder.AddModelRollout();
+        builder.AddAdminApi();
+        builder.AddEnrollment();
+        builder.AddModelRegistry();
+        builder.AddDeployments();
+        builder.AddDeviceTwin();
+        builder.AddDashboard();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {
@@ -116,5 +109,28 @@ internal static class HubHost
                 });
             });
         return builder;
+    }
+
+    /// <summary>The open routes, what devices call with their key, and the admin API.</summary>
+    public static IEndpointRouteBuilder MapCloudHub(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
+        app.MapGet("/metrics", (HubMetrics metrics) => TypedResults.Text(metrics.Render(), HubMetrics.ContentType)).AllowAnonymous();
+        app.MapDashboard();
+        // The Open Inference Protocol (its /v2/health routes stay open) and model downloads: a device key.
+        app.MapGroup("").RequireAuthorization(HubAuthorization.DevicePolicy).MapInferenceProtocol();
+        app.MapGrpcService<ModelDownloadService>().RequireAuthorization(HubAuthorization.DevicePolicy);
+        // Enroll is open: the token it carries authorises it (a device has no key before it enrolls).
+        app.MapGrpcService<EnrollmentService>();
+        app.MapAdminApi()
+            .MapDeviceApi()
+            .MapAuditApi()
+            .MapRevocationApi()
+            .MapEnrollmentApi()
+            .MapRegistryApi()
+            .MapDeploymentApi()
+            .MapTwinApi()
+            .MapFleetViewApi();
+        return app;
     }
 }

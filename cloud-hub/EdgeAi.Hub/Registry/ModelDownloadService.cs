@@ -11,11 +11,11 @@ internal sealed class ModelDownloadService(ModelDownloads downloads) : Common.Fl
 {
     public static void BindService(ServiceBinderBase binder, Common.Fleet.Fleet.FleetBase? service) => FleetGrpc.Bind(binder, "DownloadModel");
 
-    /// <summary>Authorised by the device bearer key (DeviceAuthentication put the device id in the call's items).</summary>
+    /// <summary>Mapped behind the device policy: the device is the one the bearer key names.</summary>
     public override Task DownloadModel(DownloadModelRequest request, IServerStreamWriter<ModelChunk> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.GetHttpContext().Items[DeviceAuthentication.DeviceIdItem] is not string deviceId)
+        if (context.GetHttpContext().User.FindFirst(DeviceKeyAuthentication.DeviceIdClaim)?.Value is not { } deviceId)
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, "send 'authorization: Bearer <device key>'"));
         }
