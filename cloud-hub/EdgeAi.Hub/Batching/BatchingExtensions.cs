@@ -15,6 +15,8 @@ internal static class BatchingExtensions
         services.AddSingleton<BatchingMetrics>();
         services.AddSingleton<BatchingBackend>();
         services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<BatchingBackend>());
+        // Its start and stop bound the batchers' loops.
+        services.AddHostedService(sp => sp.GetRequiredService<BatchingBackend>());
         return builder;
     }
 }
