@@ -1,4 +1,6 @@
+using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Deployments;
+using EdgeAi.Hub.Twin;
 
 namespace EdgeAi.Hub.Tests;
 
@@ -49,7 +51,7 @@ public sealed class DeploymentSpecTests
     {
         var error = DeploymentSpec.Parse(Request(waves: waves), DefaultTimeout).Error!;
 
-        error.Status.ShouldBe(400);
+        error.Kind.ShouldBe(RefusalKind.Invalid);
         error.Detail.ShouldStartWith("'waves'");
         error.Detail.ShouldContain(expected);
     }

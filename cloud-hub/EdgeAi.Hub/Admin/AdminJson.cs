@@ -24,12 +24,12 @@ internal sealed record TelemetryPoint(long Seq, DateTimeOffset CreatedAt, JsonEl
 
 internal sealed record TelemetryPage(string DeviceId, int Count, IReadOnlyList<TelemetryPoint> Items);
 
-internal sealed record Problem(string Title, int Status, string Detail);
+internal sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, string Target, string? Detail);
 
 /// <summary>Admin API JSON, source-generated (no reflection).</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DeviceSummary[]))]
 [JsonSerializable(typeof(DeviceDetail))]
 [JsonSerializable(typeof(TelemetryPage))]
-[JsonSerializable(typeof(Problem))]
+[JsonSerializable(typeof(AuditEntry[]))]
 internal sealed partial class AdminJson : JsonSerializerContext;

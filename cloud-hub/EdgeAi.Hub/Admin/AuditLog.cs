@@ -1,5 +1,5 @@
+using System.Security.Claims;
 using EdgeAi.Hub.Store;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 
 namespace EdgeAi.Hub.Admin;
@@ -12,6 +12,8 @@ internal sealed class AuditLog(IDbContextFactory<HubDbContext> store, TimeProvid
 
     public const string HubActor = "hub";
 
+    public const string AdminActor = "admin";
+
     public async Task RecordAsync(string actor, string action, string target, string? detail, CancellationToken cancellationToken)
     {
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -22,11 +24,17 @@ internal sealed class AuditLog(IDbContextFactory<HubDbContext> store, TimeProvid
         }
     }
 
-    /// <summary>Who is acting in an admin request: "admin", or "admin:{name}" when the caller named itself.</summary>
-    public static string ActorOf(HttpContext context)
+    /// <summary>"admin", or "admin:{name}" when the caller named itself in <see cref="ActorHeader"/> (at most 64 characters of it).</summary>
+    public static string AdminNamed(string? named)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        var named = context.Request.Headers[ActorHeader].ToString().Trim();
-        return named.Length == 0 ? "admin" : $"admin:{(named.Length > 64 ? named[..64] : named)}";
+        var name = named?.Trim() ?? "";
+        return name.Length == 0 ? AdminActor : $"{AdminActor}:{(name.Length > 64 ? name[..64] : name)}";
+    }
+
+    /// <summary>Who is acting in an admin request: the name the admin key's authentication gave the caller.</summary>
+    public static string ActorOf(ClaimsPrincipal admin)
+    {
+        ArgumentNullException.ThrowIfNull(admin);
+        return admin.Identity?.Name ?? AdminActor;
     }
 }

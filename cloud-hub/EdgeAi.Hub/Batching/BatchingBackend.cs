@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
@@ -11,23 +12,29 @@ namespace EdgeAi.Hub.Batching;
 /// <summary>
 /// The hub's inference backend: the model host, with dynamic batching for models whose inputs and
 /// outputs all have a dynamic first dimension. Requests that cannot be merged (typed contents,
-/// BYTES tensors, batching off) run on their own.
+/// BYTES tensors, batching off) run on their own. Each model's batcher is made on its first request;
+/// its loop runs under the <see cref="LoopSupervisor"/> for as long as the host runs this service,
+/// and stopping ends the loops and fails what still waits.
 /// </summary>
-internal sealed class BatchingBackend : IInferenceBackend, IAsyncDisposable
+internal sealed class BatchingBackend : IInferenceBackend, IHostedService, IDisposable
 {
     private readonly ModelHost _host;
     private readonly ModelLoader _loader;
     private readonly BatchingOptions _options;
     private readonly BatchingMetrics _metrics;
+    private readonly LoopSupervisor _supervisor;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, ModelBatcher> _batchers = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<string, Lazy<Running>> _batchers = new(StringComparer.Ordinal);
 
-    public BatchingBackend(ModelHost host, ModelLoader loader, IOptions<BatchingOptions> options, BatchingMetrics metrics, TimeProvider time)
+    public BatchingBackend(ModelHost host, ModelLoader loader, IOptions<BatchingOptions> options, BatchingMetrics metrics, LoopSupervisor supervisor, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(options);
         _host = host;
         _loader = loader;
         _options = options.Value;
         _metrics = metrics;
+        _supervisor = supervisor;
         _time = time;
     }
 
@@ -51,7 +58,11 @@ internal sealed class BatchingBackend : IInferenceBackend, IAsyncDisposable
         {
             // Pin the version so requests for "newest" and for its number share a batch and a swap cannot split one.
             request.ModelVersion = instance.Version;
-            var batcher = _batchers.GetOrAdd(request.ModelName, _ => new ModelBatcher(_host, _metrics, _time, maxRows, delay));
+            var batcher = BatcherFor(request.ModelName, maxRows, delay);
+            if (_stopping.IsCancellationRequested)
+            {
+                throw new InferenceException(InferenceError.Unavailable, ModelBatcher.ShuttingDown);
+            }
             response = await batcher.EnqueueAsync(request, deadline, cancellationToken).ConfigureAwait(false);
         }
         else
@@ -68,12 +79,31 @@ internal sealed class BatchingBackend : IInferenceBackend, IAsyncDisposable
         return response;
     }
 
-    public async ValueTask DisposeAsync()
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Ends every batcher's loop (a batch being gathered still runs), then fails what is still queued.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        foreach (var batcher in _batchers.Values)
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var running = _batchers.Values.Select(b => b.Value).ToList();
+        try
         {
-            await batcher.DisposeAsync().ConfigureAwait(false);
+            await Task.WhenAll(running.Select(r => r.Loop)).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
-        _batchers.Clear();
+        finally
+        {
+            running.ForEach(r => r.Batcher.Close());
+        }
     }
+
+    public void Dispose() => _stopping.Dispose();
+
+    private ModelBatcher BatcherFor(string model, int maxRows, TimeSpan delay) =>
+        _batchers.GetOrAdd(model, name => new Lazy<Running>(() =>
+        {
+            var batcher = new ModelBatcher(_host.InferAsync, _metrics, _time, maxRows, delay);
+            return new Running(batcher, _supervisor.RunAsync($"batcher {name}", batcher.RunAsync, _stopping.Token));
+        })).Value.Batcher;
+
+    private sealed record Running(ModelBatcher Batcher, Task Loop);
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using EdgeAi.Hub.Hosting;
 
 namespace EdgeAi.Hub.Batching;
 
@@ -39,19 +39,12 @@ internal sealed class BatchingMetrics
     public string ToPrometheus()
     {
         var text = new StringBuilder();
-        Counter(text, "edgeai_hub_batches_total", "Batches run by dynamic batching.", Batches);
-        Counter(text, "edgeai_hub_batched_requests_total", "Requests served inside a batch.", BatchedRequests);
-        Counter(text, "edgeai_hub_batched_rows_total", "Rows (batch-dimension entries) served inside a batch.", Interlocked.Read(ref _batchedRows));
-        Counter(text, "edgeai_hub_unbatched_requests_total", "Requests run on their own (batching off or not applicable).", Interlocked.Read(ref _unbatchedRequests));
-        Counter(text, "edgeai_hub_deadline_expired_total", "Requests failed with DEADLINE_EXCEEDED before running.", DeadlineExpired);
-        text.Append("# HELP edgeai_hub_largest_batch_requests Largest number of requests merged into one batch.\n");
-        text.Append("# TYPE edgeai_hub_largest_batch_requests gauge\n");
-        text.Append(CultureInfo.InvariantCulture, $"edgeai_hub_largest_batch_requests {LargestBatch}\n");
+        PrometheusText.Counter(text, "edgeai_hub_batches_total", "Batches run by dynamic batching.", Batches);
+        PrometheusText.Counter(text, "edgeai_hub_batched_requests_total", "Requests served inside a batch.", BatchedRequests);
+        PrometheusText.Counter(text, "edgeai_hub_batched_rows_total", "Rows (batch-dimension entries) served inside a batch.", Interlocked.Read(ref _batchedRows));
+        PrometheusText.Counter(text, "edgeai_hub_unbatched_requests_total", "Requests run on their own (batching off or not applicable).", Interlocked.Read(ref _unbatchedRequests));
+        PrometheusText.Counter(text, "edgeai_hub_deadline_expired_total", "Requests failed with DEADLINE_EXCEEDED before running.", DeadlineExpired);
+        PrometheusText.Gauge(text, "edgeai_hub_largest_batch_requests", "Largest number of requests merged into one batch.", LargestBatch);
         return text.ToString();
-    }
-
-    private static void Counter(StringBuilder text, string name, string help, long value)
-    {
-        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n");
     }
 }

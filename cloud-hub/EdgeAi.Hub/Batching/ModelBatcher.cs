@@ -1,50 +1,76 @@
 using System.Threading.Channels;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
-using EdgeAi.Serving.Runtime;
 
 namespace EdgeAi.Hub.Batching;
 
 /// <summary>
-/// One model's batching queue. A single loop takes the oldest request, gathers compatible ones
-/// until the batch is full or the queue delay has passed, runs them as one inference and hands
-/// each caller its rows. Requests whose deadline passed while queued fail with DEADLINE_EXCEEDED
-/// and are not run.
+/// One model's batching queue. A single loop (<see cref="RunAsync"/>, started and stopped by the
+/// <see cref="BatchingBackend"/>'s hosted lifetime) takes the oldest request, gathers compatible ones
+/// until the batch is full or the queue delay has passed, runs them as one inference and hands each
+/// caller its rows. Requests whose deadline passed while queued fail with DEADLINE_EXCEEDED and are
+/// not run; once stopped and closed, every request still waiting fails with UNAVAILABLE.
 /// </summary>
-internal sealed class ModelBatcher : IAsyncDisposable
+internal sealed class ModelBatcher
 {
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly ModelHost _host;
+    public const string ShuttingDown = "the hub is shutting down";
+
+    // Not SingleReader: Close may drain while a loop that outlived the host's stop timeout still reads.
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
+    private readonly Func<ModelInferRequest, CancellationToken, Task<ModelInferResponse>> _infer;
     private readonly BatchingMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly int _maxRows;
     private readonly TimeSpan _maxDelay;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
 
-    public ModelBatcher(ModelHost host, BatchingMetrics metrics, TimeProvider time, int maxRows, TimeSpan maxDelay)
+    /// <param name="infer">Runs one (merged or single) request: the model host's inference.</param>
+    public ModelBatcher(Func<ModelInferRequest, CancellationToken, Task<ModelInferResponse>> infer, BatchingMetrics metrics, TimeProvider time, int maxRows, TimeSpan maxDelay)
     {
-        _host = host;
+        _infer = infer;
         _metrics = metrics;
         _time = time;
         _maxRows = maxRows;
         _maxDelay = maxDelay;
-        _loop = Task.Run(() => RunAsync(_stop.Token));
     }
 
     public Task<ModelInferResponse> EnqueueAsync(ModelInferRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var pending = new Pending(request, BatchMerge.Key(request), request.Inputs[0].Shape[0], deadline, cancellationToken);
         if (!_queue.Writer.TryWrite(pending))
         {
-            throw new InferenceException(InferenceError.Unavailable, "the hub is shutting down");
+            throw new InferenceException(InferenceError.Unavailable, ShuttingDown);
         }
         return pending.Completion.Task;
     }
 
-    private async Task RunAsync(CancellationToken stop)
+    /// <summary>Refuses new requests and fails every one still queued; for after the loop has stopped.</summary>
+    public void Close()
+    {
+        _queue.Writer.TryComplete();
+        while (_queue.Reader.TryRead(out var left))
+        {
+            left.Fail();
+        }
+    }
+
+    /// <summary>The batching loop, until <paramref name="stop"/>; a batch being gathered when it comes still runs.</summary>
+    public async Task RunAsync(CancellationToken stop)
     {
         var carried = new List<Pending>();
+        try
+        {
+            await LoopAsync(carried, stop).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Taken from the queue but not run (another batch's company): nobody else will answer them.
+            carried.ForEach(p => p.Fail());
+        }
+    }
+
+    private async Task LoopAsync(List<Pending> carried, CancellationToken stop)
+    {
         while (!stop.IsCancellationRequested)
         {
             Pending first;
@@ -155,7 +181,7 @@ internal sealed class ModelBatcher : IAsyncDisposable
         try
         {
             var merged = BatchMerge.Merge(requests);
-            var batched = await _host.InferAsync(merged, CancellationToken.None).ConfigureAwait(false);
+            var batched = await _infer(merged, CancellationToken.None).ConfigureAwait(false);
             responses = BatchMerge.Split(batched, requests);
         }
         catch (Exception)
@@ -181,7 +207,7 @@ internal sealed class ModelBatcher : IAsyncDisposable
     {
         try
         {
-            pending.Completion.TrySetResult(await _host.InferAsync(pending.Request, pending.CancellationToken).ConfigureAwait(false));
+            pending.Completion.TrySetResult(await _infer(pending.Request, pending.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e)
         {
@@ -189,20 +215,10 @@ internal sealed class ModelBatcher : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        _queue.Writer.TryComplete();
-        await _stop.CancelAsync().ConfigureAwait(false);
-        await _loop.ConfigureAwait(false);
-        while (_queue.Reader.TryRead(out var left))
-        {
-            left.Completion.TrySetException(new InferenceException(InferenceError.Unavailable, "the hub is shutting down"));
-        }
-        _stop.Dispose();
-    }
-
     private sealed record Pending(ModelInferRequest Request, string Key, long Rows, DateTimeOffset? Deadline, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<ModelInferResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Fail() => Completion.TrySetException(new InferenceException(InferenceError.Unavailable, ShuttingDown));
     }
 }

@@ -15,6 +15,9 @@ namespace EdgeAi.Hub.Broker;
 /// <summary>
 /// The embedded MQTT broker: devices log in with their id and key, may touch only their own topics,
 /// and their stream batches are stored before the broker acknowledges them, so a PUBACK means stored.
+/// It opens its ports only once the store exists and the device credentials are loaded (awaited, so
+/// no registration order is needed); ingest needs no wait: the writer queues what arrives before its
+/// loop runs.
 /// </summary>
 internal sealed class EmbeddedBroker(
     IOptions<MqttOptions> mqttOptions,
@@ -23,17 +26,39 @@ internal sealed class EmbeddedBroker(
     DeviceCredentials credentials,
     MessageIngest ingest,
     IDbContextFactory<HubDbContext> store,
+    StoreInitializer schema,
+    DeviceCredentialsLoader credentialsLoader,
     MqttRefusals refusals,
     TimeProvider time,
-    ILogger<EmbeddedBroker> logger) : IHostedService, IAsyncDisposable
+    ILogger<EmbeddedBroker> logger) : IHostedService, IDeviceBroker, IAsyncDisposable
 {
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private MqttServer? _server;
     private BrokerListener? _listener;
 
+    public Task Ready => _ready.Task;
+
     public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ListenAsync(cancellationToken).ConfigureAwait(false);
+            _ready.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _ready.TrySetException(e);
+            throw;
+        }
+    }
+
+    private async Task ListenAsync(CancellationToken cancellationToken)
     {
         var mqtt = mqttOptions.Value;
         var hub = hubOptions.Value;
+        await schema.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        // A device connecting before its key is known would be refused.
+        await credentialsLoader.EnsureLoadedAsync(cancellationToken).ConfigureAwait(false);
         await ForgetPresenceAsync(cancellationToken).ConfigureAwait(false);
         var address = IPAddress.Parse(hub.ListenAddress);
         var tlsPort = mqtt.TlsPort;
@@ -146,7 +171,7 @@ internal sealed class EmbeddedBroker(
     }
 
     /// <summary>Publishes as the hub itself (empty sender client id: no device ACL applies); false while the broker is not running.</summary>
-    public async Task<bool> InjectAsync(MQTTnet.MqttApplicationMessage message, CancellationToken cancellationToken)
+    public async Task<bool> PublishAsync(MQTTnet.MqttApplicationMessage message, CancellationToken cancellationToken)
     {
         if (_server is not { IsStarted: true } server)
         {

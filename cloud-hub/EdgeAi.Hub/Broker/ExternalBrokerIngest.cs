@@ -1,6 +1,9 @@
 using System.Security.Cryptography.X509Certificates;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Ingest;
+using EdgeAi.Hub.Security;
+using EdgeAi.Hub.Store;
+using EdgeAi.Serving.Hosting;
 using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -10,21 +13,30 @@ namespace EdgeAi.Hub.Broker;
 /// <summary>
 /// External-broker mode: the hub is a client with a persistent session and a shared subscription to
 /// every device's topics, so replicas in one group split the load. A message is acknowledged only
-/// after it is stored; until then the broker keeps it for this session.
+/// after it is stored; until then the broker keeps it for this session. The connection loop runs
+/// under the <see cref="LoopSupervisor"/> and starts once the store exists and the device credentials
+/// are loaded (it refuses to store what revoked devices send).
 /// </summary>
 internal sealed class ExternalBrokerIngest(
     IOptions<MqttOptions> options,
     MessageIngest ingest,
-    Security.DeviceCredentials credentials,
+    DeviceCredentials credentials,
+    StoreInitializer schema,
+    DeviceCredentialsLoader credentialsLoader,
     MqttRefusals refusals,
+    LoopSupervisor supervisor,
     TimeProvider time,
-    ILogger<ExternalBrokerIngest> logger) : BackgroundService
+    ILogger<ExternalBrokerIngest> logger) : BackgroundService, IDeviceBroker
 {
     /// <summary>Marks what arrives through <see cref="PresenceFilter"/>, so its live copies (the shared subscription brings those) can be told apart.</summary>
     private const uint PresenceSubscriptionId = 1;
 
     private readonly SemaphoreSlim _disconnected = new(0, 1);
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IMqttClient? _client;
+
+    /// <summary>Complete once started: publishes are taken from then on (refused, and retried by the caller, while the link is down).</summary>
+    public Task Ready => _ready.Task;
 
     public string TopicFilter => $"$share/{options.Value.SharedGroup}/{SyncTopics.Root}+/+";
 
@@ -36,6 +48,21 @@ internal sealed class ExternalBrokerIngest(
     public static string PresenceFilter => $"{SyncTopics.Root}+/{SyncTopics.Status}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _ready.TrySetResult();
+        try
+        {
+            await schema.EnsureCreatedAsync(stoppingToken).ConfigureAwait(false);
+            await credentialsLoader.EnsureLoadedAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        await supervisor.RunAsync("external-broker", RunAsync, stoppingToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var mqtt = options.Value;
         var broker = mqtt.ExternalBrokerUri!;
@@ -100,6 +127,9 @@ internal sealed class ExternalBrokerIngest(
             return false;
         }
     }
+
+    /// <summary>The external broker authenticates devices itself: the hub cannot drop one there (it refuses to store what a revoked one sends).</summary>
+    public Task<bool> DisconnectAsync(string deviceId, string reason) => Task.FromResult(false);
 
     /// <summary>Connects and subscribes; returns why it failed, or null.</summary>
     private async Task<string?> ConnectAsync(IMqttClient client, MqttClientOptions clientOptions, Uri broker, CancellationToken cancellationToken)

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text;
+using EdgeAi.Hub.Hosting;
 
 namespace EdgeAi.Hub.Broker;
 
@@ -41,12 +41,12 @@ internal sealed class MqttRefusals(TimeProvider time, ILogger<MqttRefusals> logg
 
     public string ToPrometheus()
     {
-        var text = new StringBuilder("# HELP edgeai_hub_mqtt_refused_total MQTT packets the hub refused, by device (empty before the connection logged in) and reason.\n"
-            + "# TYPE edgeai_hub_mqtt_refused_total counter\n");
+        var text = new StringBuilder();
+        PrometheusText.Header(text, "edgeai_hub_mqtt_refused_total", "counter", "MQTT packets the hub refused, by device (empty before the connection logged in) and reason.");
         foreach (var ((device, reason), entry) in _entries.OrderBy(e => e.Key.Device, StringComparer.Ordinal))
         {
             // Device ids are [A-Za-z0-9._-] (checked at enrollment and login): nothing to escape.
-            text.Append(CultureInfo.InvariantCulture, $"edgeai_hub_mqtt_refused_total{{device=\"{device}\",reason=\"{reason}\"}} {Interlocked.Read(ref entry.Count)}\n");
+            PrometheusText.Sample(text, "edgeai_hub_mqtt_refused_total", $"device=\"{device}\",reason=\"{reason}\"", Interlocked.Read(ref entry.Count));
         }
         return text.ToString();
     }

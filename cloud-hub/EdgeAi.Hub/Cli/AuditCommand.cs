@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Admin;
 
 namespace EdgeAi.Hub.Cli;
 
@@ -11,8 +11,8 @@ internal static class AuditCommand
     {
         var limit = new Option<int>("--limit")
         {
-            Description = $"Most entries to show (1 to {IdentityEndpoints.MaxAuditLimit}).",
-            DefaultValueFactory = _ => IdentityEndpoints.DefaultAuditLimit,
+            Description = $"Most entries to show (1 to {AuditEndpoints.MaxLimit}).",
+            DefaultValueFactory = _ => AuditEndpoints.DefaultLimit,
         };
         var action = new Option<string?>("--action") { Description = "Only this action (device.enroll), or a prefix ending in '.' (token.)." };
         var command = new Command("audit", "Show the audit log: admin actions, enrollments, revocations, deployments, newest first.") { limit, action };
@@ -25,7 +25,7 @@ internal static class AuditCommand
                 query += "&action=" + Uri.EscapeDataString(filter);
             }
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(query, UriKind.Relative));
-            var entries = await AdminCommandRunner.SendAsync(client, request, EnrollmentJson.Default.AuditEntryArray, ct).ConfigureAwait(false);
+            var entries = await AdminCommandRunner.SendAsync(client, request, AdminJson.Default.AuditEntryArray, ct).ConfigureAwait(false);
             if (entries.Length == 0)
             {
                 await output.WriteLineAsync("no audit entries").ConfigureAwait(false);

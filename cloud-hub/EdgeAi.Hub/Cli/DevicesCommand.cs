@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Security;
 
 namespace EdgeAi.Hub.Cli;
 
@@ -50,7 +51,7 @@ internal static class DevicesCommand
         {
             var deviceId = parse.GetRequiredValue(id);
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/devices/{Uri.EscapeDataString(deviceId)}/revoke", UriKind.Relative));
-            var revoked = await AdminCommandRunner.SendAsync(client, request, EnrollmentJson.Default.RevokedDevice, ct).ConfigureAwait(false);
+            var revoked = await AdminCommandRunner.SendAsync(client, request, SecurityJson.Default.RevokedDevice, ct).ConfigureAwait(false);
             await output.WriteLineAsync($"revoked device {revoked.Id} at {revoked.RevokedAt.ToString("u", CultureInfo.InvariantCulture)}").ConfigureAwait(false);
         }, cancellationToken));
         return command;

@@ -19,12 +19,12 @@ internal static class TokensCommand
         var uses = new Option<int>("--uses")
         {
             Description = "How many devices may enroll with it.",
-            DefaultValueFactory = _ => IdentityEndpoints.DefaultUses,
+            DefaultValueFactory = _ => TokenSyntax.DefaultUses,
         };
         var expires = new Option<string>("--expires")
         {
             Description = $"How long it is valid: {DurationSyntax.Forms}.",
-            DefaultValueFactory = _ => IdentityEndpoints.DefaultExpiresIn,
+            DefaultValueFactory = _ => TokenSyntax.DefaultExpiresIn,
         };
         var command = new Command("create", "Create an enrollment token; it is shown once, with the command that enrolls a device.") { tags, uses, expires };
         command.SetAction(async (parse, cancellationToken) =>

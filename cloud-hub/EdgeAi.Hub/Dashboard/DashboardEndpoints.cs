@@ -1,7 +1,7 @@
 using EdgeAi.Common.Sync;
-using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Store;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -9,8 +9,8 @@ using Microsoft.Extensions.Options;
 namespace EdgeAi.Hub.Dashboard;
 
 /// <summary>
-/// The web dashboard: one static page (no data in it; it asks for the admin key and reads the admin
-/// API from the browser), and the fleet view it reads devices from.
+/// The web dashboard: one static page (no data in it, so open to anyone; it asks for the admin key
+/// and reads the admin API from the browser), and the fleet view it reads devices from.
 /// </summary>
 internal static class DashboardEndpoints
 {
@@ -25,44 +25,44 @@ internal static class DashboardEndpoints
         return copy.ToArray();
     });
 
+    /// <summary>The page and the hub's root, which redirects to it: no key needed.</summary>
     public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", context =>
+        app.MapGet("/", () => TypedResults.Redirect(Path)).AllowAnonymous();
+        app.MapGet(Path, (HttpResponse response) =>
         {
-            context.Response.Redirect(Path);
-            return Task.CompletedTask;
-        });
-        app.MapGet(Path, context =>
-        {
-            context.Response.ContentType = "text/html; charset=utf-8";
             // The page holds no data; still, never let a proxy keep an old copy after an upgrade.
-            context.Response.Headers.CacheControl = "no-store";
-            context.Response.Headers.ContentSecurityPolicy = "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
-            return context.Response.Body.WriteAsync(Page.Value, context.RequestAborted).AsTask();
-        });
-        app.MapGet("/api/fleet/devices", ListDevicesAsync);
+            response.Headers.CacheControl = "no-store";
+            response.Headers.ContentSecurityPolicy = "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+            return TypedResults.Bytes(Page.Value, "text/html; charset=utf-8");
+        }).AllowAnonymous();
         return app;
     }
 
-    private static async Task ListDevicesAsync(HttpContext context)
+    /// <summary>GET /api/fleet/devices: the devices as the dashboard shows them (admin API).</summary>
+    public static IEndpointRouteBuilder MapFleetViewApi(this IEndpointRouteBuilder api)
     {
-        var services = context.RequestServices;
-        var options = services.GetRequiredService<IOptions<DashboardOptions>>().Value;
-        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var since = (now - options.FallbackWindow).ToUnixTimeMilliseconds();
-        var db = await services.GetRequiredService<IDbContextFactory<HubDbContext>>().CreateDbContextAsync(context.RequestAborted).ConfigureAwait(false);
+        api.MapGet("/fleet/devices", ListDevicesAsync);
+        return api;
+    }
+
+    private static async Task<Ok<DeviceView[]>> ListDevicesAsync(
+        IDbContextFactory<HubDbContext> store, IOptions<DashboardOptions> options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var since = (now - options.Value.FallbackWindow).ToUnixTimeMilliseconds();
+        var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            var devices = await db.Devices.AsNoTracking().OrderBy(d => d.Id).ToListAsync(context.RequestAborted).ConfigureAwait(false);
+            var devices = await db.Devices.AsNoTracking().OrderBy(d => d.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
             var telemetry = await db.Records.AsNoTracking()
                 .Where(r => r.Stream == SyncTopics.Telemetry && r.CreatedAtMs >= since)
                 .OrderBy(r => r.CreatedAtMs)
                 .Select(r => new { r.DeviceId, r.Body })
-                .ToListAsync(context.RequestAborted).ConfigureAwait(false);
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
             var byDevice = telemetry.ToLookup(r => r.DeviceId, r => r.Body, StringComparer.Ordinal);
             // The reported state comes from the device row, which the rollout controller's projection keeps current.
-            var views = devices.Select(d => FleetView.Describe(d, byDevice[d.Id], now, options.StaleAfter)).ToArray();
-            await AdminResults.Json(context, views, DashboardJson.Default.DeviceViewArray).ConfigureAwait(false);
+            return TypedResults.Ok(devices.Select(d => FleetView.Describe(d, byDevice[d.Id], now, options.Value.StaleAfter)).ToArray());
         }
     }
 }

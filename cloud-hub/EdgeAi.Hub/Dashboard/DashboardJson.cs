@@ -5,5 +5,4 @@ namespace EdgeAi.Hub.Dashboard;
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DeviceView[]))]
-[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class DashboardJson : JsonSerializerContext;

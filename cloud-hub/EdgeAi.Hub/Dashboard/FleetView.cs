@@ -1,4 +1,3 @@
-using System.Text.Json;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Store;
 
@@ -55,27 +54,11 @@ internal static class FleetView
             reported is { AgentVersion.Length: > 0 } ? reported.AgentVersion : device.AgentVersion,
             reported is { ExecutionProviders.Count: > 0 } ? [.. reported.ExecutionProviders] : telemetryProviders,
             reported is null ? [] : [.. reported.Models.Select(m => new DeviceModelView(m.Name, m.Version, m.State, m.ExecutionProvider.Length > 0 ? m.ExecutionProvider : null))],
-            ParseTags(device.Tags),
+            StringMapJson.Read(device.Tags),
             device.DesiredRevision,
             reported?.DesiredRevision,
             requests,
             requests == 0 ? null : (double)servedCloud / requests,
             device.EnrolledAtMs is { } enrolled ? DateTimeOffset.FromUnixTimeMilliseconds(enrolled) : null);
-    }
-
-    private static Dictionary<string, string> ParseTags(string? json)
-    {
-        if (string.IsNullOrEmpty(json))
-        {
-            return [];
-        }
-        try
-        {
-            return JsonSerializer.Deserialize(json, DashboardJson.Default.DictionaryStringString) ?? [];
-        }
-        catch (JsonException)
-        {
-            return [];
-        }
     }
 }

@@ -17,19 +17,11 @@ internal sealed record DeploymentView(
     string CreatedBy, string HealthTimeout, double MaxErrorRate, double MinHealthyShare,
     DeviceCounts Devices, IReadOnlyList<WaveProgress> WaveProgress, IReadOnlyList<TargetView>? Targets = null);
 
-internal sealed record DesiredModelView(string Name, string Version, string Sha256, string RoutingPolicy);
-
-/// <summary>What the hub last published (or will publish) to a device.</summary>
-internal sealed record DesiredView(string DeviceId, long Revision, IReadOnlyList<DesiredModelView> Models, IReadOnlyDictionary<string, string> Config);
-
-/// <summary>Deployment and twin JSON, source-generated.</summary>
+/// <summary>Deployment JSON of the admin API (and of deployments.waves), source-generated.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(CreateDeploymentRequest))]
 [JsonSerializable(typeof(DeploymentView))]
 [JsonSerializable(typeof(DeploymentView[]))]
-[JsonSerializable(typeof(DesiredView))]
-[JsonSerializable(typeof(Dictionary<string, string>))]
-[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
 [JsonSerializable(typeof(int[]))]
 internal sealed partial class DeploymentJson : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace EdgeAi.Hub.Deployments;
 
@@ -51,6 +52,22 @@ internal sealed class DeploymentRow
     public long UpdatedAtMs { get; set; }
 }
 
+internal sealed class DeploymentRowConfiguration : IEntityTypeConfiguration<DeploymentRow>
+{
+    public void Configure(EntityTypeBuilder<DeploymentRow> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("deployments").HasKey(d => d.Id).HasName("PK_deployments");
+        builder.Property(d => d.Model).HasMaxLength(128);
+        builder.Property(d => d.Version).HasMaxLength(128);
+        builder.Property(d => d.RoutingPolicy).HasMaxLength(32);
+        builder.Property(d => d.Strategy).HasMaxLength(16);
+        builder.Property(d => d.State).HasMaxLength(16);
+        builder.Property(d => d.CreatedBy).HasMaxLength(128);
+        builder.HasIndex(d => new { d.Model, d.State }).HasDatabaseName("ix_deployments_model_state");
+    }
+}
+
 /// <summary>One device of a deployment: its wave, where it stands, and what it ran before (for rollback).</summary>
 internal sealed class DeploymentTargetRow
 {
@@ -78,6 +95,20 @@ internal sealed class DeploymentTargetRow
     public long UpdatedAtMs { get; set; }
 }
 
+internal sealed class DeploymentTargetRowConfiguration : IEntityTypeConfiguration<DeploymentTargetRow>
+{
+    public void Configure(EntityTypeBuilder<DeploymentTargetRow> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("deployment_targets").HasKey(t => new { t.DeploymentId, t.DeviceId }).HasName("PK_deployment_targets");
+        builder.Property(t => t.DeviceId).HasMaxLength(64);
+        builder.Property(t => t.State).HasMaxLength(16);
+        builder.Property(t => t.PreviousVersion).HasMaxLength(128);
+        builder.Property(t => t.PreviousRoutingPolicy).HasMaxLength(32);
+        builder.HasIndex(t => t.DeviceId).HasDatabaseName("ix_deployment_targets_device");
+    }
+}
+
 /// <summary>One model in one device's desired state, and the deployment that put it there.</summary>
 internal sealed class DesiredModelRow
 {
@@ -92,12 +123,36 @@ internal sealed class DesiredModelRow
     public long DeploymentId { get; set; }
 }
 
+internal sealed class DesiredModelRowConfiguration : IEntityTypeConfiguration<DesiredModelRow>
+{
+    public void Configure(EntityTypeBuilder<DesiredModelRow> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("device_desired_models").HasKey(m => new { m.DeviceId, m.Model }).HasName("PK_device_desired_models");
+        builder.Property(m => m.DeviceId).HasMaxLength(64);
+        builder.Property(m => m.Model).HasMaxLength(128);
+        builder.Property(m => m.Version).HasMaxLength(128);
+        builder.Property(m => m.RoutingPolicy).HasMaxLength(32);
+        builder.HasIndex(m => new { m.Model, m.Version }).HasDatabaseName("ix_device_desired_models_model_version");
+    }
+}
+
 /// <summary>How far a reader of the records table has got (by record id), so a restart neither misses nor repeats.</summary>
 internal sealed class CursorRow
 {
     public required string Name { get; set; }
 
     public long Position { get; set; }
+}
+
+internal sealed class CursorRowConfiguration : IEntityTypeConfiguration<CursorRow>
+{
+    public void Configure(EntityTypeBuilder<CursorRow> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("hub_cursors").HasKey(c => c.Name).HasName("PK_hub_cursors");
+        builder.Property(c => c.Name).HasMaxLength(64);
+    }
 }
 
 internal static class DeploymentStates
@@ -133,61 +188,4 @@ internal static class TargetStates
 
     /// <summary>States in which the deployment's version is (or was last put) in the device's desired state.</summary>
     public static bool IsMoved(string state) => state is Updating or Active or Failed;
-}
-
-internal static class DeploymentModel
-{
-    public static void Configure(ModelBuilder modelBuilder)
-    {
-        var deployment = modelBuilder.Entity<DeploymentRow>();
-        deployment.ToTable("deployments").HasKey(d => d.Id);
-        deployment.Property(d => d.Id).HasColumnName("id");
-        deployment.Property(d => d.Model).HasColumnName("model").HasMaxLength(128);
-        deployment.Property(d => d.Version).HasColumnName("version").HasMaxLength(128);
-        deployment.Property(d => d.RoutingPolicy).HasColumnName("routing_policy").HasMaxLength(32);
-        deployment.Property(d => d.Selector).HasColumnName("selector");
-        deployment.Property(d => d.Strategy).HasColumnName("strategy").HasMaxLength(16);
-        deployment.Property(d => d.Waves).HasColumnName("waves");
-        deployment.Property(d => d.HealthTimeoutMs).HasColumnName("health_timeout_ms");
-        deployment.Property(d => d.MaxErrorRate).HasColumnName("max_error_rate");
-        deployment.Property(d => d.MinHealthyShare).HasColumnName("min_healthy_share");
-        deployment.Property(d => d.State).HasColumnName("state").HasMaxLength(16);
-        deployment.Property(d => d.Message).HasColumnName("message");
-        deployment.Property(d => d.CurrentWave).HasColumnName("current_wave");
-        deployment.Property(d => d.WaveStartedAtMs).HasColumnName("wave_started_at_ms");
-        deployment.Property(d => d.WaveElapsedMs).HasColumnName("wave_elapsed_ms");
-        deployment.Property(d => d.HaltedWave).HasColumnName("halted_wave");
-        deployment.Property(d => d.CreatedAtMs).HasColumnName("created_at_ms");
-        deployment.Property(d => d.CreatedBy).HasColumnName("created_by").HasMaxLength(128);
-        deployment.Property(d => d.UpdatedAtMs).HasColumnName("updated_at_ms");
-        deployment.HasIndex(d => new { d.Model, d.State }).HasDatabaseName("ix_deployments_model_state");
-
-        var target = modelBuilder.Entity<DeploymentTargetRow>();
-        target.ToTable("deployment_targets").HasKey(t => new { t.DeploymentId, t.DeviceId });
-        target.Property(t => t.DeploymentId).HasColumnName("deployment_id");
-        target.Property(t => t.DeviceId).HasColumnName("device_id").HasMaxLength(64);
-        target.Property(t => t.Wave).HasColumnName("wave");
-        target.Property(t => t.State).HasColumnName("state").HasMaxLength(16);
-        target.Property(t => t.Revision).HasColumnName("revision");
-        target.Property(t => t.PreviousVersion).HasColumnName("previous_version").HasMaxLength(128);
-        target.Property(t => t.PreviousDeploymentId).HasColumnName("previous_deployment_id");
-        target.Property(t => t.PreviousRoutingPolicy).HasColumnName("previous_routing_policy").HasMaxLength(32);
-        target.Property(t => t.Message).HasColumnName("message");
-        target.Property(t => t.UpdatedAtMs).HasColumnName("updated_at_ms");
-        target.HasIndex(t => t.DeviceId).HasDatabaseName("ix_deployment_targets_device");
-
-        var desired = modelBuilder.Entity<DesiredModelRow>();
-        desired.ToTable("device_desired_models").HasKey(m => new { m.DeviceId, m.Model });
-        desired.Property(m => m.DeviceId).HasColumnName("device_id").HasMaxLength(64);
-        desired.Property(m => m.Model).HasColumnName("model").HasMaxLength(128);
-        desired.Property(m => m.Version).HasColumnName("version").HasMaxLength(128);
-        desired.Property(m => m.RoutingPolicy).HasColumnName("routing_policy").HasMaxLength(32);
-        desired.Property(m => m.DeploymentId).HasColumnName("deployment_id");
-        desired.HasIndex(m => new { m.Model, m.Version }).HasDatabaseName("ix_device_desired_models_model_version");
-
-        var cursor = modelBuilder.Entity<CursorRow>();
-        cursor.ToTable("hub_cursors").HasKey(c => c.Name);
-        cursor.Property(c => c.Name).HasColumnName("name").HasMaxLength(64);
-        cursor.Property(c => c.Position).HasColumnName("position");
-    }
 }

@@ -1,11 +1,12 @@
 using System.Globalization;
+using System.Text.Json.Serialization;
 using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Registry;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeAi.Hub.Deployments;
 
-/// <summary>What POST /api/deployments asks for, as sent (every field optional but model and version).</summary>
+/// <summary>What POST /api/deployments asks for, as sent (every field optional but model and version); an unknown field (a typo) is refused.</summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateDeploymentRequest(
     string? Model, string? Version, string? RoutingPolicy, Dictionary<string, string>? Selector, string? Strategy,
     int[]? Waves, string? HealthTimeout, double? MaxErrorRate, double? MinHealthyShare);
@@ -26,8 +27,8 @@ internal sealed record DeploymentSpec(
 
     public static IReadOnlyList<int> DefaultWaves { get; } = [10, 50, 100];
 
-    /// <summary>Checks a request; every refusal is a 400 naming the field and what it must be.</summary>
-    public static AdminOutcome<DeploymentSpec> Parse(CreateDeploymentRequest request, TimeSpan defaultHealthTimeout)
+    /// <summary>Checks a request; every refusal is <see cref="RefusalKind.Invalid"/>, naming the field and what it must be.</summary>
+    public static Outcome<DeploymentSpec> Parse(CreateDeploymentRequest request, TimeSpan defaultHealthTimeout)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (string.IsNullOrEmpty(request.Model) || string.IsNullOrEmpty(request.Version))
@@ -111,6 +112,5 @@ internal sealed record DeploymentSpec(
         return waves[^1] == 100 ? null : $"must end at 100 (every device), not {waves[^1]}";
     }
 
-    private static AdminError Bad(string field, string expected) =>
-        new(StatusCodes.Status400BadRequest, $"Bad {field}", $"'{field}' {expected}");
+    private static Refusal Bad(string field, string expected) => Refusal.Invalid($"Bad {field}", $"'{field}' {expected}");
 }

@@ -49,7 +49,7 @@ internal static class DeploymentViews
                 WaveState(d, index));
         }).ToList();
         return new DeploymentView(d.Id, d.Model, d.Version, d.RoutingPolicy,
-            JsonSerializer.Deserialize(d.Selector, DeploymentJson.Default.DictionaryStringString) ?? [], d.Strategy, waves, d.CurrentWave, d.State, d.Message,
+            StringMapJson.Read(d.Selector), d.Strategy, waves, d.CurrentWave, d.State, d.Message,
             DateTimeOffset.FromUnixTimeMilliseconds(d.CreatedAtMs), DateTimeOffset.FromUnixTimeMilliseconds(d.UpdatedAtMs), d.CreatedBy,
             TimeSpan.FromMilliseconds(d.HealthTimeoutMs).ToString("c", System.Globalization.CultureInfo.InvariantCulture), d.MaxErrorRate, d.MinHealthyShare,
             counts, progress,

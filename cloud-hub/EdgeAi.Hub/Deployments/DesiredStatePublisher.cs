@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Store;
@@ -12,12 +11,12 @@ namespace EdgeAi.Hub.Deployments;
 
 /// <summary>
 /// Turns a device's desired models and twin config into a DesiredState and publishes it retained on
-/// the device's desired topic: injected into the embedded broker, or through the hub's client of an
-/// external one. A device whose publish failed (broker not up yet, link down) is retried on the
-/// controller's next tick, so the retained message always ends at the latest revision.
+/// the device's desired topic, through whichever broker the hub runs (<see cref="IDeviceBroker"/>).
+/// A device whose publish failed (broker not up yet, link down) is retried on the controller's next
+/// tick, so the retained message always ends at the latest revision.
 /// </summary>
 internal sealed class DesiredStatePublisher(
-    IDbContextFactory<HubDbContext> store, IServiceProvider services, ILogger<DesiredStatePublisher> logger)
+    IDbContextFactory<HubDbContext> store, IDeviceBroker broker, ILogger<DesiredStatePublisher> logger)
 {
     private readonly ConcurrentDictionary<string, byte> _unsent = new(StringComparer.Ordinal);
     private bool _failing;
@@ -104,12 +103,9 @@ internal sealed class DesiredStatePublisher(
             Signature = ByteString.CopyFrom(m.Signature),
             RoutingPolicy = m.RoutingPolicy,
         }));
-        state.Config.Add(ParseConfig(device.DesiredConfig));
+        state.Config.Add(StringMapJson.Read(device.DesiredConfig));
         return state;
     }
-
-    public static Dictionary<string, string> ParseConfig(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, DeploymentJson.Default.DictionaryStringString) ?? [];
 
     private async Task<bool> SendAsync(string deviceId, DesiredState state, CancellationToken cancellationToken)
     {
@@ -119,15 +115,7 @@ internal sealed class DesiredStatePublisher(
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .WithRetainFlag(true)
             .Build();
-        if (services.GetService<EmbeddedBroker>() is { } embedded)
-        {
-            return await embedded.InjectAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        if (services.GetService<ExternalBrokerIngest>() is { } external)
-        {
-            return await external.PublishAsync(message, cancellationToken).ConfigureAwait(false);
-        }
-        // MQTT is off (Hub:Mqtt:Enabled=false): nothing to publish to; the state stays in the store.
-        return true;
+        // The embedded broker retains it; an external one is asked to; with MQTT off the state stays in the store.
+        return await broker.PublishAsync(message, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -6,26 +6,15 @@ using Microsoft.EntityFrameworkCore;
 
 namespace EdgeAi.Hub.Deployments;
 
-/// <summary>What one unit of rollout work changed: devices whose desired state must be published, and audit entries to record after commit.</summary>
-internal sealed class RolloutChanges
-{
-    public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
-
-    public List<(string Actor, string Action, string Target, string? Detail)> Audit { get; } = [];
-
-    public void Record(string actor, string action, DeploymentRow deployment, string? detail) =>
-        Audit.Add((actor, action, $"deployment/{deployment.Id}", detail));
-}
-
 /// <summary>
 /// The rollout's moves on tracked rows of one store context: put a device on a deployment's version,
-/// put it back, advance a deployment through its waves and gate. The caller holds the coordinator's
-/// lock and commits once, so a step is all or nothing.
+/// put it back, advance a deployment through its waves and gate. The caller holds the change lock
+/// (<see cref="DesiredStateChanges"/>) and commits once, so a step is all or nothing.
 /// </summary>
 internal static class RolloutSteps
 {
     /// <summary>Advances a running deployment as far as it can go now: moves waiting devices, judges the gate, passes or halts.</summary>
-    public static async Task AdvanceAsync(HubDbContext db, DeploymentRow d, long now, RolloutChanges changes, CancellationToken cancellationToken)
+    public static async Task AdvanceAsync(HubDbContext db, DeploymentRow d, long now, ChangeSet changes, CancellationToken cancellationToken)
     {
         if (d.State == DeploymentStates.Halted)
         {
@@ -98,7 +87,7 @@ internal static class RolloutSteps
     }
 
     /// <summary>Puts every device the deployment moved back on its previous version (or removes the model), and ends the deployment.</summary>
-    public static async Task RollBackAsync(HubDbContext db, DeploymentRow d, string actor, string reason, long now, RolloutChanges changes, CancellationToken cancellationToken)
+    public static async Task RollBackAsync(HubDbContext db, DeploymentRow d, string actor, string reason, long now, ChangeSet changes, CancellationToken cancellationToken)
     {
         var targets = await db.DeploymentTargets.Where(t => t.DeploymentId == d.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
         var restored = 0;
@@ -148,7 +137,7 @@ internal static class RolloutSteps
     }
 
     /// <summary>Asks the device for the deployment's version, remembering what it had before.</summary>
-    private static async Task MoveAsync(HubDbContext db, DeploymentRow d, DeploymentTargetRow target, long now, RolloutChanges changes, CancellationToken cancellationToken)
+    private static async Task MoveAsync(HubDbContext db, DeploymentRow d, DeploymentTargetRow target, long now, ChangeSet changes, CancellationToken cancellationToken)
     {
         target.UpdatedAtMs = now;
         var device = await db.Devices.FindAsync([target.DeviceId], cancellationToken).ConfigureAwait(false);
@@ -192,7 +181,7 @@ internal static class RolloutSteps
     /// Puts the device's desired model back to what it was before this deployment; if that came from a
     /// deployment that was itself rolled back, further back still. False when a newer deployment owns it.
     /// </summary>
-    private static async Task<bool> RestoreAsync(HubDbContext db, DeploymentRow d, DeploymentTargetRow target, RolloutChanges changes, CancellationToken cancellationToken)
+    private static async Task<bool> RestoreAsync(HubDbContext db, DeploymentRow d, DeploymentTargetRow target, ChangeSet changes, CancellationToken cancellationToken)
     {
         var current = await db.DesiredModels.FindAsync([target.DeviceId, d.Model], cancellationToken).ConfigureAwait(false);
         if (current is null || current.DeploymentId != d.Id)

@@ -40,7 +40,7 @@ internal sealed class DeviceEnroller(IDbContextFactory<HubDbContext> store, Devi
         var deviceId = requested ?? GenerateId(hostname);
         var key = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var keyHash = DeviceCredentials.KeyHash(key);
-        var tags = EnrollmentJson.TagsFromJson(row.Tags);
+        var tags = StringMapJson.Read(row.Tags);
         await CommitAsync(row, deviceId, keyHash, cancellationToken).ConfigureAwait(false);
 
         credentials.Enrolled(deviceId, keyHash);

@@ -14,29 +14,14 @@ internal sealed record TokenSummary(
     string Id, IReadOnlyDictionary<string, string> Tags, int Uses, int Used, int UsesLeft, DateTimeOffset ExpiresAt,
     DateTimeOffset CreatedAt, string CreatedBy, DateTimeOffset? RevokedAt, bool Expired, bool Revoked);
 
-internal sealed record RevokedDevice(string Id, DateTimeOffset RevokedAt);
-
-internal sealed record AuditEntry(long Id, DateTimeOffset At, string Actor, string Action, string Target, string? Detail);
-
 /// <summary>GET /api/hub: what an enrolling device needs to trust and reach this hub.</summary>
 internal sealed record HubInfo(string? Fingerprint, int? MqttPort, int? MqttTlsPort, string Version);
 
-/// <summary>Enrollment and identity JSON (admin API and the tags column), source-generated.</summary>
+/// <summary>Enrollment JSON of the admin API, source-generated.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CreateTokenRequest))]
 [JsonSerializable(typeof(CreatedToken))]
 [JsonSerializable(typeof(TokenSummary))]
 [JsonSerializable(typeof(TokenSummary[]))]
-[JsonSerializable(typeof(RevokedDevice))]
-[JsonSerializable(typeof(AuditEntry[]))]
 [JsonSerializable(typeof(HubInfo))]
-[JsonSerializable(typeof(Dictionary<string, string>))]
-internal sealed partial class EnrollmentJson : JsonSerializerContext
-{
-    /// <summary>Tags as stored (devices.tags, enrollment_tokens.tags): a JSON object of strings, keys in order.</summary>
-    public static string TagsToJson(IReadOnlyDictionary<string, string> tags) =>
-        JsonSerializer.Serialize(new Dictionary<string, string>(tags.OrderBy(t => t.Key, StringComparer.Ordinal)), Default.DictionaryStringString);
-
-    public static Dictionary<string, string> TagsFromJson(string? json) =>
-        string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize(json, Default.DictionaryStringString) ?? [];
-}
+internal sealed partial class EnrollmentJson : JsonSerializerContext;

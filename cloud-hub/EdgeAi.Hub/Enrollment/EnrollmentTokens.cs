@@ -7,13 +7,14 @@ namespace EdgeAi.Hub.Enrollment;
 /// <summary>Creates, lists and revokes enrollment tokens; every change is audited.</summary>
 internal sealed class EnrollmentTokens(IDbContextFactory<HubDbContext> store, AuditLog audit, TimeProvider time)
 {
-    public async Task<CreatedToken> CreateAsync(IReadOnlyDictionary<string, string> tags, int uses, TimeSpan lifetime, string actor, CancellationToken cancellationToken)
+    public async Task<CreatedToken> CreateAsync(TokenSpec spec, string actor, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(tags);
+        ArgumentNullException.ThrowIfNull(spec);
+        var (tags, uses, lifetime) = (spec.Tags, spec.Uses, spec.Lifetime);
         var token = EnrollmentToken.Create();
         var now = time.GetUtcNow();
         var expires = now + lifetime;
-        var tagsJson = EnrollmentJson.TagsToJson(tags);
+        var tagsJson = StringMapJson.WriteOrdered(tags);
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
@@ -46,8 +47,8 @@ internal sealed class EnrollmentTokens(IDbContextFactory<HubDbContext> store, Au
         }
     }
 
-    /// <summary>Revokes a token: null when there is none with this id; the summary (RevokedAt set before this call when it was already revoked).</summary>
-    public async Task<(TokenSummary Token, bool AlreadyRevoked)?> RevokeAsync(string id, string actor, CancellationToken cancellationToken)
+    /// <summary>Revokes a token, answering its summary; refused when there is none with this id, or when it was revoked before.</summary>
+    public async Task<Outcome<TokenSummary>> RevokeAsync(string id, string actor, CancellationToken cancellationToken)
     {
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
@@ -55,22 +56,22 @@ internal sealed class EnrollmentTokens(IDbContextFactory<HubDbContext> store, Au
             var row = await db.EnrollmentTokens.SingleOrDefaultAsync(t => t.Id == id, cancellationToken).ConfigureAwait(false);
             if (row is null)
             {
-                return null;
+                return Refusal.NotFound("Unknown token", $"no enrollment token '{id}' (see GET /api/tokens)");
             }
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-            if (row.RevokedAtMs is not null)
+            if (row.RevokedAtMs is { } revoked)
             {
-                return (Summary(row, now), true);
+                return Refusal.Conflict("Already revoked", $"enrollment token '{id}' was already revoked at {DateTimeOffset.FromUnixTimeMilliseconds(revoked):u}");
             }
             row.RevokedAtMs = now;
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             await audit.RecordAsync(actor, "token.revoke", id, $"used {row.Uses} of {row.MaxUses}", cancellationToken).ConfigureAwait(false);
-            return (Summary(row, now), false);
+            return Summary(row, now);
         }
     }
 
     private static TokenSummary Summary(EnrollmentTokenRow row, long nowMs) => new(
-        row.Id, EnrollmentJson.TagsFromJson(row.Tags), row.MaxUses, row.Uses, Math.Max(0, row.MaxUses - row.Uses),
+        row.Id, StringMapJson.Read(row.Tags), row.MaxUses, row.Uses, Math.Max(0, row.MaxUses - row.Uses),
         DateTimeOffset.FromUnixTimeMilliseconds(row.ExpiresAtMs), DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAtMs), row.CreatedBy,
         row.RevokedAtMs is { } revoked ? DateTimeOffset.FromUnixTimeMilliseconds(revoked) : null,
         row.ExpiresAtMs <= nowMs, row.RevokedAtMs is not null);

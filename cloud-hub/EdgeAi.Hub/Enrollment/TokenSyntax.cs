@@ -15,8 +15,30 @@ internal static class TokenSyntax
     public const string ValueForm = "1 to 128 characters from [A-Za-z0-9._:/@-]";
     public const int MaxTags = 32;
     public const int MaxUses = 1_000_000;
+    public const int DefaultUses = 1;
+    public const string DefaultExpiresIn = "24h";
 
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(365);
+
+    /// <summary>Checks a token request from the admin API, defaults filled in; a refusal names the field and what it must be.</summary>
+    public static Outcome<TokenSpec> Check(CreateTokenRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!TryValidateTags(request.Tags, out var tags, out var tagError))
+        {
+            return Refusal.Invalid("Bad tags", $"'tags': {tagError}");
+        }
+        var uses = request.Uses ?? DefaultUses;
+        if (uses is < 1 or > MaxUses)
+        {
+            return Refusal.Invalid("Bad uses", $"'uses' is {uses}; it must be a whole number from 1 to {MaxUses}");
+        }
+        if (!TryParseLifetime(request.ExpiresIn ?? DefaultExpiresIn, out var lifetime, out var durationError))
+        {
+            return Refusal.Invalid("Bad expiresIn", $"'expiresIn' {durationError}");
+        }
+        return new TokenSpec(tags, uses, lifetime);
+    }
 
     /// <summary>A positive lifetime up to <see cref="MaxLifetime"/>, in <see cref="DurationSyntax"/>; false with a message that names the expected form.</summary>
     public static bool TryParseLifetime(string? text, out TimeSpan lifetime, [NotNullWhen(false)] out string? error)
@@ -107,3 +129,6 @@ internal static class TokenSyntax
     private static bool IsValue(string value) =>
         value.Length is > 0 and <= 128 && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or ':' or '/' or '@' or '-');
 }
+
+/// <summary>A checked token request: its tags, how many devices may enroll with it, and for how long.</summary>
+internal sealed record TokenSpec(IReadOnlyDictionary<string, string> Tags, int Uses, TimeSpan Lifetime);

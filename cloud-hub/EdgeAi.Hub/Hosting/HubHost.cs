@@ -4,25 +4,36 @@ using EdgeAi.Hub.Admin;
 using EdgeAi.Hub.Batching;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Dashboard;
-using EdgeAi.Hub.Enrollment;
 using EdgeAi.Hub.Deployments;
-using EdgeAi.Hub.Fleet;
+using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Http;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
+using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Hosting;
 
-/// <summary>Composes the hub: TLS listener, device authentication, model host with dynamic batching, the protocol, MQTT sync, admin API.</summary>
+/// <summary>
+/// Composes the hub from its rooms, each registering its own services (<c>AddXxx</c>) and mapping its
+/// own routes: the TLS listener, security, the model host with dynamic batching, the protocol, the
+/// store, ingest and the broker, enrollment, the registry, deployments, the twin, the admin API and
+/// the dashboard. No service relies on being registered before another: what one needs at start it
+/// awaits (<see cref="StoreInitializer.EnsureCreatedAsync"/>, <see cref="DeviceCredentialsLoader.EnsureLoadedAsync"/>,
+/// <see cref="IDeviceBroker.Ready"/>).
+/// </summary>
 internal static class HubHost
 {
     public static string Version { get; } =
@@ -38,24 +49,12 @@ internal static class HubHost
         builder.AddCloudHub();
 
         var app = builder.Build();
-        app.UseMiddleware<DeviceAuthentication>();
-        app.UseWhen(context => context.Request.Path.StartsWithSegments("/api"), api => api.UseMiddleware<AdminAuthentication>().UseMiddleware<AdminBodyLimit>());
+        app.UseHubHttp();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseGrpcFrameCheck();
-        app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
-        app.MapGet("/metrics", context =>
-        {
-            context.Response.ContentType = "text/plain; version=0.0.4";
-            var services = context.RequestServices;
-            return context.Response.WriteAsync(
-                services.GetRequiredService<BatchingMetrics>().ToPrometheus() + services.GetRequiredService<IngestMetrics>().ToPrometheus()
-                + services.GetRequiredService<MqttRefusals>().ToPrometheus() + services.GetRequiredService<DownloadMetrics>().ToPrometheus(), context.RequestAborted);
-        });
-        app.MapInferenceProtocol();
-        app.MapAdminApi();
-        app.MapDashboard();
-        app.MapIdentityApi();
-        app.MapModelRollout();
-        app.MapGrpcService<FleetService>();
+        app.MapCloudHub();
         return app;
     }
 
@@ -64,27 +63,27 @@ internal static class HubHost
         var services = builder.Services;
         services.AddOptions<HubOptions>().BindConfiguration(HubOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<HubOptions>, HubOptionsValidator>();
-        services.AddOptions<BatchingOptions>().BindConfiguration(BatchingOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<BatchingOptions>, BatchingOptionsValidator>();
-        services.AddOptions<DashboardOptions>().BindConfiguration(DashboardOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
+        services.TryAddSingleton<LoopSupervisor>();
+        services.AddSingleton<HubEndpoints>();
+        services.AddSingleton<HubMetrics>();
+        services.AddSingleton(new ServerIdentity("edgeai-hub", Version, []));
         builder.AddModelServing();
-        // The inference service receives up to ModelHost:MaxRequestBytes (AddModelServing); the fleet service's requests are tiny.
-        services.AddGrpc().AddServiceOptions<FleetService>(fleet => fleet.MaxReceiveMessageSize = FleetService.MaxRequestBytes);
-        services.Configure<GrpcMessageLimits>(limits => limits.Services["/edgeai.fleet.v1.Fleet/"] =
-            new(FleetService.MaxRequestBytes, "the fleet service's limit: enrollment and download requests are small"));
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelRescanInterval);
-        services.AddSingleton<BatchingMetrics>();
-        services.AddSingleton<BatchingBackend>();
-        services.AddSingleton<IInferenceBackend>(sp => sp.GetRequiredService<BatchingBackend>());
-        services.AddSingleton(new ServerIdentity("edgeai-hub", Version, []));
-        services.AddSingleton<HubEndpoints>();
-        services.AddSingleton<DeviceCredentials>();
-        builder.AddFleetSync();
-        builder.AddModelRollout();
+        builder.AddHubHttp();
+        builder.AddHubSecurity();
+        builder.AddDynamicBatching();
+        builder.AddHubStore();
+        builder.AddIngest();
+        builder.AddBroker();
+        builder.AddAdminApi();
+        builder.AddEnrollment();
+        builder.AddModelRegistry();
+        builder.AddDeployments();
+        builder.AddDeviceTwin();
+        builder.AddDashboard();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {
@@ -112,34 +111,26 @@ internal static class HubHost
         return builder;
     }
 
-    /// <summary>Sync up: the store, the single ingest writer, then the embedded broker or the external-broker client (in that start order).</summary>
-    public static IHostApplicationBuilder AddFleetSync(this IHostApplicationBuilder builder)
+    /// <summary>The open routes, what devices call with their key, and the admin API.</summary>
+    public static IEndpointRouteBuilder MapCloudHub(this IEndpointRouteBuilder app)
     {
-        var services = builder.Services;
-        services.AddOptions<MqttOptions>().BindConfiguration(MqttOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MqttOptions>, MqttOptionsValidator>();
-        services.AddHubStore();
-        services.AddSingleton<AuditLog>();
-        services.AddDeviceIdentity();
-        services.AddSingleton<IngestMetrics>();
-        services.AddSingleton<MqttRefusals>();
-        services.AddSingleton<IngestWriter>();
-        services.AddHostedService(sp => sp.GetRequiredService<IngestWriter>());
-        services.AddSingleton<MessageIngest>();
-        var mqtt = builder.Configuration.GetSection(MqttOptions.Section);
-        if (mqtt.GetValue(nameof(MqttOptions.Enabled), true))
-        {
-            if (string.IsNullOrWhiteSpace(mqtt[nameof(MqttOptions.ExternalBroker)]))
-            {
-                services.AddSingleton<EmbeddedBroker>();
-                services.AddHostedService(sp => sp.GetRequiredService<EmbeddedBroker>());
-            }
-            else
-            {
-                services.AddSingleton<ExternalBrokerIngest>();
-                services.AddHostedService(sp => sp.GetRequiredService<ExternalBrokerIngest>());
-            }
-        }
-        return builder;
+        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
+        app.MapGet("/metrics", (HubMetrics metrics) => TypedResults.Text(metrics.Render(), HubMetrics.ContentType)).AllowAnonymous();
+        app.MapDashboard();
+        // The Open Inference Protocol (its /v2/health routes stay open) and model downloads: a device key.
+        app.MapGroup("").RequireAuthorization(HubAuthorization.DevicePolicy).MapInferenceProtocol();
+        app.MapGrpcService<ModelDownloadService>().RequireAuthorization(HubAuthorization.DevicePolicy);
+        // Enroll is open: the token it carries authorises it (a device has no key before it enrolls).
+        app.MapGrpcService<EnrollmentService>();
+        app.MapAdminApi()
+            .MapDeviceApi()
+            .MapAuditApi()
+            .MapRevocationApi()
+            .MapEnrollmentApi()
+            .MapRegistryApi()
+            .MapDeploymentApi()
+            .MapTwinApi()
+            .MapFleetViewApi();
+        return app;
     }
 }

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using EdgeAi.Hub.Hosting;
 
 namespace EdgeAi.Hub.Ingest;
 
@@ -38,15 +38,12 @@ internal sealed class IngestMetrics
     public string ToPrometheus()
     {
         var text = new StringBuilder();
-        Counter(text, "edgeai_hub_ingest_records_stored_total", "Records stored from devices.", RecordsStored);
-        Counter(text, "edgeai_hub_ingest_duplicates_ignored_total", "Records received again and ignored (already stored).", DuplicatesIgnored);
-        Counter(text, "edgeai_hub_ingest_batches_total", "Record batches and status messages committed.", Batches);
-        Counter(text, "edgeai_hub_ingest_commits_total", "Store transactions (one commits many batches).", Interlocked.Read(ref _commits));
-        Counter(text, "edgeai_hub_ingest_failures_total", "Batches the store failed to commit (the sender retries).", Failures);
-        Counter(text, "edgeai_hub_ingest_invalid_total", "Messages refused as malformed.", Invalid);
+        PrometheusText.Counter(text, "edgeai_hub_ingest_records_stored_total", "Records stored from devices.", RecordsStored);
+        PrometheusText.Counter(text, "edgeai_hub_ingest_duplicates_ignored_total", "Records received again and ignored (already stored).", DuplicatesIgnored);
+        PrometheusText.Counter(text, "edgeai_hub_ingest_batches_total", "Record batches and status messages committed.", Batches);
+        PrometheusText.Counter(text, "edgeai_hub_ingest_commits_total", "Store transactions (one commits many batches).", Interlocked.Read(ref _commits));
+        PrometheusText.Counter(text, "edgeai_hub_ingest_failures_total", "Batches the store failed to commit (the sender retries).", Failures);
+        PrometheusText.Counter(text, "edgeai_hub_ingest_invalid_total", "Messages refused as malformed.", Invalid);
         return text.ToString();
     }
-
-    private static void Counter(StringBuilder text, string name, string help, long value) =>
-        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n");
 }

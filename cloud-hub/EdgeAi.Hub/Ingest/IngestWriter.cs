@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Store;
+using EdgeAi.Serving.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -10,11 +11,15 @@ namespace EdgeAi.Hub.Ingest;
 /// The single writer of synced data. Callers hand over a device's record batch (or status) and await
 /// it; one loop commits everything queued in one transaction (group commit), then completes the
 /// callers, or faults them when the commit failed so their senders keep the records and retry.
+/// Writes are queued from the start; the loop commits once the store exists, and runs under the
+/// <see cref="LoopSupervisor"/>, so a fault in it restarts it instead of ending ingest.
 /// </summary>
 internal sealed class IngestWriter(
     IDbContextFactory<HubDbContext> contexts,
+    StoreInitializer schema,
     IOptions<StoreOptions> options,
     IngestMetrics metrics,
+    LoopSupervisor supervisor,
     TimeProvider time,
     ILogger<IngestWriter> logger) : BackgroundService
 {
@@ -37,6 +42,26 @@ internal sealed class IngestWriter(
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await schema.EnsureCreatedAsync(stoppingToken).ConfigureAwait(false);
+            await supervisor.RunAsync("ingest-writer", RunAsync, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _queue.Writer.TryComplete();
+            while (_queue.Reader.TryRead(out var left))
+            {
+                left.TrySetException(new IngestException("the hub is shutting down"));
+            }
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         var group = new List<WriteRequest>();
         var devices = new HashSet<string>(StringComparer.Ordinal);
@@ -75,16 +100,10 @@ internal sealed class IngestWriter(
                 devices.Clear();
             }
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
         finally
         {
-            _queue.Writer.TryComplete();
-            while (_queue.Reader.TryRead(out var left))
-            {
-                left.TrySetException(new IngestException("the hub is shutting down"));
-            }
+            // Whatever ended this run (stop, or a fault the supervisor restarts it from), nobody may wait on a taken request forever.
+            group.ForEach(r => r.TrySetException(new IngestException("the store writer stopped before committing the batch")));
             if (connection is not null)
             {
                 await connection.DisposeAsync().ConfigureAwait(false);

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using EdgeAi.Hub.Hosting;
 
 namespace EdgeAi.Hub.Registry;
 
@@ -30,12 +30,9 @@ internal sealed class DownloadMetrics
     public string ToPrometheus()
     {
         var text = new StringBuilder();
-        Counter(text, "edgeai_hub_model_downloads_started_total", "DownloadModel streams started.", Started);
-        Counter(text, "edgeai_hub_model_downloads_resumed_total", "DownloadModel streams started from an offset > 0 (a resumed download).", Resumed);
-        Counter(text, "edgeai_hub_model_download_bytes_sent_total", "Artifact bytes sent to devices.", BytesSent);
+        PrometheusText.Counter(text, "edgeai_hub_model_downloads_started_total", "DownloadModel streams started.", Started);
+        PrometheusText.Counter(text, "edgeai_hub_model_downloads_resumed_total", "DownloadModel streams started from an offset > 0 (a resumed download).", Resumed);
+        PrometheusText.Counter(text, "edgeai_hub_model_download_bytes_sent_total", "Artifact bytes sent to devices.", BytesSent);
         return text.ToString();
     }
-
-    private static void Counter(StringBuilder text, string name, string help, long value) =>
-        text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n");
 }

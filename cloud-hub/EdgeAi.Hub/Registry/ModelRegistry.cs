@@ -7,7 +7,6 @@ using EdgeAi.Hub.Deployments;
 using EdgeAi.Hub.Hosting;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
-using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -55,7 +54,7 @@ internal sealed class ModelRegistry(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Stores, signs and records an uploaded artifact. The body is read only when the name and version are free.</summary>
-    public async Task<AdminOutcome<ModelView>> PushAsync(string name, string version, Stream body, string actor, CancellationToken cancellationToken)
+    public async Task<Outcome<ModelView>> PushAsync(string name, string version, Stream body, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (CheckNames(name, version) is { } invalid)
@@ -75,7 +74,7 @@ internal sealed class ModelRegistry(
             var (sha256, size) = await CopyHashingAsync(body, staged, cancellationToken).ConfigureAwait(false);
             if (size == 0)
             {
-                return new AdminError(StatusCodes.Status400BadRequest, "Empty artifact", "the body is empty: send the ONNX file's bytes as application/octet-stream");
+                return Refusal.Invalid("Empty artifact", "the body is empty: send the ONNX file's bytes as application/octet-stream");
             }
             OnnxModelInfo info;
             try
@@ -84,11 +83,11 @@ internal sealed class ModelRegistry(
             }
             catch (InvalidOnnxModelException e)
             {
-                return new AdminError(StatusCodes.Status400BadRequest, "Not an ONNX model", e.Message.Replace(staged, "the upload", StringComparison.Ordinal));
+                return Refusal.Invalid("Not an ONNX model", e.Message.Replace(staged, "the upload", StringComparison.Ordinal));
             }
             if (info.HasExternalData)
             {
-                return new AdminError(StatusCodes.Status400BadRequest, "External weights",
+                return Refusal.Invalid("External weights",
                     "the model keeps its weights in files beside it; save it as one self-contained .onnx file (e.g. onnx.save with save_as_external_data=False)");
             }
             var row = new ModelRow
@@ -135,7 +134,7 @@ internal sealed class ModelRegistry(
         }
     }
 
-    public async Task<AdminOutcome<ModelView>> GetAsync(string name, string version, CancellationToken cancellationToken)
+    public async Task<Outcome<ModelView>> GetAsync(string name, string version, CancellationToken cancellationToken)
     {
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
@@ -160,7 +159,7 @@ internal sealed class ModelRegistry(
     }
 
     /// <summary>Deletes a version no deployment or device still needs: its record, its artifact, and its copy in the serving store.</summary>
-    public async Task<AdminOutcome<ModelView>> DeleteAsync(string name, string version, string actor, CancellationToken cancellationToken)
+    public async Task<Outcome<ModelView>> DeleteAsync(string name, string version, string actor, CancellationToken cancellationToken)
     {
         await _commit.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -175,7 +174,7 @@ internal sealed class ModelRegistry(
                 }
                 if (await InUseAsync(db, name, version, cancellationToken).ConfigureAwait(false) is { } reason)
                 {
-                    return new AdminError(StatusCodes.Status409Conflict, "Model in use", $"{name} version {version} cannot be deleted: {reason}");
+                    return Refusal.Conflict("Model in use", $"{name} version {version} cannot be deleted: {reason}");
                 }
                 db.Models.Remove(row);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -219,7 +218,7 @@ internal sealed class ModelRegistry(
         return null;
     }
 
-    private async Task<AdminError?> CommitAsync(ModelRow row, string scratch, CancellationToken cancellationToken)
+    private async Task<Refusal?> CommitAsync(ModelRow row, string scratch, CancellationToken cancellationToken)
     {
         await _commit.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -278,25 +277,25 @@ internal sealed class ModelRegistry(
         return (Convert.ToHexStringLower(hash.GetHashAndReset()), size);
     }
 
-    /// <summary>A 400 naming the rule a name or version broke, or null.</summary>
-    public static AdminError? CheckNames(string name, string version)
+    /// <summary>The rule a name or version broke, or null.</summary>
+    public static Refusal? CheckNames(string name, string version)
     {
         if (!Serving.Store.ModelStore.IsValidName(name))
         {
-            return new AdminError(StatusCodes.Status400BadRequest, "Bad model name", $"model name '{name}' is invalid: use {NameRule}");
+            return Refusal.Invalid("Bad model name", $"model name '{name}' is invalid: use {NameRule}");
         }
         if (!Serving.Store.ModelStore.IsValidName(version))
         {
-            return new AdminError(StatusCodes.Status400BadRequest, "Bad version", $"version '{version}' is invalid: use {NameRule}");
+            return Refusal.Invalid("Bad version", $"version '{version}' is invalid: use {NameRule}");
         }
         return null;
     }
 
-    public static AdminError Unknown(string name, string version) =>
-        new(StatusCodes.Status404NotFound, "Unknown model version", $"the registry has no model '{name}' version '{version}'");
+    public static Refusal Unknown(string name, string version) =>
+        Refusal.NotFound("Unknown model version", $"the registry has no model '{name}' version '{version}'");
 
-    private static AdminError Exists(string name, string version) =>
-        new(StatusCodes.Status409Conflict, "Version exists", $"model '{name}' version '{version}' is already registered; versions are immutable: push under a new version");
+    private static Refusal Exists(string name, string version) =>
+        Refusal.Conflict("Version exists", $"model '{name}' version '{version}' is already registered; versions are immutable: push under a new version");
 
     private static ModelTensor Tensor(OnnxTensorInfo tensor) =>
         new(tensor.Name, tensor.DatatypeName ?? $"ONNX type {tensor.ElementType}", tensor.Shape);

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace EdgeAi.Hub.Registry;
 
@@ -25,19 +26,17 @@ internal sealed class ModelRow
     public long CreatedAtMs { get; set; }
 
     public required string CreatedBy { get; set; }
+}
 
-    public static void Configure(ModelBuilder modelBuilder)
+internal sealed class ModelRowConfiguration : IEntityTypeConfiguration<ModelRow>
+{
+    public void Configure(EntityTypeBuilder<ModelRow> builder)
     {
-        var model = modelBuilder.Entity<ModelRow>();
-        model.ToTable("models").HasKey(m => new { m.Name, m.Version });
-        model.Property(m => m.Name).HasColumnName("name").HasMaxLength(128);
-        model.Property(m => m.Version).HasColumnName("version").HasMaxLength(128);
-        model.Property(m => m.Sha256).HasColumnName("sha256").HasMaxLength(64);
-        model.Property(m => m.SizeBytes).HasColumnName("size_bytes");
-        model.Property(m => m.Signature).HasColumnName("signature");
-        model.Property(m => m.Inputs).HasColumnName("inputs");
-        model.Property(m => m.Outputs).HasColumnName("outputs");
-        model.Property(m => m.CreatedAtMs).HasColumnName("created_at_ms");
-        model.Property(m => m.CreatedBy).HasColumnName("created_by").HasMaxLength(128);
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("models").HasKey(m => new { m.Name, m.Version }).HasName("PK_models");
+        builder.Property(m => m.Name).HasMaxLength(128);
+        builder.Property(m => m.Version).HasMaxLength(128);
+        builder.Property(m => m.Sha256).HasMaxLength(64);
+        builder.Property(m => m.CreatedBy).HasMaxLength(128);
     }
 }

@@ -1,105 +1,85 @@
+using System.Security.Claims;
 using EdgeAi.Hub.Admin;
+using EdgeAi.Hub.Http;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Registry;
 
-/// <summary>Admin REST routes of the model registry: upload (raw ONNX body), list, show, delete.</summary>
+/// <summary>Admin REST routes of the model registry: upload (raw ONNX body, streamed), list, show, delete.</summary>
 internal static class RegistryEndpoints
 {
-    private const string VersionRoute = "/api/models/{name}/versions/{version}";
+    private const string VersionRoute = "/models/{name}/versions/{version}";
 
-    public static IEndpointRouteBuilder MapModelRegistry(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapRegistryApi(this IEndpointRouteBuilder api)
     {
-        app.MapPost(VersionRoute, PushAsync);
-        app.MapGet("/api/models", ListAsync);
-        app.MapGet(VersionRoute, GetAsync);
-        app.MapDelete(VersionRoute, DeleteAsync);
-        return app;
+        ArgumentNullException.ThrowIfNull(api);
+        var options = api.ServiceProvider.GetRequiredService<IOptions<RegistryOptions>>().Value;
+        // Kestrel's limit fits inference requests and the admin API's small JSON; artifacts are far larger, and only this route takes them.
+        api.MapPost(VersionRoute, PushAsync).WithMetadata(ArtifactLimit(options.MaxArtifactBytes));
+        api.MapGet("/models", ListAsync);
+        api.MapGet(VersionRoute, GetAsync);
+        api.MapDelete(VersionRoute, DeleteAsync);
+        return api;
     }
 
-    private static async Task PushAsync(HttpContext context)
+    /// <summary>
+    /// Streams the body into the registry as it arrives (never buffered whole). A declared length over
+    /// the limit is refused before a byte is read, so a client that sent <c>Expect: 100-continue</c>
+    /// never uploads it.
+    /// </summary>
+    private static async Task<Results<Created<ModelView>, ProblemHttpResult, EmptyHttpResult>> PushAsync(
+        string name, string version, HttpRequest request, ClaimsPrincipal admin, ModelRegistry registry, IOptions<RegistryOptions> options,
+        CancellationToken cancellationToken)
     {
-        var (name, version) = Route(context);
-        var max = context.RequestServices.GetRequiredService<IOptions<RegistryOptions>>().Value.MaxArtifactBytes;
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        var limit = ArtifactLimit(options.Value.MaxArtifactBytes);
+        if (request.ContentLength > limit.Bytes)
         {
-            // Kestrel's global limit fits inference requests; artifacts are far larger, and only this route takes them.
-            limit.MaxRequestBodySize = max;
+            return limit.Problem();
         }
-        if (context.Request.ContentLength > max)
+        if (request.ContentType is { Length: > 0 } type && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
         {
-            await TooLarge(context, max).ConfigureAwait(false);
-            return;
+            return HubProblems.Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
+                $"send the ONNX file's raw bytes with Content-Type application/octet-stream, not '{type}' (curl: --data-binary @model.onnx -H 'Content-Type: application/octet-stream')");
         }
-        if (context.Request.ContentType is { Length: > 0 } type && !type.StartsWith("application/octet-stream", StringComparison.OrdinalIgnoreCase))
-        {
-            await AdminResults.Problem(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"send the ONNX file's raw bytes with Content-Type application/octet-stream, not '{type}' (curl: --data-binary @model.onnx -H 'Content-Type: application/octet-stream')").ConfigureAwait(false);
-            return;
-        }
-        AdminOutcome<ModelView> outcome;
+        Outcome<ModelView> outcome;
         try
         {
-            outcome = await context.RequestServices.GetRequiredService<ModelRegistry>()
-                .PushAsync(name, version, context.Request.Body, AuditLog.ActorOf(context), context.RequestAborted).ConfigureAwait(false);
+            outcome = await registry.PushAsync(name, version, request.Body, AuditLog.ActorOf(admin), cancellationToken).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            await TooLarge(context, max).ConfigureAwait(false);
-            return;
+            return limit.Problem();
         }
         catch (BadHttpRequestException e)
         {
             // E.g. the client stopped sending before Content-Length bytes: nothing was registered.
-            await AdminResults.Problem(context, e.StatusCode, "Upload incomplete", $"the upload was cut short: {e.Message}").ConfigureAwait(false);
-            return;
+            return HubProblems.Problem(e.StatusCode, "Upload incomplete", $"the upload was cut short: {e.Message}");
         }
-        catch (Exception e) when ((e is IOException or OperationCanceledException) && context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when ((e is IOException or OperationCanceledException) && cancellationToken.IsCancellationRequested)
         {
             // The client went away mid-upload; the scratch file is already gone and nobody is left to answer.
-            return;
+            return TypedResults.Empty;
         }
-        if (outcome.Value is { } created)
+        if (outcome.Error is { } refused)
         {
-            context.Response.StatusCode = StatusCodes.Status201Created;
-            context.Response.Headers.Location = $"/api/models/{Uri.EscapeDataString(name)}/versions/{Uri.EscapeDataString(version)}";
+            return HubProblems.Of(refused);
         }
-        await Write(context, outcome).ConfigureAwait(false);
+        return TypedResults.Created($"/api/models/{Uri.EscapeDataString(name)}/versions/{Uri.EscapeDataString(version)}", outcome.Value);
     }
 
-    private static async Task ListAsync(HttpContext context)
-    {
-        var models = await context.RequestServices.GetRequiredService<ModelRegistry>().ListAsync(context.RequestAborted).ConfigureAwait(false);
-        await AdminResults.Json(context, models, RegistryJson.Default.ModelViewArray).ConfigureAwait(false);
-    }
+    private static async Task<Ok<ModelView[]>> ListAsync(ModelRegistry registry, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await registry.ListAsync(cancellationToken).ConfigureAwait(false));
 
-    private static async Task GetAsync(HttpContext context)
-    {
-        var (name, version) = Route(context);
-        await Write(context, await context.RequestServices.GetRequiredService<ModelRegistry>().GetAsync(name, version, context.RequestAborted).ConfigureAwait(false))
-            .ConfigureAwait(false);
-    }
+    private static async Task<Results<Ok<ModelView>, ProblemHttpResult>> GetAsync(string name, string version, ModelRegistry registry, CancellationToken cancellationToken) =>
+        HubProblems.OkOr(await registry.GetAsync(name, version, cancellationToken).ConfigureAwait(false));
 
-    private static async Task DeleteAsync(HttpContext context)
-    {
-        var (name, version) = Route(context);
-        var outcome = await context.RequestServices.GetRequiredService<ModelRegistry>()
-            .DeleteAsync(name, version, AuditLog.ActorOf(context), context.RequestAborted).ConfigureAwait(false);
-        await Write(context, outcome).ConfigureAwait(false);
-    }
+    private static async Task<Results<Ok<ModelView>, ProblemHttpResult>> DeleteAsync(
+        string name, string version, ClaimsPrincipal admin, ModelRegistry registry, CancellationToken cancellationToken) =>
+        HubProblems.OkOr(await registry.DeleteAsync(name, version, AuditLog.ActorOf(admin), cancellationToken).ConfigureAwait(false));
 
-    private static Task Write(HttpContext context, AdminOutcome<ModelView> outcome) =>
-        outcome.Error is { } error
-            ? AdminResults.Problem(context, error.Status, error.Title, error.Detail)
-            : AdminResults.Json(context, outcome.Value!, RegistryJson.Default.ModelView);
-
-    private static Task TooLarge(HttpContext context, long max) =>
-        AdminResults.Problem(context, StatusCodes.Status413PayloadTooLarge, "Artifact too large",
-            $"the artifact is larger than Hub:Registry:MaxArtifactBytes ({max} bytes); raise that limit on the hub to register it");
-
-    private static (string Name, string Version) Route(HttpContext context) =>
-        ((string)context.Request.RouteValues["name"]!, (string)context.Request.RouteValues["version"]!);
+    private static BodyLimit ArtifactLimit(long max) => new(max, "Artifact too large",
+        $"the artifact is larger than Hub:Registry:MaxArtifactBytes ({max} bytes); raise that limit on the hub to register it");
 }

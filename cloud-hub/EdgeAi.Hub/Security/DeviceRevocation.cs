@@ -10,10 +10,11 @@ namespace EdgeAi.Hub.Security;
 /// by gRPC/REST and the MQTT broker, and its live MQTT session, if any, dropped.
 /// </summary>
 internal sealed class DeviceRevocation(
-    IDbContextFactory<HubDbContext> store, DeviceCredentials credentials, AuditLog audit, TimeProvider time, IServiceProvider services,
+    IDbContextFactory<HubDbContext> store, DeviceCredentials credentials, AuditLog audit, IDeviceBroker broker, TimeProvider time,
     ILogger<DeviceRevocation> logger)
 {
-    public async Task<RevocationOutcome> RevokeAsync(string deviceId, string actor, CancellationToken cancellationToken)
+    /// <summary>Revokes the device; refused when the hub knows no such device, or when it was revoked before.</summary>
+    public async Task<Outcome<RevokedDevice>> RevokeAsync(string deviceId, string actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(deviceId);
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -25,7 +26,7 @@ internal sealed class DeviceRevocation(
             {
                 if (!credentials.IsConfigured(deviceId))
                 {
-                    return new RevocationOutcome(RevocationResult.Unknown, null);
+                    return Refusal.NotFound("Unknown device", $"no device '{deviceId}' is enrolled, configured or known to this hub");
                 }
                 // Configured in Hub:DeviceKeys but never seen: the row is what keeps it revoked.
                 row = new DeviceRow { Id = deviceId, FirstSeenAtMs = now, LastSeenAtMs = now };
@@ -33,7 +34,7 @@ internal sealed class DeviceRevocation(
             }
             else if (row.RevokedAtMs is { } already)
             {
-                return new RevocationOutcome(RevocationResult.AlreadyRevoked, DateTimeOffset.FromUnixTimeMilliseconds(already));
+                return Refusal.Conflict("Already revoked", $"device '{deviceId}' was already revoked at {DateTimeOffset.FromUnixTimeMilliseconds(already):u}");
             }
             row.RevokedAtMs = now;
             row.Online = false;
@@ -42,19 +43,9 @@ internal sealed class DeviceRevocation(
         }
         // Refuse first, then drop the session, so the device cannot slip back in between.
         credentials.Revoked(deviceId, now);
-        var dropped = services.GetService<EmbeddedBroker>() is { } broker
-            && await broker.DisconnectAsync(deviceId, $"device {deviceId} was revoked").ConfigureAwait(false);
+        var dropped = await broker.DisconnectAsync(deviceId, $"device {deviceId} was revoked").ConfigureAwait(false);
         Log.DeviceRevoked(logger, deviceId, dropped ? "was dropped" : "was not connected");
         await audit.RecordAsync(actor, "device.revoke", deviceId, dropped ? "live MQTT session dropped" : null, cancellationToken).ConfigureAwait(false);
-        return new RevocationOutcome(RevocationResult.Revoked, DateTimeOffset.FromUnixTimeMilliseconds(now));
+        return new RevokedDevice(deviceId, DateTimeOffset.FromUnixTimeMilliseconds(now));
     }
 }
-
-internal enum RevocationResult
-{
-    Revoked,
-    AlreadyRevoked,
-    Unknown,
-}
-
-internal sealed record RevocationOutcome(RevocationResult Result, DateTimeOffset? RevokedAt);

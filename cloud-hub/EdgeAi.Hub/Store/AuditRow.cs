@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace EdgeAi.Hub.Store;
 
 /// <summary>One entry of the audit log: who did what to which target, and when (unix ms).</summary>
@@ -16,4 +19,17 @@ internal sealed class AuditRow
     public required string Target { get; set; }
 
     public string? Detail { get; set; }
+}
+
+internal sealed class AuditRowConfiguration : IEntityTypeConfiguration<AuditRow>
+{
+    public void Configure(EntityTypeBuilder<AuditRow> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("audit").HasKey(a => a.Id).HasName("PK_audit");
+        builder.Property(a => a.Actor).HasMaxLength(128);
+        builder.Property(a => a.Action).HasMaxLength(64);
+        builder.Property(a => a.Target).HasMaxLength(256);
+        builder.HasIndex(a => a.AtMs).HasDatabaseName("ix_audit_at");
+    }
 }

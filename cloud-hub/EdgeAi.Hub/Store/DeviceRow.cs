@@ -1,3 +1,6 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
 namespace EdgeAi.Hub.Store;
 
 /// <summary>One device as the hub last saw it. Times are unix milliseconds, so raw SQL and both providers agree on them.</summary>
@@ -42,4 +45,16 @@ internal sealed class DeviceRow
 
     /// <summary>The twin's desired configuration (JSON object of agent configuration keys to values), published with the desired state.</summary>
     public string? DesiredConfig { get; set; }
+}
+
+/// <summary>Table devices; the ingest writer's SQL (IngestSql) inserts and updates it by these names.</summary>
+internal sealed class DeviceRowConfiguration : IEntityTypeConfiguration<DeviceRow>
+{
+    public void Configure(EntityTypeBuilder<DeviceRow> builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.ToTable("devices").HasKey(d => d.Id).HasName("PK_devices");
+        builder.Property(d => d.Id).HasMaxLength(64);
+        builder.Property(d => d.KeyHash).HasMaxLength(64);
+    }
 }

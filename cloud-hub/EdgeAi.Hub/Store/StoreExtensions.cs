@@ -7,26 +7,28 @@ namespace EdgeAi.Hub.Store;
 /// <summary>Registers the fleet store: options, a context factory for the chosen provider, schema creation at start.</summary>
 internal static class StoreExtensions
 {
-    public static IServiceCollection AddHubStore(this IServiceCollection services)
+    public static IHostApplicationBuilder AddHubStore(this IHostApplicationBuilder builder)
     {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
         services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
-        services.AddDbContextFactory<HubDbContext>((sp, builder) =>
+        services.AddDbContextFactory<HubDbContext>((sp, options) =>
         {
             var store = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
             var connectionString = ConnectionString(store, sp.GetRequiredService<IOptions<HubOptions>>().Value);
             if (store.IsSqlite)
             {
-                builder.UseSqlite(connectionString);
+                options.UseSqlite(connectionString);
             }
             else
             {
-                builder.UseNpgsql(connectionString);
+                options.UseNpgsql(connectionString);
             }
         });
-        // Registered before the ingest writer and the broker, so the schema exists before they start.
-        services.AddHostedService<StoreInitializer>();
-        return services;
+        services.AddSingleton<StoreInitializer>();
+        services.AddHostedService(sp => sp.GetRequiredService<StoreInitializer>());
+        return builder;
     }
 
     public static string ConnectionString(StoreOptions store, HubOptions hub) =>

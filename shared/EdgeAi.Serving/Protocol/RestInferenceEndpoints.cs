@@ -23,8 +23,9 @@ public static class RestInferenceEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         endpoints.MapGet("/v2", ServerMetadata);
-        endpoints.MapGet("/v2/health/live", ctx => Json(ctx, 200, w => { w.WriteStartObject(); w.WriteBoolean("live", true); w.WriteEndObject(); }));
-        endpoints.MapGet("/v2/health/ready", ServerReady);
+        // Probes answer without credentials wherever the protocol is served behind authorization (the hub); inert where there is none (the agent).
+        endpoints.MapGet("/v2/health/live", ctx => Json(ctx, 200, w => { w.WriteStartObject(); w.WriteBoolean("live", true); w.WriteEndObject(); })).AllowAnonymous();
+        endpoints.MapGet("/v2/health/ready", ServerReady).AllowAnonymous();
         endpoints.MapGet("/v2/models/{name}", ModelMetadata);
         endpoints.MapGet("/v2/models/{name}/versions/{version}", ModelMetadata);
         endpoints.MapGet("/v2/models/{name}/ready", ModelReady);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using EdgeAi.Common.Fleet;
+using EdgeAi.Hub.Enrollment;
 using EdgeAi.Hub.Store;
 using EdgeAi.IntegrationTests.Cloud;
 using Microsoft.EntityFrameworkCore;

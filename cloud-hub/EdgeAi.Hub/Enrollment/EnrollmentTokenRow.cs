@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace EdgeAi.Hub.Store;
+namespace EdgeAi.Hub.Enrollment;
 
 /// <summary>
 /// An enrollment token an admin created: exchanged by devices for an identity, at most MaxUses times,
@@ -30,21 +30,14 @@ internal sealed class EnrollmentTokenRow
     public long? RevokedAtMs { get; set; }
 }
 
-/// <summary>Table enrollment_tokens, lower snake case like the rest of the store.</summary>
 internal sealed class EnrollmentTokenRowConfiguration : IEntityTypeConfiguration<EnrollmentTokenRow>
 {
     public void Configure(EntityTypeBuilder<EnrollmentTokenRow> builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        builder.ToTable("enrollment_tokens").HasKey(t => t.Id);
-        builder.Property(t => t.Id).HasColumnName("id").HasMaxLength(32);
-        builder.Property(t => t.SecretHash).HasColumnName("secret_hash").HasMaxLength(64);
-        builder.Property(t => t.Tags).HasColumnName("tags");
-        builder.Property(t => t.MaxUses).HasColumnName("max_uses");
-        builder.Property(t => t.Uses).HasColumnName("uses");
-        builder.Property(t => t.ExpiresAtMs).HasColumnName("expires_at_ms");
-        builder.Property(t => t.CreatedAtMs).HasColumnName("created_at_ms");
-        builder.Property(t => t.CreatedBy).HasColumnName("created_by").HasMaxLength(128);
-        builder.Property(t => t.RevokedAtMs).HasColumnName("revoked_at_ms");
+        builder.ToTable("enrollment_tokens").HasKey(t => t.Id).HasName("PK_enrollment_tokens");
+        builder.Property(t => t.Id).HasMaxLength(32);
+        builder.Property(t => t.SecretHash).HasMaxLength(64);
+        builder.Property(t => t.CreatedBy).HasMaxLength(128);
     }
 }

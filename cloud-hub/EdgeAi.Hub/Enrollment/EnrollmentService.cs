@@ -1,25 +1,28 @@
 using EdgeAi.Common.Fleet;
-using EdgeAi.Hub.Enrollment;
 using EdgeAi.Hub.Hosting;
 using EdgeAi.Hub.Security;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Hub.Fleet;
+namespace EdgeAi.Hub.Enrollment;
 
 /// <summary>
-/// The fleet gRPC service (edgeai.fleet.v1.Fleet): enrollment here, model download beside it.
-/// Enrollment resolves its services per call, so this part adds no constructor to the class.
+/// The Enroll method of the fleet gRPC service (edgeai.fleet.v1.Fleet): the one call a device makes
+/// without a key, authorised by the enrollment token it carries.
 /// </summary>
-internal sealed partial class FleetService : EdgeAi.Common.Fleet.Fleet.FleetBase
+[BindServiceMethod(typeof(EnrollmentService), nameof(BindService))]
+internal sealed class EnrollmentService(DeviceEnroller enroller, IOptions<HubOptions> hubOptions, HubEndpoints endpoints, ILogger<EnrollmentService> logger)
+    : Common.Fleet.Fleet.FleetBase
 {
+    public static void BindService(ServiceBinderBase binder, Common.Fleet.Fleet.FleetBase? service) => FleetGrpc.Bind(binder, "Enroll");
+
     /// <summary>Exchanges an enrollment token for a device id, key, the hub's CA and the model-signing public key.</summary>
+    [AllowAnonymous]
     public override async Task<EnrollResponse> Enroll(EnrollRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var services = context.GetHttpContext().RequestServices;
-        var enroller = services.GetRequiredService<DeviceEnroller>();
         EnrolledDevice device;
         try
         {
@@ -27,7 +30,7 @@ internal sealed partial class FleetService : EdgeAi.Common.Fleet.Fleet.FleetBase
         }
         catch (EnrollmentException e)
         {
-            Security.Log.EnrollmentRefused(services.GetRequiredService<ILogger<FleetService>>(), context.Peer, e.Message);
+            Security.Log.EnrollmentRefused(logger, context.Peer, e.Message);
             throw new RpcException(new Status(
                 e.Refusal switch
                 {
@@ -39,13 +42,12 @@ internal sealed partial class FleetService : EdgeAi.Common.Fleet.Fleet.FleetBase
                 e.Message));
         }
 
-        var hub = services.GetRequiredService<IOptions<HubOptions>>().Value;
-        var endpoints = services.GetRequiredService<HubEndpoints>();
+        var hub = hubOptions.Value;
         var response = new EnrollResponse
         {
             DeviceId = device.DeviceId,
             DeviceKey = device.DeviceKey,
-            HubCaPem = HubCaPem(hub, endpoints),
+            HubCaPem = HubCaPem(hub),
             SigningPublicKeyPem = ModelSigningKey.LoadOrCreatePublicKeyPem(hub.DataDirectory),
             MqttPort = Math.Max(0, endpoints.MqttPort),
             MqttTlsPort = Math.Max(0, endpoints.MqttTlsPort),
@@ -58,7 +60,7 @@ internal sealed partial class FleetService : EdgeAi.Common.Fleet.Fleet.FleetBase
     }
 
     /// <summary>hub-ca.crt when the data directory has one (the self-signed certificate, or a CA an operator put there), else the serving certificate.</summary>
-    private static string HubCaPem(HubOptions hub, HubEndpoints endpoints)
+    private string HubCaPem(HubOptions hub)
     {
         if (endpoints.Certificate is not { } certificate)
         {

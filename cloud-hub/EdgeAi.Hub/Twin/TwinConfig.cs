@@ -1,6 +1,7 @@
 using System.Text.Json;
+using EdgeAi.Hub.Admin;
 
-namespace EdgeAi.Hub.Deployments;
+namespace EdgeAi.Hub.Twin;
 
 /// <summary>
 /// Rules for desired configuration keys: agent configuration paths, i.e. ':'-separated non-empty
@@ -9,6 +10,27 @@ namespace EdgeAi.Hub.Deployments;
 internal static class TwinConfig
 {
     public const int MaxKeyLength = 256;
+
+    /// <summary>The configuration a PUT asked for, as text per key; refused at the first bad key or value.</summary>
+    public static Outcome<Dictionary<string, string>> Parse(IReadOnlyDictionary<string, JsonElement> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var config = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in body)
+        {
+            if (CheckKey(key) is { } badKey)
+            {
+                return Refusal.Invalid("Bad config key", badKey);
+            }
+            if (ValueText(value) is not { } text)
+            {
+                return Refusal.Invalid("Bad config value",
+                    $"the value of '{key}' must be a string, number or boolean (configuration values are text), not {value.ValueKind}");
+            }
+            config[key] = text;
+        }
+        return config;
+    }
 
     /// <summary>Why the key is not a configuration path, or null.</summary>
     public static string? CheckKey(string key)

@@ -3,11 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeAi.Hub.Cli;
 using EdgeAi.Hub.Hosting;
-using EdgeAi.Hub.Security;
-using Log = EdgeAi.Hub.Security.Log;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Hub.Admin;
+namespace EdgeAi.Hub.Security;
 
 /// <summary>
 /// The admin API key: Hub:AdminKey when configured, else admin.key in the data directory, generated

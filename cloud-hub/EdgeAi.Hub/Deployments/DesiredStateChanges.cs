@@ -1,0 +1,91 @@
+using EdgeAi.Hub.Admin;
+using EdgeAi.Hub.Store;
+using Microsoft.EntityFrameworkCore;
+
+namespace EdgeAi.Hub.Deployments;
+
+/// <summary>What one change touched: devices whose desired state must be published, and audit entries to record after it commits.</summary>
+internal sealed class ChangeSet
+{
+    public HashSet<string> Devices { get; } = new(StringComparer.Ordinal);
+
+    public List<(string Actor, string Action, string Target, string? Detail)> Audit { get; } = [];
+
+    public void Record(string actor, string action, string target, string? detail) => Audit.Add((actor, action, target, detail));
+
+    public void Record(string actor, string action, DeploymentRow deployment, string? detail)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        Record(actor, action, $"deployment/{deployment.Id}", detail);
+    }
+}
+
+/// <summary>
+/// The one way desired states change: every rollout step (operator actions and the controller's ticks,
+/// <see cref="RolloutCoordinator"/>) and every twin configuration (<see cref="Twin.DeviceTwin"/>) runs
+/// here, one at a time, so revisions rise in the order they are published. A change commits in one
+/// transaction, then its audit entries are recorded and the touched devices' desired states published.
+/// </summary>
+internal sealed class DesiredStateChanges(
+    IDbContextFactory<HubDbContext> store, DesiredStatePublisher publisher, AuditLog audit, ILogger<DesiredStateChanges> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _lock = new(1, 1);
+
+    public Task<Outcome<T>> ChangeAsync<T>(Func<HubDbContext, ChangeSet, Task<Outcome<T>>> change, CancellationToken cancellationToken) =>
+        ChangeAsync(change, savesMidway: false, cancellationToken);
+
+    /// <summary>
+    /// Runs one change under the lock; its writes commit together (one SaveChanges, or an explicit
+    /// transaction when the change must save midway, as a deployment's creation does for the new id).
+    /// Reads need no transaction: only this lock writes rollout and desired-state rows, and SQLite's
+    /// explicit transactions would take the write lock from ingest every tick.
+    /// </summary>
+    public async Task<Outcome<T>> ChangeAsync<T>(Func<HubDbContext, ChangeSet, Task<Outcome<T>>> change, bool savesMidway, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var changes = new ChangeSet();
+            var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+            await using (db.ConfigureAwait(false))
+            {
+                var transaction = savesMidway ? await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+                try
+                {
+                    var outcome = await change(db, changes).ConfigureAwait(false);
+                    if (outcome.Error is not null)
+                    {
+                        return outcome;
+                    }
+                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                    if (transaction is not null)
+                    {
+                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                    }
+                    foreach (var (actor, action, target, detail) in changes.Audit)
+                    {
+                        Log.Step(logger, actor, action, target, detail ?? "");
+                        await audit.RecordAsync(actor, action, target, detail, cancellationToken).ConfigureAwait(false);
+                    }
+                    // Also retries devices whose last publish failed.
+                    await publisher.PublishAsync(changes.Devices, cancellationToken).ConfigureAwait(false);
+                    return outcome;
+                }
+                finally
+                {
+                    if (transaction is not null)
+                    {
+                        await transaction.DisposeAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    public void Dispose() => _lock.Dispose();
+}
