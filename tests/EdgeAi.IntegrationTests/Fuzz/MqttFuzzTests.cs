@@ -122,7 +122,7 @@ public sealed class MqttFuzzTests : IAsyncLifetime
         await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Fleet:RetryDelay"] = "00:00:00.050", ["Fleet:MaxRetryDelay"] = "00:00:00.200" });
         var uplink = agent.Services.GetRequiredService<EdgeAi.Agent.Uplink.UplinkState>();
         await EventuallyAsync(() => Task.FromResult(uplink.Connected), "the agent's uplink connected", Token);
-        var broker = _hub.Services.GetRequiredService<EmbeddedBroker>();
+        var broker = _hub.Services.GetRequiredService<IDeviceBroker>();
         var outside = Outside();
 
         const long maxRevision = 1_000_000_000;
@@ -131,7 +131,7 @@ public sealed class MqttFuzzTests : IAsyncLifetime
             var publish = fuzz.HubPublish(TestHub.DeviceId, maxRevision);
             var message = new MqttApplicationMessageBuilder().WithTopic(publish.Topic).WithPayload(publish.Payload).WithRetainFlag(publish.Retain)
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
-            (await broker.InjectAsync(message, Token)).ShouldBeTrue("the broker is running");
+            (await broker.PublishAsync(message, Token)).ShouldBeTrue("the broker is running");
             if (i % 10 == 9)
             {
                 // What the device serves on its own does not depend on what the fleet sent it.
@@ -142,7 +142,7 @@ public sealed class MqttFuzzTests : IAsyncLifetime
 
         // A good state after the storm still applies: its config takes effect.
         var good = new DesiredState { Revision = maxRevision * 2, Config = { ["Telemetry:SampleRate"] = "0.25" } };
-        await broker.InjectAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Desired), good, retain: true), Token);
+        await broker.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Desired), good, retain: true), Token);
         var telemetry = agent.Services.GetRequiredService<IOptionsMonitor<EdgeAi.Agent.Telemetry.TelemetryOptions>>();
         await EventuallyAsync(() => Task.FromResult(telemetry.CurrentValue.SampleRate == 0.25), () => $"the good desired state applied ({FuzzSeed.Describe})", Token);
         verdict.ShouldHaveNone();
