@@ -56,7 +56,7 @@ internal static class SyncRun
             SyncReport.Write(Console.Out, settings, BenchRun.Describe(), enqueue, drains, fleet, stopwatch.Elapsed);
             return 0;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
             await progress.WriteLineAsync($"edgeai-bench sync: {e.Message}").ConfigureAwait(false);
             return 1;
