@@ -72,6 +72,21 @@ internal static class FleetTestKit
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync(cancellationToken));
     }
 
+    /// <summary>
+    /// Starts a hub with <paramref name="limit"/> at 64 KiB and pushes a model bigger than that, asserting 201: a
+    /// limit that must not apply to model pushes (they have Hub:Registry:MaxArtifactBytes).
+    /// </summary>
+    public static async Task PushPastSmallLimitOkAsync(string dataDirectory, string limit, CancellationToken cancellationToken)
+    {
+        await using var hub = new TestHub(dataDirectory, Settings([], new Dictionary<string, string?> { [limit] = "65536" }));
+        await hub.StartAsync();
+        using var admin = AdminApi.AdminClient(hub);
+        var model = CloudModels.Slow(1);
+        model.Length.ShouldBeGreaterThan(65536);
+
+        await PushOkAsync(admin, "slow", "1", model, cancellationToken);
+    }
+
     /// <summary>POSTs a deployment and returns its id (asserting 201).</summary>
     public static async Task<long> DeployAsync(HttpClient admin, string json, CancellationToken cancellationToken)
     {

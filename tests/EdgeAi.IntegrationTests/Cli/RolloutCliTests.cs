@@ -8,27 +8,15 @@ using static EdgeAi.IntegrationTests.FleetTestKit;
 namespace EdgeAi.IntegrationTests.Cli;
 
 /// <summary>The cloud-hub CLI's models and deployments commands, in process, against a real hub.</summary>
-public sealed class RolloutCliTests() : HubTest(Settings(["dev-1", "dev-2"]))
+public sealed class RolloutCliTests() : SimulatedFleetTest(["dev-1", "dev-2"])
 {
-    private SimulatedDevice[] _devices = [];
-
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        _devices = await ConnectAsync(Hub, ["dev-1", "dev-2"], Token);
-        foreach (var device in _devices)
+        foreach (var device in Devices)
         {
             await TagAsync(Hub, device.Id, """{"site":"lobby"}""", Token);
         }
-    }
-
-    protected override async ValueTask DisposeAsyncCore()
-    {
-        foreach (var device in _devices)
-        {
-            await device.DisposeAsync();
-        }
-        await base.DisposeAsyncCore();
     }
 
     [Fact]

@@ -11,34 +11,20 @@ namespace EdgeAi.IntegrationTests.Fleet;
 
 /// <summary>DownloadModel: chunked, resumable from an offset, only for what a device's desired state names.</summary>
 /// <remarks>4 KiB chunks at 256 KB/s: the ~256 KB artifact takes about a second, so a cut lands mid-stream.</remarks>
-public sealed class DownloadTests() : HubTest(Settings([Wanted, Other], new Dictionary<string, string?> { ["Hub:Registry:DownloadBytesPerSecond"] = "256000" }))
+public sealed class DownloadTests() : SimulatedFleetTest([Wanted, Other], new Dictionary<string, string?> { ["Hub:Registry:DownloadBytesPerSecond"] = "256000" })
 {
     private const string Wanted = "dev-1";
     private const string Other = "dev-2";
 
     private readonly byte[] _model = CloudModels.Slow(1);
-    private HttpClient _admin = null!;
-    private SimulatedDevice[] _devices = [];
 
     public override async ValueTask InitializeAsync()
     {
         await base.InitializeAsync();
-        _admin = AdminClient(Hub);
-        _devices = await ConnectAsync(Hub, [Wanted, Other], Token);
         await TagAsync(Hub, Wanted, """{"site":"lab"}""", Token);
-        await PushOkAsync(_admin, "slow", "1", _model, Token);
-        await DeployAsync(_admin, """{"model":"slow","version":"1","selector":{"site":"lab"}}""", Token);
-        await _devices[0].WaitForDesiredAsync(s => s.Models.Count == 1, "slow 1 desired", Token);
-    }
-
-    protected override async ValueTask DisposeAsyncCore()
-    {
-        foreach (var device in _devices)
-        {
-            await device.DisposeAsync();
-        }
-        _admin.Dispose();
-        await base.DisposeAsyncCore();
+        await PushOkAsync(Admin, "slow", "1", _model, Token);
+        await DeployAsync(Admin, """{"model":"slow","version":"1","selector":{"site":"lab"}}""", Token);
+        await Devices[0].WaitForDesiredAsync(s => s.Models.Count == 1, "slow 1 desired", Token);
     }
 
     [Fact]
@@ -83,7 +69,7 @@ public sealed class DownloadTests() : HubTest(Settings([Wanted, Other], new Dict
         }
 
         received.ToArray().ShouldBe(_model);
-        var metrics = await _admin.GetStringAsync(new Uri("/metrics", UriKind.Relative), Token);
+        var metrics = await Admin.GetStringAsync(new Uri("/metrics", UriKind.Relative), Token);
         metrics.ShouldContain("edgeai_hub_model_downloads_started_total 2");
         metrics.ShouldContain("edgeai_hub_model_downloads_resumed_total 1");
         metrics.ShouldMatch(@"edgeai_hub_model_download_bytes_sent_total \d+");

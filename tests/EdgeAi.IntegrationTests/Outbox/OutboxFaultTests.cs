@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Telemetry;
-using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Common.Sync;
 using Google.Protobuf;

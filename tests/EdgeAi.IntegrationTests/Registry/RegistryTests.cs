@@ -4,34 +4,21 @@ using System.Text.Json;
 using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
+using EdgeAi.IntegrationTests.Deployments;
 using static EdgeAi.IntegrationTests.FleetTestKit;
 using static EdgeAi.Testing.Hosts.AdminApi;
 
 namespace EdgeAi.IntegrationTests.Registry;
 
 /// <summary>The model registry over REST: signed upload, refusals, listing, deletion.</summary>
-public sealed class RegistryTests() : HubTest(Settings([]))
+public sealed class RegistryTests() : SimulatedFleetTest([])
 {
-    private HttpClient _admin = null!;
-
-    public override async ValueTask InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _admin = AdminClient(Hub);
-    }
-
-    protected override async ValueTask DisposeAsyncCore()
-    {
-        _admin.Dispose();
-        await base.DisposeAsyncCore();
-    }
-
     [Fact]
     public async Task Push_OnnxModel_StoredSignedAndDescribed()
     {
         var model = SampleModels.Classifier();
 
-        using var response = await PushAsync(_admin, "classifier", "1", model, Token);
+        using var response = await PushAsync(Admin, "classifier", "1", model, Token);
 
         var body = await response.Content.ReadAsStringAsync(Token);
         response.StatusCode.ShouldBe(HttpStatusCode.Created, body);
@@ -52,7 +39,7 @@ public sealed class RegistryTests() : HubTest(Settings([]))
         (await File.ReadAllBytesAsync(Path.Combine(Hub.DataDirectory, "artifacts", "classifier", "1", "model.onnx"), Token)).ShouldBe(model);
         await Eventually.UntilAsync(() => Task.FromResult(Hub.Store.List().Any(m => m.Name == "classifier" && m.Version == "1" && m.Manifest!.Sha256 == sha)),
             "installed for the hub's own serving", Token);
-        var list = await GetJsonAsync(_admin, "/api/models", Token);
+        var list = await GetJsonAsync(Admin, "/api/models", Token);
         list.EnumerateArray().Single().GetProperty("name").GetString().ShouldBe("classifier");
         (await AuditAsync(Hub, Token)).ShouldContain(a => a.Action == "model.push" && a.Target == "classifier/1" && a.Actor == "admin");
     }
@@ -62,7 +49,7 @@ public sealed class RegistryTests() : HubTest(Settings([]))
     [InlineData("classifier", "v 1", "version 'v 1' is invalid: use letters, digits")]
     public async Task Push_BadNameOrVersion_BadRequestNamingTheRule(string name, string version, string expected)
     {
-        using var response = await PushAsync(_admin, name, version, SampleModels.Classifier(), Token);
+        using var response = await PushAsync(Admin, name, version, SampleModels.Classifier(), Token);
 
         var (status, detail) = await ProblemAsync(response, Token);
         status.ShouldBe(HttpStatusCode.BadRequest);
@@ -72,7 +59,7 @@ public sealed class RegistryTests() : HubTest(Settings([]))
     [Fact]
     public async Task Push_NotOnnx_BadRequestWithReadersReason()
     {
-        using var response = await PushAsync(_admin, "junk", "1", "this is not a model"u8.ToArray(), Token);
+        using var response = await PushAsync(Admin, "junk", "1", "this is not a model"u8.ToArray(), Token);
 
         var (status, detail) = await ProblemAsync(response, Token);
         status.ShouldBe(HttpStatusCode.BadRequest);
@@ -83,8 +70,8 @@ public sealed class RegistryTests() : HubTest(Settings([]))
     [Fact]
     public async Task Push_EmptyBodyOrWrongContentType_Refused()
     {
-        using var empty = await PushAsync(_admin, "m", "1", [], Token);
-        using var json = await PushAsync(_admin, "m", "1", SampleModels.Classifier(), Token, "application/json");
+        using var empty = await PushAsync(Admin, "m", "1", [], Token);
+        using var json = await PushAsync(Admin, "m", "1", SampleModels.Classifier(), Token, "application/json");
 
         (await ProblemAsync(empty, Token)).Status.ShouldBe(HttpStatusCode.BadRequest);
         var (status, detail) = await ProblemAsync(json, Token);
@@ -96,9 +83,9 @@ public sealed class RegistryTests() : HubTest(Settings([]))
     public async Task Push_ExistingVersion_ConflictAndOriginalKept()
     {
         var original = SampleModels.Classifier();
-        await PushOkAsync(_admin, "classifier", "1", original, Token);
+        await PushOkAsync(Admin, "classifier", "1", original, Token);
 
-        using var again = await PushAsync(_admin, "classifier", "1", SampleModels.Scale(), Token);
+        using var again = await PushAsync(Admin, "classifier", "1", SampleModels.Scale(), Token);
 
         var (status, detail) = await ProblemAsync(again, Token);
         status.ShouldBe(HttpStatusCode.Conflict);
@@ -124,38 +111,32 @@ public sealed class RegistryTests() : HubTest(Settings([]))
     public async Task Push_LargerThanKestrelRequestLimit_Accepted()
     {
         // The model host's request limit applies to inference; the upload route lifts it to the registry's.
-        await using var hub = new TestHub(Scratch.Sub("limits"), Settings([], new Dictionary<string, string?> { ["ModelHost:MaxRequestBytes"] = "65536" }));
-        await hub.StartAsync();
-        using var admin = AdminClient(hub);
-        var model = CloudModels.Slow(1);
-        model.Length.ShouldBeGreaterThan(65536);
-
-        await PushOkAsync(admin, "slow", "1", model, Token);
+        await PushPastSmallLimitOkAsync(Scratch.Sub("limits"), "ModelHost:MaxRequestBytes", Token);
     }
 
     [Fact]
     public async Task ShowAndDelete_UnusedVersion_GoneFromRegistryArtifactsAndServing()
     {
-        await PushOkAsync(_admin, "scale", "1", SampleModels.Scale(), Token);
-        var shown = await GetJsonAsync(_admin, "/api/models/scale/versions/1", Token);
+        await PushOkAsync(Admin, "scale", "1", SampleModels.Scale(), Token);
+        var shown = await GetJsonAsync(Admin, "/api/models/scale/versions/1", Token);
 
-        using var deleted = await _admin.DeleteAsync(new Uri("/api/models/scale/versions/1", UriKind.Relative), Token);
+        using var deleted = await Admin.DeleteAsync(new Uri("/api/models/scale/versions/1", UriKind.Relative), Token);
 
         shown.GetProperty("createdBy").GetString().ShouldBe("admin");
         deleted.StatusCode.ShouldBe(HttpStatusCode.OK);
-        using var after = await _admin.GetAsync(new Uri("/api/models/scale/versions/1", UriKind.Relative), Token);
+        using var after = await Admin.GetAsync(new Uri("/api/models/scale/versions/1", UriKind.Relative), Token);
         (await ProblemAsync(after, Token)).Status.ShouldBe(HttpStatusCode.NotFound);
         Directory.Exists(Path.Combine(Hub.DataDirectory, "artifacts", "scale", "1")).ShouldBeFalse();
         Hub.Store.List().ShouldNotContain(m => m.Name == "scale");
         (await AuditAsync(Hub, Token)).ShouldContain(a => a.Action == "model.delete" && a.Target == "scale/1");
-        using var again = await _admin.DeleteAsync(new Uri("/api/models/scale/versions/1", UriKind.Relative), Token);
+        using var again = await Admin.DeleteAsync(new Uri("/api/models/scale/versions/1", UriKind.Relative), Token);
         (await ProblemAsync(again, Token)).Status.ShouldBe(HttpStatusCode.NotFound);
     }
 
     [Fact]
     public async Task Push_ThenInfer_HubServesTheRegisteredVersion()
     {
-        await PushOkAsync(_admin, "scale", "7", SampleModels.Scale(), Token);
+        await PushOkAsync(Admin, "scale", "7", SampleModels.Scale(), Token);
         var (channel, client, headers) = Hub.Client();
         using var _ = channel;
 
