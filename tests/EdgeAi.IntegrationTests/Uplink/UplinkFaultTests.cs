@@ -161,8 +161,13 @@ public sealed class UplinkFaultTests : IDisposable
 
         await start();
         await Eventually.UntilAsync(() => Task.FromResult(outbox.TotalDepth == 0), "the backlog to drain", Token, DrainTimeout);
+        // An external broker acknowledges before the hub has stored (the hub stores behind it, from its own
+        // subscription): wait for the store to catch up, then check every record is there exactly once.
+        var events = outbox.Stats(SyncTopics.Events).NextSequence - 1;
+        await StoredAtLeastAsync(hub, SyncTopics.Inference, 60_500, Token);
+        await StoredAtLeastAsync(hub, SyncTopics.Events, (int)events, Token);
         await ShouldHoldExactlyAsync(hub, TestHub.DeviceId, SyncTopics.Inference, 60_500, Token, inStoreOrder);
-        await ShouldHoldExactlyAsync(hub, TestHub.DeviceId, SyncTopics.Events, outbox.Stats(SyncTopics.Events).NextSequence - 1, Token, inStoreOrder);
+        await ShouldHoldExactlyAsync(hub, TestHub.DeviceId, SyncTopics.Events, events, Token, inStoreOrder);
     }
 
     public void Dispose() => _scratch.Dispose();
