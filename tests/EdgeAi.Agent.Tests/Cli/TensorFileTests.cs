@@ -3,7 +3,7 @@ using System.Text;
 using EdgeAi.Agent.Cli;
 using EdgeAi.Common.Inference;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Cli;
 
 public sealed class TensorFileTests : IDisposable
 {

@@ -2,7 +2,7 @@ using EdgeAi.Agent.Cloud;
 using Grpc.Core;
 using Polly.Timeout;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Cloud;
 
 /// <summary>What the hub circuit breaker counts: the hub being unwell, never an answer a caller's input can cause.</summary>
 public sealed class HubOutcomesTests

@@ -5,7 +5,7 @@ using EdgeAi.Agent.Uplink;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Enrollment;
 
 /// <summary>identity.json on disk and as configuration: what it sets, and what still overrides it.</summary>
 public sealed class DeviceIdentityTests : IDisposable

@@ -1,6 +1,6 @@
 using EdgeAi.Agent.Hosting;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Hosting;
 
 public sealed class AgentOptionsTests
 {

@@ -2,7 +2,7 @@ using System.Text;
 using EdgeAi.Agent.Outbox;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Outbox;
 
 public sealed class DurableOutboxTests : IDisposable
 {

@@ -3,7 +3,7 @@ using EdgeAi.Agent.Outbox;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Outbox;
 
 public sealed class OutboxOptionsTests
 {

@@ -1,6 +1,6 @@
 using EdgeAi.Agent.Telemetry;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Telemetry;
 
 public sealed class InferenceMetricsTests
 {

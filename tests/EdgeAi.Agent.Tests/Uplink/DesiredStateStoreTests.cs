@@ -1,7 +1,7 @@
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Sync;
 
-namespace EdgeAi.Agent.Tests;
+namespace EdgeAi.Agent.Tests.Uplink;
 
 public sealed class DesiredStateStoreTests : IDisposable
 {

@@ -1,6 +1,6 @@
 using EdgeAi.Common.Inference;
 
-namespace EdgeAi.Common.Tests;
+namespace EdgeAi.Common.Tests.Inference;
 
 public sealed class TensorDatatypeTests
 {

@@ -1,6 +1,6 @@
 using EdgeAi.Hub.Admin;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Admin;
 
 /// <summary>The one duration syntax of the hub's CLI flags and admin REST fields (--expires, --health-timeout, expiresIn, healthTimeout).</summary>
 public sealed class DurationSyntaxTests

@@ -3,7 +3,7 @@ using EdgeAi.Hub.Batching;
 using EdgeAi.Serving.Runtime;
 using Google.Protobuf;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Batching;
 
 /// <summary>Which requests may share a batch: one whose bytes do not match its shape, or with more rows than a batch, runs alone.</summary>
 public sealed class BatchMergeTests

@@ -2,7 +2,7 @@ using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Broker;
 using Google.Protobuf;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Broker;
 
 /// <summary>Where the default Hub:Mqtt:MaxPacketBytes comes from (see its summary), checked against real messages.</summary>
 public sealed class MqttOptionsTests

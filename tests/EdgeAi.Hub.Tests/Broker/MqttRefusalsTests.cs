@@ -2,7 +2,7 @@ using EdgeAi.Hub.Broker;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Broker;
 
 /// <summary>Refusal counting and its log throttle: a device that keeps sending oversized packets is counted every time, logged once a minute.</summary>
 public sealed class MqttRefusalsTests

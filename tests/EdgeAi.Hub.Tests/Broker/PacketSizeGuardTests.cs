@@ -6,7 +6,7 @@ using MQTTnet.Channel;
 using MQTTnet.Exceptions;
 using MQTTnet.Formatter;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Broker;
 
 /// <summary>The embedded broker's packet size guard on a scripted byte stream: no sockets, no MQTTnet reader.</summary>
 public sealed class PacketSizeGuardTests

@@ -1,6 +1,6 @@
 using EdgeAi.Hub.Cli;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Cli;
 
 public sealed class CliParsingTests
 {

@@ -1,7 +1,7 @@
 using EdgeAi.Hub.Deployments;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Deployments;
 
 public sealed class HealthGateTests
 {

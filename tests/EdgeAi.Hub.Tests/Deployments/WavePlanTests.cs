@@ -1,6 +1,6 @@
 using EdgeAi.Hub.Deployments;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Deployments;
 
 public sealed class WavePlanTests
 {

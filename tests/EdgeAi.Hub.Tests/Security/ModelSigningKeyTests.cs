@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using EdgeAi.Common.Fleet;
 using EdgeAi.Hub.Security;
 
-namespace EdgeAi.Hub.Tests;
+namespace EdgeAi.Hub.Tests.Security;
 
 public sealed class ModelSigningKeyTests : IDisposable
 {

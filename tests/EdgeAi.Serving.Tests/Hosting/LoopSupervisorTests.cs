@@ -2,7 +2,7 @@ using EdgeAi.Serving.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Hosting;
 
 /// <summary>A loop that throws is restarted after a backoff and counted; it never ends the host's service.</summary>
 public sealed class LoopSupervisorTests

@@ -1,6 +1,6 @@
 using EdgeAi.Serving.Protocol;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Protocol;
 
 public sealed class GrpcStatusMessageTests
 {

@@ -2,7 +2,7 @@ using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Protocol;
 using Google.Protobuf.Collections;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Protocol;
 
 /// <summary>edgeai.deadline_ms is read in one place: a finite budget over 0 ms and up to a day, or the caller's mistake.</summary>
 public sealed class InferenceParametersTests

@@ -2,7 +2,7 @@ using System.Text.Json;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Protocol;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Protocol;
 
 public sealed class RestRequestReaderTests
 {

@@ -3,7 +3,7 @@ using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Serving.Runtime;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Runtime;
 
 /// <summary>The active-version pointer: what a request without a version gets, and swaps under load.</summary>
 public sealed class ActiveVersionTests : IDisposable

@@ -3,7 +3,7 @@ using EdgeAi.Common.Onnx;
 using EdgeAi.Serving.Runtime;
 using Google.Protobuf;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Runtime;
 
 /// <summary>Each malformed request is refused with InvalidArgument and a message naming the tensor and what was expected.</summary>
 public sealed class InputValidationTests : IDisposable

@@ -2,7 +2,7 @@ using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Serving.Runtime;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Runtime;
 
 public sealed class ModelHostTests : IDisposable
 {

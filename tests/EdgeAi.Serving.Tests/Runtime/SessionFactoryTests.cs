@@ -1,7 +1,7 @@
 using EdgeAi.Common.Onnx;
 using EdgeAi.Serving.Runtime;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Runtime;
 
 public sealed class SessionFactoryTests
 {

@@ -2,7 +2,7 @@ using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Serving.Runtime;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Runtime;
 
 /// <summary>Every protocol datatype ONNX Runtime supports goes in and comes back out unchanged, raw and typed.</summary>
 public sealed class TensorConversionTests : IDisposable

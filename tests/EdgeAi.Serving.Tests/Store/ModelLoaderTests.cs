@@ -3,7 +3,7 @@ using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Store;
 
 /// <summary>The loader's rescan and the reconciler's install/load/activate path share one store and host without undoing each other.</summary>
 public sealed class ModelLoaderTests : IDisposable

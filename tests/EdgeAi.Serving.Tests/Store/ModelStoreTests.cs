@@ -1,7 +1,7 @@
 using EdgeAi.Common.Onnx;
 using EdgeAi.Serving.Store;
 
-namespace EdgeAi.Serving.Tests;
+namespace EdgeAi.Serving.Tests.Store;
 
 public sealed class ModelStoreTests : IDisposable
 {
