@@ -131,7 +131,7 @@ public sealed class ResilienceTests : HubTest
         await Hub.StartAsync();
 
         // After the break (1 s) a trial call goes through and traffic resumes.
-        var resumed = await Eventually(() => CloudOnly(agent), TimeSpan.FromSeconds(20));
+        var resumed = await Eventually.SucceedsAsync(() => CloudOnly(agent), e => e is RpcException, "cloud-only requests to succeed again", Token, every: TimeSpan.FromMilliseconds(100));
         resumed.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
         Requests.Fp32Output(resumed).ShouldBe([10f]);
     }
@@ -203,21 +203,5 @@ public sealed class ResilienceTests : HubTest
         var request = Requests.Fp32("remote", [1, 1], [1]);
         request.Parameters["edgeai.route"] = new InferParameter { StringParam = "cloud" };
         return await agent.Grpc.ModelInferAsync(request, cancellationToken: Token);
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> attempt, TimeSpan timeout)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return await attempt();
-            }
-            catch (RpcException) when (stopwatch.Elapsed < timeout)
-            {
-                await Task.Delay(100, Token);
-            }
-        }
     }
 }
