@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace EdgeAi.Testing.Hosts;
 
@@ -8,8 +9,11 @@ internal static class HubTrust
     public static SocketsHttpHandler PinnedHandler(string fingerprint)
     {
         var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-            certificate is not null && Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())) == fingerprint;
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => Matches(certificate, fingerprint);
         return handler;
     }
+
+    /// <summary>Whether <paramref name="certificate"/> is the pinned one (for a raw <see cref="System.Net.Security.SslStream"/> too).</summary>
+    public static bool Matches(X509Certificate? certificate, string fingerprint) =>
+        certificate is not null && Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())) == fingerprint;
 }
