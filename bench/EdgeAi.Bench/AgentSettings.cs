@@ -16,8 +16,4 @@ internal static class AgentSettings
         ["ModelHost:InterOpThreads"] = "1",
         ["Logging:LogLevel:Default"] = "Warning",
     };
-
-    /// <summary>The same settings as the agent's environment variables (EDGEAI_Section__Key).</summary>
-    public static IEnumerable<KeyValuePair<string, string>> AsEnvironment(Dictionary<string, string?> settings) =>
-        settings.Select(kv => KeyValuePair.Create("EDGEAI_" + kv.Key.Replace(":", "__", StringComparison.Ordinal), kv.Value ?? string.Empty));
 }

@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using EdgeAi.Bench.Latency;
 using EdgeAi.Serving.Store;
+using EdgeAi.Testing;
 
 namespace EdgeAi.Bench.AgentProcess;
 
@@ -118,7 +119,7 @@ internal static class AgentProcessProbe
             {
                 start.ArgumentList.Add(argument);
             }
-            foreach (var (key, value) in AgentSettings.AsEnvironment(AgentSettings.For(dataDirectory, threads)))
+            foreach (var (key, value) in HostSettings.AsEnvironment(AgentSettings.For(dataDirectory, threads)))
             {
                 start.Environment[key] = value;
             }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
-using EdgeAi.Agent.Hosting;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Uplink;
+using EdgeAi.Testing;
+using EdgeAi.Testing.Hosts;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAi.Bench.Sync;
@@ -22,37 +23,32 @@ internal static class DrainScenario
 {
     public const string DeviceId = "bench-device";
 
+    /// <summary>How long any one wait of a drain may take (a million records drain in well under a minute).</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
+
     public static async Task<DrainResult> RunAsync(string broker, string brokerUrl, SyncHub hub, string agentDirectory, int records, CancellationToken cancellationToken)
     {
         EnqueueScenario.Fill(Path.Combine(agentDirectory, "outbox.db"), records);
         var already = hub.Ingest.RecordsStored;
         var settings = AgentSettings.For(agentDirectory, threads: 1);
-        settings["Agent:HttpPort"] = "0";
-        settings["Agent:GrpcPort"] = "0";
         settings["Agent:DeviceId"] = DeviceId;
         settings["Cloud:DeviceKey"] = SyncHub.DeviceKey(DeviceId);
         settings["Uplink:BrokerUrl"] = brokerUrl;
         settings["Telemetry:Interval"] = "01:00:00";
         settings["Outbox:MaxTotalRecords"] = "100000000";
         settings["Outbox:Streams:inference:MaxRecords"] = "100000000";
-        var agent = AgentHost.Build(settings);
+        var agent = new TestAgent(agentDirectory);
         try
         {
-            await agent.StartAsync(cancellationToken).ConfigureAwait(false);
+            await agent.StartWithAsync(settings, cancellationToken).ConfigureAwait(false);
             var uplink = agent.Services.GetRequiredService<UplinkState>();
-            while (!uplink.Connected)
-            {
-                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
-            }
+            await Eventually.UntilAsync(() => Task.FromResult(uplink.Connected), "the uplink to connect", cancellationToken, Patience, every: TimeSpan.FromMilliseconds(1)).ConfigureAwait(false);
             var stopwatch = Stopwatch.StartNew();
             var outbox = agent.Services.GetRequiredService<DurableOutbox>();
-            while (outbox.TotalDepth > 0)
-            {
-                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
-            }
+            await Eventually.UntilAsync(() => Task.FromResult(outbox.TotalDepth == 0), "the outbox to drain", cancellationToken, Patience, every: TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
             // Everything the broker acknowledged (the backlog, the start event, the reported state) must be in the store:
             // with the embedded broker it already is; an external broker acknowledges before the hub has it.
-            await hub.WaitForStoredAsync(already + uplink.RecordsSent, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
+            await hub.WaitForStoredAsync(already + uplink.RecordsSent, Patience, cancellationToken).ConfigureAwait(false);
             stopwatch.Stop();
             return uplink.Failures > 0
                 ? throw new InvalidOperationException($"{broker}: the uplink failed {uplink.Failures} times during the drain")
@@ -60,7 +56,6 @@ internal static class DrainScenario
         }
         finally
         {
-            await agent.StopAsync(CancellationToken.None).ConfigureAwait(false);
             await agent.DisposeAsync().ConfigureAwait(false);
         }
     }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using EdgeAi.IntegrationTests.Sync;
+using EdgeAi.Testing.Mqtt;
 
 namespace EdgeAi.Bench.Sync;
 
@@ -39,13 +39,7 @@ internal static class SyncRun
             {
                 mosquitto.AddDevice(DrainScenario.DeviceId, SyncHub.DeviceKey(DrainScenario.DeviceId));
                 await mosquitto.StartAsync(cancellationToken).ConfigureAwait(false);
-                var external = new Dictionary<string, string?>
-                {
-                    ["Hub:Mqtt:ExternalBroker"] = mosquitto.Uri,
-                    ["Hub:Mqtt:ExternalUsername"] = MosquittoBroker.HubUser,
-                    ["Hub:Mqtt:ExternalPassword"] = MosquittoBroker.HubPassword,
-                };
-                await using var hub = await SyncHub.StartAsync(Sub(root, "hub-mosquitto"), [], external, cancellationToken).ConfigureAwait(false);
+                await using var hub = await SyncHub.StartAsync(Sub(root, "hub-mosquitto"), [], mosquitto.HubSettings(), cancellationToken).ConfigureAwait(false);
                 drains.Add(await Drain("Mosquitto 2 (hub as shared-subscription client)", mosquitto.Uri, hub, Sub(root, "agent-mosquitto"), settings.DrainRecords).ConfigureAwait(false));
             }
 
@@ -62,7 +56,7 @@ internal static class SyncRun
             SyncReport.Write(Console.Out, settings, BenchRun.Describe(), enqueue, drains, fleet, stopwatch.Elapsed);
             return 0;
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
         {
             await progress.WriteLineAsync($"edgeai-bench sync: {e.Message}").ConfigureAwait(false);
             return 1;

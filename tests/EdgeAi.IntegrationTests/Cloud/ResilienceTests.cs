@@ -6,19 +6,13 @@ using Grpc.Core;
 namespace EdgeAi.IntegrationTests.Cloud;
 
 /// <summary>The hub going away and coming back, and hubs the agent must not trust.</summary>
-public sealed class ResilienceTests : IAsyncLifetime
+public sealed class ResilienceTests : HubTest
 {
-    private readonly Scratch _scratch = new();
-    private TestHub _hub = null!;
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        _hub = new TestHub(_scratch.Sub("hub"));
-        _hub.Install("remote", SampleModels.Scale(10f));
-        _hub.Install("add", SampleModels.AddTwo());
-        await _hub.StartAsync();
+        Hub.Install("remote", SampleModels.Scale(10f));
+        Hub.Install("add", SampleModels.AddTwo());
+        await base.InitializeAsync();
     }
 
     /// <summary>Requests for models only the hub has, each wrong in a way the caller controls, and the status each must get.</summary>
@@ -39,8 +33,8 @@ public sealed class ResilienceTests : IAsyncLifetime
     [MemberData(nameof(CallerMistakes))]
     public async Task CallerMistakes_RepeatedForHubOnlyModels_NeverOpenTheCircuit(string mistake, StatusCode expected)
     {
-        await using var agent = new TestAgent(_scratch.Sub("agent"));
-        await agent.StartAsync(_hub);
+        await using var agent = new TestAgent(Scratch.Sub("agent"));
+        await agent.StartAsync(Hub);
 
         // Far past the breaker's minimum throughput (2 in the test agent) at a 100% failure ratio.
         for (var i = 0; i < 10; i++)
@@ -102,12 +96,12 @@ public sealed class ResilienceTests : IAsyncLifetime
     [Fact]
     public async Task HubStopsAndReturns_CircuitOpensLocalKeepsServingCloudFailsFastThenResumes()
     {
-        await using var agent = new TestAgent(_scratch.Sub("agent"));
+        await using var agent = new TestAgent(Scratch.Sub("agent"));
         agent.Install("local", SampleModels.Scale(2f));
-        await agent.StartAsync(_hub);
+        await agent.StartAsync(Hub);
         (await CloudOnly(agent)).Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
 
-        await _hub.StopAsync();
+        await Hub.StopAsync();
 
         // Failures open the circuit (minimum throughput 2 in the test agent's settings).
         for (var i = 0; i < 4; i++)
@@ -134,10 +128,10 @@ public sealed class ResilienceTests : IAsyncLifetime
         neither.Status.Detail.ShouldContain("local: model 'remote' is not installed on this device");
         neither.Status.Detail.ShouldContain("cloud: ");
 
-        await _hub.StartAsync();
+        await Hub.StartAsync();
 
         // After the break (1 s) a trial call goes through and traffic resumes.
-        var resumed = await Eventually(() => CloudOnly(agent), TimeSpan.FromSeconds(20));
+        var resumed = await Eventually.SucceedsAsync(() => CloudOnly(agent), e => e is RpcException, "cloud-only requests to succeed again", Token, every: TimeSpan.FromMilliseconds(100));
         resumed.Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
         Requests.Fp32Output(resumed).ShouldBe([10f]);
     }
@@ -145,9 +139,9 @@ public sealed class ResilienceTests : IAsyncLifetime
     [Fact]
     public async Task ModelMetadata_HubDown_IsUnavailableSayingItCannotBeReached()
     {
-        await using var agent = new TestAgent(_scratch.Sub("agent"));
-        await agent.StartAsync(_hub);
-        await _hub.StopAsync();
+        await using var agent = new TestAgent(Scratch.Sub("agent"));
+        await agent.StartAsync(Hub);
+        await Hub.StopAsync();
 
         var error = await Should.ThrowAsync<RpcException>(() =>
             agent.Grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = "remote" }, cancellationToken: Token).ResponseAsync);
@@ -161,8 +155,8 @@ public sealed class ResilienceTests : IAsyncLifetime
     public async Task UntrustedCertificate_IsRefused()
     {
         // No pin and no CA: the hub's self-signed certificate is not in the system trust store.
-        await using var agent = new TestAgent(_scratch.Sub("agent-untrusting"));
-        await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Cloud:CertificateFingerprint"] = null });
+        await using var agent = new TestAgent(Scratch.Sub("agent-untrusting"));
+        await agent.StartAsync(Hub, new Dictionary<string, string?> { ["Cloud:CertificateFingerprint"] = null });
 
         var error = await Should.ThrowAsync<RpcException>(() => CloudOnly(agent));
 
@@ -173,8 +167,8 @@ public sealed class ResilienceTests : IAsyncLifetime
     [Fact]
     public async Task WrongPin_IsRefused()
     {
-        await using var agent = new TestAgent(_scratch.Sub("agent-wrong-pin"));
-        await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Cloud:CertificateFingerprint"] = new string('A', 64) });
+        await using var agent = new TestAgent(Scratch.Sub("agent-wrong-pin"));
+        await agent.StartAsync(Hub, new Dictionary<string, string?> { ["Cloud:CertificateFingerprint"] = new string('A', 64) });
 
         (await Should.ThrowAsync<RpcException>(() => CloudOnly(agent))).StatusCode.ShouldBe(StatusCode.Unavailable);
     }
@@ -182,11 +176,11 @@ public sealed class ResilienceTests : IAsyncLifetime
     [Fact]
     public async Task ConfiguredCa_IsTrusted()
     {
-        await using var agent = new TestAgent(_scratch.Sub("agent-ca"));
-        await agent.StartAsync(_hub, new Dictionary<string, string?>
+        await using var agent = new TestAgent(Scratch.Sub("agent-ca"));
+        await agent.StartAsync(Hub, new Dictionary<string, string?>
         {
             ["Cloud:CertificateFingerprint"] = null,
-            ["Cloud:CaCertificatePath"] = _hub.CaPath,
+            ["Cloud:CaCertificatePath"] = Hub.CaPath,
         });
 
         (await CloudOnly(agent)).Parameters["edgeai.served_by"].StringParam.ShouldBe("cloud");
@@ -195,8 +189,8 @@ public sealed class ResilienceTests : IAsyncLifetime
     [Fact]
     public async Task WrongDeviceKey_CloudRefusesAndSaysSo()
     {
-        await using var agent = new TestAgent(_scratch.Sub("agent-bad-key"));
-        await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Cloud:DeviceKey"] = "not-the-key-not-the-key" });
+        await using var agent = new TestAgent(Scratch.Sub("agent-bad-key"));
+        await agent.StartAsync(Hub, new Dictionary<string, string?> { ["Cloud:DeviceKey"] = "not-the-key-not-the-key" });
 
         var error = await Should.ThrowAsync<RpcException>(() => CloudOnly(agent));
 
@@ -209,27 +203,5 @@ public sealed class ResilienceTests : IAsyncLifetime
         var request = Requests.Fp32("remote", [1, 1], [1]);
         request.Parameters["edgeai.route"] = new InferParameter { StringParam = "cloud" };
         return await agent.Grpc.ModelInferAsync(request, cancellationToken: Token);
-    }
-
-    private static async Task<T> Eventually<T>(Func<Task<T>> attempt, TimeSpan timeout)
-    {
-        var stopwatch = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return await attempt();
-            }
-            catch (RpcException) when (stopwatch.Elapsed < timeout)
-            {
-                await Task.Delay(100, Token);
-            }
-        }
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _hub.DisposeAsync();
-        _scratch.Dispose();
     }
 }

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Common.Sync;
-using EdgeAi.IntegrationTests.Cloud;
-using EdgeAi.IntegrationTests.Sync;
 using Grpc.Core;
 using EdgeAi.Common.Inference;
 
@@ -45,15 +43,15 @@ public sealed class DashboardTests : IDisposable
         // device-b: a real agent that connects, reports, then shuts down cleanly (offline).
         var b = new TestAgent(_scratch.Sub("b"));
         await b.StartAsync(hub, AgentAs("device-b", KeyB, hub));
-        await SyncTestKit.EventuallyAsync(async () => (await HubStore.StoredCountAsync(hub, "device-b", SyncTopics.Reported, Token)) > 0, "device-b's reported state", Token);
+        await Eventually.UntilAsync(async () => (await HubStore.StoredCountAsync(hub, "device-b", SyncTopics.Reported, Token)) > 0, "device-b's reported state", Token);
         await b.DisposeAsync();
-        await SyncTestKit.EventuallyAsync(async () => (await HubStore.DeviceAsync(hub, "device-b", Token))?.Online == false, "device-b offline", Token);
+        await Eventually.UntilAsync(async () => (await HubStore.DeviceAsync(hub, "device-b", Token))?.Online == false, "device-b offline", Token);
 
         // device-c: says it is online once, then stays silent on an open connection (stale after 2 s).
-        using var c = await SyncTestKit.ConnectDeviceAsync(hub.MqttPort, Token, "device-c", KeyC);
-        await c.PublishAsync(SyncTestKit.Message(SyncTopics.For("device-c", SyncTopics.Status), SyncTestKit.Online("9.9.9"), retain: true), Token);
+        using var c = await DeviceMqtt.ConnectDeviceAsync(hub.MqttPort, Token, "device-c", KeyC);
+        await c.PublishAsync(DeviceMqtt.Message(SyncTopics.For("device-c", SyncTopics.Status), DeviceMqtt.Online("9.9.9"), retain: true), Token);
 
-        await SyncTestKit.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             var devices = await FleetAsync(hub);
             return State(devices, "device-a") == "online" && State(devices, "device-c") == "stale"
@@ -87,10 +85,10 @@ public sealed class DashboardTests : IDisposable
     {
         await using var hub = new TestHub(_scratch.Sub("hub"));
         await hub.StartAsync();
-        using var anonymous = SyncTestKit.Admin(hub, key: null);
+        using var anonymous = AdminApi.AdminClient(hub, key: null);
         var response = await anonymous.GetAsync(new Uri("/api/fleet/devices", UriKind.Relative), Token);
         ((int)response.StatusCode).ShouldBe(401);
-        using var browser = SyncTestKit.Admin(hub, key: null);
+        using var browser = AdminApi.AdminClient(hub, key: null);
         var page = await browser.GetStringAsync(new Uri("/dashboard", UriKind.Relative), Token);
         page.ShouldContain("<title>EdgeAi hub</title>");
     }
@@ -100,19 +98,19 @@ public sealed class DashboardTests : IDisposable
     {
         await using var hub = new TestHub(_scratch.Sub("hub"));
         await hub.StartAsync();
-        using var device = await SyncTestKit.ConnectDeviceAsync(hub.MqttPort, Token);
-        var batch = SyncTestKit.TelemetryBatch(1, 2, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        using var device = await DeviceMqtt.ConnectDeviceAsync(hub.MqttPort, Token);
+        var batch = DeviceMqtt.TelemetryBatch(1, 2, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         batch.Records[1].Body = Google.Protobuf.ByteString.CopyFrom(0xFF, 0xFF, 0xFF);
-        await device.PublishAsync(SyncTestKit.Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token);
+        await device.PublishAsync(DeviceMqtt.Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Telemetry), batch), Token);
         var reported = new RecordBatch { Stream = SyncTopics.Reported };
         reported.Records.Add(new EdgeAi.Common.Sync.Record { Seq = 1, CreatedUnixMs = 1, Body = Google.Protobuf.ByteString.CopyFrom(0xFF, 0xFF) });
-        await device.PublishAsync(SyncTestKit.Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Reported), reported), Token);
-        await SyncTestKit.EventuallyAsync(async () => (await HubStore.StoredCountAsync(hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)) == 2, "both telemetry records stored", Token);
+        await device.PublishAsync(DeviceMqtt.Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Reported), reported), Token);
+        await Eventually.UntilAsync(async () => (await HubStore.StoredCountAsync(hub, TestHub.DeviceId, SyncTopics.Telemetry, Token)) == 2, "both telemetry records stored", Token);
 
-        using var admin = SyncTestKit.Admin(hub);
-        var page = await SyncTestKit.GetJsonAsync(admin, $"/api/devices/{TestHub.DeviceId}/telemetry", Token);
+        using var admin = AdminApi.AdminClient(hub);
+        var page = await AdminApi.GetJsonAsync(admin, $"/api/devices/{TestHub.DeviceId}/telemetry", Token);
         page.GetProperty("count").GetInt32().ShouldBe(1);
-        var devices = await SyncTestKit.GetJsonAsync(admin, "/api/fleet/devices", Token);
+        var devices = await AdminApi.GetJsonAsync(admin, "/api/fleet/devices", Token);
         devices.EnumerateArray().Single().GetProperty("models").GetArrayLength().ShouldBe(0);
     }
 
@@ -126,8 +124,8 @@ public sealed class DashboardTests : IDisposable
 
     private static async Task<JsonElement> FleetAsync(TestHub hub)
     {
-        using var admin = SyncTestKit.Admin(hub);
-        return await SyncTestKit.GetJsonAsync(admin, "/api/fleet/devices", Token);
+        using var admin = AdminApi.AdminClient(hub);
+        return await AdminApi.GetJsonAsync(admin, "/api/fleet/devices", Token);
     }
 
     private static string? State(JsonElement devices, string id) =>

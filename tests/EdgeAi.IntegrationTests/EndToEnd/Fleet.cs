@@ -1,7 +1,4 @@
 using System.Text.Json;
-using EdgeAi.IntegrationTests.Cloud;
-using EdgeAi.IntegrationTests.Identity;
-using EdgeAi.IntegrationTests.Sync;
 using EdgeAi.IntegrationTests.SyncDown;
 
 namespace EdgeAi.IntegrationTests.EndToEnd;
@@ -34,19 +31,13 @@ internal sealed class Fleet : IAsyncDisposable
 
     public static async Task<Fleet> StartAsync(Scratch scratch, IDictionary<string, string?>? hubSettings = null, IDictionary<string, IDictionary<string, string?>>? agentSettings = null)
     {
-        var settings = new Dictionary<string, string?> { ["Hub:Deployments:PollInterval"] = "00:00:00.200" };
-        foreach (var (key, value) in hubSettings ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
-        var hub = new TestHub(scratch.Sub("hub"), settings);
+        var hub = new TestHub(scratch.Sub("hub"), HostSettings.Merge(new Dictionary<string, string?> { ["Hub:Deployments:PollInterval"] = "00:00:00.200" }, hubSettings));
         await hub.StartAsync();
         var fleet = new Fleet(scratch, hub);
-        var created = await fleet.HubCliAsync("tokens", "create", "--tags", "site=lab", "--uses", "3", "--expires", "1h");
-        var enrollLine = created.Output.Split('\n').Select(l => l.Trim()).Single(l => l.StartsWith("edge-agent enroll ", StringComparison.Ordinal));
+        var enrollLine = CliRunner.EnrollLine(await fleet.HubCliAsync("tokens", "create", "--tags", "site=lab", "--uses", "3", "--expires", "1h"));
         foreach (var device in DeviceIds)
         {
-            var enrolled = await CliRunner.AgentAsync([.. enrollLine.Split(' ')[1..], "--device-id", device, "--data-dir", scratch.Sub(device)]);
+            var enrolled = await CliRunner.EnrollAsync(enrollLine, device, scratch.Sub(device));
             enrolled.ExitCode.ShouldBe(0, enrolled.ToString());
             await fleet.StartAgentAsync(device, agentSettings is not null && agentSettings.TryGetValue(device, out var extra) ? extra : null);
         }
@@ -60,22 +51,12 @@ internal sealed class Fleet : IAsyncDisposable
         {
             await running.DisposeAsync();
         }
-        var settings = new Dictionary<string, string?>
-        {
-            ["Uplink:MinReconnectDelay"] = "00:00:00.100",
-            ["Uplink:MaxReconnectDelay"] = "00:00:00.500",
-            ["Uplink:IdleCheckInterval"] = "00:00:00.200",
-            ["Uplink:ConnectTimeout"] = "00:00:02",
-            ["Telemetry:Interval"] = "00:00:00.200",
-            ["Fleet:RetryDelay"] = "00:00:00.050",
-            ["Fleet:MaxRetryDelay"] = "00:00:00.200",
-        };
-        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
-        {
-            settings[key] = value;
-        }
         var agent = new TestAgent(Path.Combine(_scratch.Root, device));
-        await agent.StartAsync(hub: null, settings);
+        await agent.StartAsync(hub: null, HostSettings.Merge(
+            TestAgent.FastReconnect,
+            TestAgent.FastFleetRetries,
+            new Dictionary<string, string?> { ["Telemetry:Interval"] = "00:00:00.200" },
+            extra));
         _agents[device] = agent;
     }
 
@@ -96,14 +77,14 @@ internal sealed class Fleet : IAsyncDisposable
 
     public async Task<JsonElement> DeploymentAsync(long id)
     {
-        using var admin = SyncTestKit.Admin(Hub);
-        return await SyncTestKit.GetJsonAsync(admin, $"/api/deployments/{id}", Token);
+        using var admin = AdminApi.AdminClient(Hub);
+        return await AdminApi.GetJsonAsync(admin, $"/api/deployments/{id}", Token);
     }
 
     public async Task WaitForDeploymentAsync(long id, string state)
     {
         var last = default(JsonElement);
-        await SyncTestKit.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             last = await DeploymentAsync(id);
             return last.GetProperty("state").GetString() == state;
@@ -113,7 +94,7 @@ internal sealed class Fleet : IAsyncDisposable
     /// <summary>Waits until <paramref name="device"/> serves <paramref name="model"/> locally with the given bias (i.e. version).</summary>
     public async Task WaitForServingAsync(string device, string model, float bias, int width = 4)
     {
-        await SyncTestKit.EventuallyAsync(async () =>
+        await Eventually.UntilAsync(async () =>
         {
             try
             {
@@ -127,12 +108,6 @@ internal sealed class Fleet : IAsyncDisposable
         }, $"{device} serving {model} locally with bias {bias}", Token, TimeSpan.FromSeconds(60));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var agent in _agents.Values)
-        {
-            await agent.DisposeAsync();
-        }
-        await Hub.DisposeAsync();
-    }
+    /// <summary>Stops every agent and the hub, then checks all their error logs.</summary>
+    public async ValueTask DisposeAsync() => await _agents.Values.Cast<ITestHost>().Append(Hub).DisposeAllAsync();
 }

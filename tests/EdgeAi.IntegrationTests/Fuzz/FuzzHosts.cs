@@ -1,5 +1,4 @@
 using EdgeAi.Common.Onnx;
-using EdgeAi.IntegrationTests.Cloud;
 
 namespace EdgeAi.IntegrationTests.Fuzz;
 
@@ -12,13 +11,15 @@ public sealed class FuzzHosts : IAsyncLifetime
 {
     public const int MaxRequestBytes = 1 << 20;
 
-    private readonly Scratch _scratch = new();
+    private readonly HubAndAgent _hosts = new(new Dictionary<string, string?> { ["ModelHost:MaxRequestBytes"] = Limit });
 
-    internal TestHub Hub { get; private set; } = null!;
+    private static string Limit => MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    internal TestAgent Agent { get; private set; } = null!;
+    internal TestHub Hub => _hosts.Hub;
 
-    internal Uri AgentHttp { get; private set; } = null!;
+    internal TestAgent Agent => _hosts.Agent;
+
+    internal Uri AgentHttp => Agent.HttpUri;
 
     /// <summary>What the agent serves locally.</summary>
     internal static IReadOnlyList<FuzzModel> AgentModels { get; } =
@@ -40,29 +41,21 @@ public sealed class FuzzHosts : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var limit = MaxRequestBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        Hub = new TestHub(_scratch.Sub("hub"), new Dictionary<string, string?> { ["ModelHost:MaxRequestBytes"] = limit });
         Hub.Install("classifier", SampleModels.Classifier());
         Hub.Install("scale", SampleModels.Scale(3f));
         Hub.Install("add", SampleModels.AddTwo());
         Hub.Install("strings", SampleModels.Identity(OnnxElementType.String, -1));
         Hub.Install("hub-only", SampleModels.Scale(10f));
         Hub.Install("cube", SampleModels.Identity(OnnxElementType.Float, -1, -1, -1));
-        await Hub.StartAsync();
-
-        Agent = new TestAgent(_scratch.Sub("agent"));
         Agent.Install("classifier", SampleModels.Classifier());
         Agent.Install("scale", SampleModels.Scale(2f));
         Agent.Install("add", SampleModels.AddTwo());
         Agent.Install("strings", SampleModels.Identity(OnnxElementType.String, -1));
-        await Agent.StartAsync(Hub, new Dictionary<string, string?> { ["ModelHost:MaxRequestBytes"] = limit });
-        AgentHttp = Agent.HttpUri;
+        await _hosts.StartAsync(new Dictionary<string, string?> { ["ModelHost:MaxRequestBytes"] = Limit });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Agent.DisposeAsync();
-        await Hub.DisposeAsync();
-        _scratch.Dispose();
-    }
+    /// <summary>Fails the test that just ran if either host logged an error it did not expect (the hosts outlive it).</summary>
+    public void VerifyNoErrors() => ErrorLog.VerifyNoErrors([Hub.Errors, Agent.Errors]);
+
+    public ValueTask DisposeAsync() => _hosts.DisposeAsync();
 }

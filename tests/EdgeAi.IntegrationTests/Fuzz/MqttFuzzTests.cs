@@ -4,8 +4,6 @@ using EdgeAi.Common.Onnx;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Ingest;
-using EdgeAi.IntegrationTests.Cloud;
-using EdgeAi.IntegrationTests.Sync;
 using EdgeAi.Serving.Hosting;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,7 +11,8 @@ using Microsoft.Extensions.Options;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
-using static EdgeAi.IntegrationTests.Sync.SyncTestKit;
+using static EdgeAi.Testing.Hosts.AdminApi;
+using static EdgeAi.Testing.Mqtt.DeviceMqtt;
 
 namespace EdgeAi.IntegrationTests.Fuzz;
 
@@ -25,28 +24,11 @@ namespace EdgeAi.IntegrationTests.Fuzz;
 /// break the hub's admin API or dashboard data, and afterwards both sides still do their work.
 /// </summary>
 [Trait("Category", "Fuzz")]
-public sealed class MqttFuzzTests : IAsyncLifetime
+public sealed class MqttFuzzTests() : HubTest(new Dictionary<string, string?> { [$"Hub:DeviceKeys:{DeviceB}"] = DeviceBKey })
 {
     private const int Iterations = 300;
     private const string DeviceB = "device-b";
     private const string DeviceBKey = "device-b-key-0123456789";
-
-    private readonly Scratch _scratch = new();
-    private TestHub _hub = null!;
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync()
-    {
-        _hub = new TestHub(_scratch.Sub("hub"), new Dictionary<string, string?> { [$"Hub:DeviceKeys:{DeviceB}"] = DeviceBKey });
-        await _hub.StartAsync();
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _hub.DisposeAsync();
-        _scratch.Dispose();
-    }
 
     [Fact]
     public async Task DevicePublishes_Malformed_EachAnsweredAndTheHubStoresAndServesOn()
@@ -90,13 +72,13 @@ public sealed class MqttFuzzTests : IAsyncLifetime
         verdict.ShouldHaveNone();
 
         // The hub still stores a good batch, and its admin API and dashboard data read what the fuzzer left.
-        using (var good = await ConnectDeviceAsync(_hub.MqttPort, Token, DeviceB, DeviceBKey))
+        using (var good = await ConnectDeviceAsync(Hub.MqttPort, Token, DeviceB, DeviceBKey))
         {
             var stored = await good.PublishAsync(Message(SyncTopics.For(DeviceB, SyncTopics.Telemetry), TelemetryBatch(1, 50)), Token);
             stored.ReasonCode.ShouldBe(MqttClientPublishReasonCode.Success);
         }
-        (await HubStore.StoredCountAsync(_hub, DeviceB, SyncTopics.Telemetry, Token)).ShouldBe(50);
-        using var admin = Admin(_hub);
+        (await HubStore.StoredCountAsync(Hub, DeviceB, SyncTopics.Telemetry, Token)).ShouldBe(50);
+        using var admin = AdminClient(Hub);
         foreach (var path in new[]
         {
             "/healthz", "/metrics", "/api/devices", $"/api/devices/{TestHub.DeviceId}", $"/api/devices/{TestHub.DeviceId}/telemetry",
@@ -107,7 +89,7 @@ public sealed class MqttFuzzTests : IAsyncLifetime
             response.IsSuccessStatusCode.ShouldBeTrue($"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Token)} ({FuzzSeed.Describe})");
         }
         // The run reached the parser (malformed messages were refused as such) and never made the store fail.
-        var ingest = _hub.Services.GetRequiredService<IngestMetrics>();
+        var ingest = Hub.Services.GetRequiredService<IngestMetrics>();
         ingest.Invalid.ShouldBeGreaterThan(0);
         ingest.Failures.ShouldBe(0, FuzzSeed.Describe);
     }
@@ -117,12 +99,12 @@ public sealed class MqttFuzzTests : IAsyncLifetime
     {
         var fuzz = new MalformedMqtt(FuzzSeed.For("agent-mqtt"));
         var verdict = new FuzzVerdict("agent MQTT desired state and commands");
-        await using var agent = new TestAgent(_scratch.Sub("agent"));
+        await using var agent = new TestAgent(Scratch.Sub("agent"));
         agent.Install("scale", SampleModels.Scale(2f));
-        await agent.StartAsync(_hub, new Dictionary<string, string?> { ["Fleet:RetryDelay"] = "00:00:00.050", ["Fleet:MaxRetryDelay"] = "00:00:00.200" });
+        await agent.StartAsync(Hub, new Dictionary<string, string?> { ["Fleet:RetryDelay"] = "00:00:00.050", ["Fleet:MaxRetryDelay"] = "00:00:00.200" });
         var uplink = agent.Services.GetRequiredService<EdgeAi.Agent.Uplink.UplinkState>();
-        await EventuallyAsync(() => Task.FromResult(uplink.Connected), "the agent's uplink connected", Token);
-        var broker = _hub.Services.GetRequiredService<IDeviceBroker>();
+        await Eventually.UntilAsync(() => Task.FromResult(uplink.Connected), "the agent's uplink connected", Token);
+        var broker = Hub.Services.GetRequiredService<IDeviceBroker>();
         var outside = Outside();
 
         const long maxRevision = 1_000_000_000;
@@ -144,7 +126,7 @@ public sealed class MqttFuzzTests : IAsyncLifetime
         var good = new DesiredState { Revision = maxRevision * 2, Config = { ["Telemetry:SampleRate"] = "0.25" } };
         await broker.PublishAsync(Message(SyncTopics.For(TestHub.DeviceId, SyncTopics.Desired), good, retain: true), Token);
         var telemetry = agent.Services.GetRequiredService<IOptionsMonitor<EdgeAi.Agent.Telemetry.TelemetryOptions>>();
-        await EventuallyAsync(() => Task.FromResult(telemetry.CurrentValue.SampleRate == 0.25), () => $"the good desired state applied ({FuzzSeed.Describe})", Token);
+        await Eventually.UntilAsync(() => Task.FromResult(telemetry.CurrentValue.SampleRate == 0.25), () => $"the good desired state applied ({FuzzSeed.Describe})", Token);
         verdict.ShouldHaveNone();
 
         (await agent.Grpc.ModelInferAsync(Requests.Fp32("scale", [1, 2], [1, 2]), cancellationToken: Token)).Parameters["edgeai.served_by"].StringParam.ShouldBe("local");
@@ -162,7 +144,7 @@ public sealed class MqttFuzzTests : IAsyncLifetime
         {
             var (bytes, what) = fuzz.RawAfterConnect();
             using var socket = new TcpClient();
-            await socket.ConnectAsync("127.0.0.1", _hub.MqttPort, Token);
+            await socket.ConnectAsync("127.0.0.1", Hub.MqttPort, Token);
             var stream = socket.GetStream();
             await stream.WriteAsync(ConnectPacket(DeviceB, DeviceBKey), Token);
             var connack = new byte[4];
@@ -200,7 +182,7 @@ public sealed class MqttFuzzTests : IAsyncLifetime
     }
 
     private async Task<IMqttClient> ConnectV5Async(string device, string key) =>
-        await ConnectAsync(DeviceOptions(_hub.MqttPort, device, device, key).WithProtocolVersion(MqttProtocolVersion.V500).Build(), Token);
+        await ConnectAsync(DeviceOptions(Hub.MqttPort, device, device, key).WithProtocolVersion(MqttProtocolVersion.V500).Build(), Token);
 
     /// <summary>
     /// Everything under the scratch directory outside the hub's and the agent's data, plus what inside the
@@ -208,8 +190,8 @@ public sealed class MqttFuzzTests : IAsyncLifetime
     /// </summary>
     private string[] Outside()
     {
-        var agent = Path.Combine(_scratch.Root, "agent");
-        var outside = Directory.EnumerateFileSystemEntries(_scratch.Root).Where(e => e != agent && e != Path.Combine(_scratch.Root, "hub"));
+        var agent = Path.Combine(Scratch.Root, "agent");
+        var outside = Directory.EnumerateFileSystemEntries(Scratch.Root).Where(e => e != agent && e != Path.Combine(Scratch.Root, "hub"));
         var unexpected = Directory.Exists(agent)
             ? Directory.EnumerateFileSystemEntries(agent, "*", SearchOption.AllDirectories)
                 .Where(e => Path.GetRelativePath(agent, e).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.') || part.Contains("escape", StringComparison.Ordinal)))

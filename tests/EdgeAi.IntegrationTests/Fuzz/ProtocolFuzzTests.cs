@@ -2,8 +2,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Inference;
-using EdgeAi.IntegrationTests.Cloud;
-using EdgeAi.IntegrationTests.Sync;
 using Google.Protobuf;
 using Grpc.Core;
 
@@ -16,7 +14,7 @@ namespace EdgeAi.IntegrationTests.Fuzz;
 /// and through fallback, which also shows the agent's hub circuit stayed closed.
 /// </summary>
 [Trait("Category", "Fuzz")]
-public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts>
+public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts>, IDisposable
 {
     private const int Iterations = 300;
     private const string InferMethod = "/inference.GRPCInferenceService/ModelInfer";
@@ -139,7 +137,7 @@ public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts
     {
         var fuzz = new MalformedRequests(FuzzSeed.For("hub-rest"));
         var verdict = new FuzzVerdict("hub REST");
-        using (var device = SyncTestKit.Admin(hosts.Hub, key: null))
+        using (var device = AdminApi.AdminClient(hosts.Hub, key: null))
         {
             device.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestHub.DeviceKey);
             await SendRestAsync(fuzz, verdict, device, FuzzHosts.HubModels);
@@ -259,7 +257,7 @@ public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts
 
     private async Task SendAdminAsync(MalformedRequests fuzz, FuzzVerdict verdict)
     {
-        using var admin = SyncTestKit.Admin(hosts.Hub, key: null);
+        using var admin = AdminApi.AdminClient(hosts.Hub, key: null);
         // Never device-a: revoking it or changing its configuration would change the other tests' agent.
         IReadOnlyList<string> ids = ["device-b", "nobody", "", "..", "%FF", "device-a%00", new string('d', 400)];
         for (var i = 0; i < Iterations; i++)
@@ -373,7 +371,7 @@ public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts
         {
             (await http.GetStringAsync(new Uri("/healthz", UriKind.Relative), Token)).ShouldBe("ok");
         }
-        using (var admin = SyncTestKit.Admin(hosts.Hub, key: null))
+        using (var admin = AdminApi.AdminClient(hosts.Hub, key: null))
         {
             (await admin.GetStringAsync(new Uri("/healthz", UriKind.Relative), Token)).ShouldBe("ok");
         }
@@ -397,4 +395,6 @@ public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts
     }
 
     private static string Short(string text) => text.Length > 40 ? text[..40] + "…" : text;
+
+    public void Dispose() => hosts.VerifyNoErrors();
 }

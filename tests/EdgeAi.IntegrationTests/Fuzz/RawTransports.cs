@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace EdgeAi.IntegrationTests.Fuzz;
@@ -25,11 +24,7 @@ internal sealed class RawGrpc : IDisposable
 
     public RawGrpc(Uri baseUri, string? bearer = null, string? fingerprint = null)
     {
-        var handler = new SocketsHttpHandler();
-        if (fingerprint is not null)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => Matches(certificate, fingerprint);
-        }
+        var handler = fingerprint is null ? new SocketsHttpHandler() : HubTrust.PinnedHandler(fingerprint);
         _http = new HttpClient(handler)
         {
             BaseAddress = baseUri,
@@ -74,9 +69,6 @@ internal sealed class RawGrpc : IDisposable
 
     private static string? Value(HttpHeaders headers, string name) => headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
-    public static bool Matches(System.Security.Cryptography.X509Certificates.X509Certificate? certificate, string fingerprint) =>
-        certificate is not null && Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())) == fingerprint;
-
     public void Dispose() => _http.Dispose();
 }
 
@@ -101,7 +93,7 @@ internal static class RawHttp
         Stream stream = tcp.GetStream();
         if (fingerprint is not null)
         {
-            var tls = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, _, _) => RawGrpc.Matches(certificate, fingerprint));
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false, (_, certificate, _, _) => HubTrust.Matches(certificate, fingerprint));
             await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = server.Host,

@@ -3,34 +3,24 @@ using System.Text.Json;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
-using EdgeAi.IntegrationTests.Cloud;
-using EdgeAi.IntegrationTests.Sync;
 using EdgeAi.Serving.Store;
 
 namespace EdgeAi.IntegrationTests.SyncDown;
 
 /// <summary>The real edge-agent process follows persisted desired states across restarts, and boots and serves with no hub.</summary>
-public sealed class ColdBootTests : IAsyncLifetime
+public sealed class ColdBootTests : FleetServerTest
 {
-    private readonly Scratch _scratch = new();
-    private readonly FleetModels _models = new();
-    private TestFleetServer _server = null!;
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _server = await TestFleetServer.StartAsync();
-
     [Fact]
     public async Task AgentProcess_RestartedWithHubDown_ServesItsPersistedActiveVersion()
     {
-        var data = _scratch.Sub("agent");
-        await File.WriteAllTextAsync(Path.Combine(data, "model-signing.pub"), _models.PublicKeyPem, Token);
+        var data = Scratch.Sub("agent");
+        await File.WriteAllTextAsync(Path.Combine(data, "model-signing.pub"), Models.PublicKeyPem, Token);
         var bytes = new Dictionary<string, byte[]> { ["1"] = FleetModels.Bias(1f), ["2"] = FleetModels.Bias(2f) };
         foreach (var (version, model) in bytes)
         {
-            _server.Serve("m", version, model);
+            Server.Serve("m", version, model);
         }
-        var online = Settings(_server.Uri);
+        var online = Settings(Server.Uri);
         var offline = Settings(new Uri($"http://127.0.0.1:{ClosedPort()}"));
         offline["Uplink:BrokerUrl"] = $"mqtt://127.0.0.1:{ClosedPort()}";
 
@@ -39,10 +29,10 @@ public sealed class ColdBootTests : IAsyncLifetime
         await RunUntilServingAsync(data, online, "1");
         Persist(data, 2, "2", bytes["2"]);
         await RunUntilServingAsync(data, online, "2");
-        _server.Requests.Count.ShouldBe(2);
+        Server.Requests.Count.ShouldBe(2);
 
         // Hub gone, rolled back to v1: the kept files are enough.
-        await _server.DisposeAsync();
+        await Server.DisposeAsync();
         Persist(data, 3, "1", bytes["1"]);
         await RunUntilServingAsync(data, offline, "1");
 
@@ -51,7 +41,7 @@ public sealed class ColdBootTests : IAsyncLifetime
         {
             using var http = new HttpClient { BaseAddress = agent.HttpUri };
             string? first = null;
-            await SyncTestKit.EventuallyAsync(async () => (first = await ServedVersionAsync(http)) is not null, () => $"an answer\n{agent.Output}", Token);
+            await Eventually.UntilAsync(async () => (first = await ServedVersionAsync(http)) is not null, () => $"an answer\n{agent.Output}", Token);
             first.ShouldBe("1");
             await agent.KillAsync();
         }
@@ -70,12 +60,12 @@ public sealed class ColdBootTests : IAsyncLifetime
     {
         await using var agent = await AgentProcess.StartAsync(data, settings);
         using var http = new HttpClient { BaseAddress = agent.HttpUri };
-        await SyncTestKit.EventuallyAsync(async () => await ServedVersionAsync(http) == version, () => $"version {version} served\n{agent.Output}", Token, TimeSpan.FromSeconds(60));
+        await Eventually.UntilAsync(async () => await ServedVersionAsync(http) == version, () => $"version {version} served\n{agent.Output}", Token, TimeSpan.FromSeconds(60));
         await agent.KillAsync();
     }
 
     private void Persist(string data, long revision, string version, byte[] model) =>
-        new DesiredStateStore(data).TrySave(FleetModels.State(revision, _models.Desired("m", version, model))).ShouldBeTrue();
+        new DesiredStateStore(data).TrySave(FleetModels.State(revision, Models.Desired("m", version, model))).ShouldBeTrue();
 
     private static async Task<string?> ServedVersionAsync(HttpClient http)
     {
@@ -101,12 +91,5 @@ public sealed class ColdBootTests : IAsyncLifetime
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _models.Dispose();
-        _scratch.Dispose();
     }
 }

@@ -2,8 +2,6 @@ using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Inference;
 using EdgeAi.Common.Sync;
-using EdgeAi.IntegrationTests.Cloud;
-using EdgeAi.IntegrationTests.Sync;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAi.IntegrationTests.SyncDown;
@@ -21,24 +19,20 @@ internal sealed class FleetAgent : IAsyncDisposable
 
     public IServiceProvider Services => Agent.Services;
 
-    public static Dictionary<string, string?> Settings(Uri? hub) => new()
-    {
-        ["Cloud:HubUrl"] = hub?.ToString(),
-        ["Cloud:DeviceKey"] = TestFleetServer.DeviceKey,
-        ["Fleet:RetryDelay"] = "00:00:00.050",
-        ["Fleet:MaxRetryDelay"] = "00:00:00.200",
-        ["Fleet:DownloadAttemptTimeout"] = "00:00:10",
-    };
+    public static Dictionary<string, string?> Settings(Uri? hub) => HostSettings.Merge(
+        TestAgent.FastFleetRetries,
+        new Dictionary<string, string?>
+        {
+            ["Cloud:HubUrl"] = hub?.ToString(),
+            ["Cloud:DeviceKey"] = TestFleetServer.DeviceKey,
+            ["Fleet:DownloadAttemptTimeout"] = "00:00:10",
+        });
 
     public static async Task<FleetAgent> StartAsync(string dataDirectory, TestFleetServer server, FleetModels models, IDictionary<string, string?>? settings = null)
     {
         Directory.CreateDirectory(dataDirectory);
         await File.WriteAllTextAsync(Path.Combine(dataDirectory, "model-signing.pub"), models.PublicKeyPem);
-        var all = Settings(server.Uri);
-        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
-        {
-            all[key] = value;
-        }
+        var all = HostSettings.Merge(Settings(server.Uri), settings);
         var agent = new TestAgent(dataDirectory);
         await agent.StartAsync(hub: null, all);
         return new FleetAgent(agent);
@@ -56,7 +50,7 @@ internal sealed class FleetAgent : IAsyncDisposable
     public async Task<DeploymentStatus> WaitForAsync(string model, string version, string state, long revision, CancellationToken cancellationToken)
     {
         bool Match(DeploymentStatus d) => d.Model == model && d.Version == version && d.State == state && d.DesiredRevision == revision;
-        await SyncTestKit.EventuallyAsync(
+        await Eventually.UntilAsync(
             () => Task.FromResult(Deployments().Any(Match)),
             () => $"{model} v{version} {state} at revision {revision}; reported so far:\n  {string.Join("\n  ", Deployments())}",
             cancellationToken,

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Sync;
-using EdgeAi.IntegrationTests.Cloud;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Grpc.Core;
@@ -11,24 +10,16 @@ using Microsoft.Extensions.DependencyInjection;
 namespace EdgeAi.IntegrationTests.SyncDown;
 
 /// <summary>The agent's reconciler against a real Fleet gRPC server: download, resume, verify, swap, roll back, report.</summary>
-public sealed class ReconcilerTests : IAsyncLifetime
+public sealed class ReconcilerTests : FleetServerTest
 {
-    private readonly Scratch _scratch = new();
-    private readonly FleetModels _models = new();
-    private TestFleetServer _server = null!;
-
-    private static CancellationToken Token => TestContext.Current.CancellationToken;
-
-    public async ValueTask InitializeAsync() => _server = await TestFleetServer.StartAsync();
-
     [Fact]
     public async Task Desired_NewModel_DownloadedVerifiedActivatedServedAndReported()
     {
         var v1 = FleetModels.Bias(1f);
-        _server.Serve("m", "1", v1);
-        await using var agent = await FleetAgent.StartAsync(_scratch.Sub("agent"), _server, _models);
+        Server.Serve("m", "1", v1);
+        await using var agent = await FleetAgent.StartAsync(Scratch.Sub("agent"), Server, Models);
 
-        agent.Desire(FleetModels.State(5, _models.Desired("m", "1", v1)));
+        agent.Desire(FleetModels.State(5, Models.Desired("m", "1", v1)));
 
         await agent.WaitForAsync("m", "1", DeploymentStates.Active, 5, Token);
         (await agent.InferAsync("m", Token)).ShouldBe(("1", 1f));
@@ -47,16 +38,16 @@ public sealed class ReconcilerTests : IAsyncLifetime
     public async Task Download_CutMidStream_ResumesFromItsOffsetAndActivates()
     {
         var big = FleetModels.Bias(3f, width: 16_384); // ~64 KB: several chunks
-        _server.Serve("big", "1", big);
-        var data = _scratch.Sub("agent");
+        Server.Serve("big", "1", big);
+        var data = Scratch.Sub("agent");
         var part = Path.Combine(data, "downloads", "big", "1.part");
-        _server.CutOnceAfter(2 * TestFleetServer.ChunkSize, () => File.Exists(part) && new FileInfo(part).Length >= 2 * TestFleetServer.ChunkSize);
-        await using var agent = await FleetAgent.StartAsync(data, _server, _models);
+        Server.CutOnceAfter(2 * TestFleetServer.ChunkSize, () => File.Exists(part) && new FileInfo(part).Length >= 2 * TestFleetServer.ChunkSize);
+        await using var agent = await FleetAgent.StartAsync(data, Server, Models);
 
-        agent.Desire(FleetModels.State(1, _models.Desired("big", "1", big)));
+        agent.Desire(FleetModels.State(1, Models.Desired("big", "1", big)));
 
         await agent.WaitForAsync("big", "1", DeploymentStates.Active, 1, Token);
-        var requests = _server.RequestsFor("big", "1");
+        var requests = Server.RequestsFor("big", "1");
         requests.Count.ShouldBe(2);
         requests[0].Offset.ShouldBe(0);
         requests[1].Offset.ShouldBe(2 * TestFleetServer.ChunkSize);
@@ -73,29 +64,29 @@ public sealed class ReconcilerTests : IAsyncLifetime
     {
         var v1 = FleetModels.Bias(1f);
         var v2 = FleetModels.Bias(2f);
-        _server.Serve("m", "1", v1);
-        await using var agent = await FleetAgent.StartAsync(_scratch.Sub("agent"), _server, _models);
-        agent.Desire(FleetModels.State(1, _models.Desired("m", "1", v1)));
+        Server.Serve("m", "1", v1);
+        await using var agent = await FleetAgent.StartAsync(Scratch.Sub("agent"), Server, Models);
+        agent.Desire(FleetModels.State(1, Models.Desired("m", "1", v1)));
         await agent.WaitForAsync("m", "1", DeploymentStates.Active, 1, Token);
 
-        var desired = _models.Desired("m", "2", v2);
+        var desired = Models.Desired("m", "2", v2);
         switch (problem)
         {
             case "tampered":
                 var bytes = (byte[])v2.Clone();
                 bytes[^5] ^= 0x5A; // the stream claims the signed checksum, the bytes differ
-                _server.Serve("m", "2", bytes, statedSha256: FleetModels.Sha256(v2));
+                Server.Serve("m", "2", bytes, statedSha256: FleetModels.Sha256(v2));
                 break;
             case "bad-signature":
                 using (var other = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256))
                 {
                     desired.Signature = ByteString.CopyFrom(EdgeAi.Common.Fleet.ModelSignature.Sign(other, "m", "2", desired.Sha256));
                 }
-                _server.Serve("m", "2", v2);
+                Server.Serve("m", "2", v2);
                 break;
             default:
                 desired.Signature = ByteString.Empty;
-                _server.Serve("m", "2", v2);
+                Server.Serve("m", "2", v2);
                 break;
         }
         agent.Desire(FleetModels.State(2, desired));
@@ -114,10 +105,10 @@ public sealed class ReconcilerTests : IAsyncLifetime
     {
         var v1 = FleetModels.Bias(1f);
         var v2 = FleetModels.Bias(2f);
-        _server.Serve("m", "1", v1);
-        _server.Serve("m", "2", v2);
-        await using var agent = await FleetAgent.StartAsync(_scratch.Sub("agent"), _server, _models);
-        agent.Desire(FleetModels.State(1, _models.Desired("m", "1", v1)));
+        Server.Serve("m", "1", v1);
+        Server.Serve("m", "2", v2);
+        await using var agent = await FleetAgent.StartAsync(Scratch.Sub("agent"), Server, Models);
+        agent.Desire(FleetModels.State(1, Models.Desired("m", "1", v1)));
         await agent.WaitForAsync("m", "1", DeploymentStates.Active, 1, Token);
 
         using var stop = new CancellationTokenSource();
@@ -148,17 +139,17 @@ public sealed class ReconcilerTests : IAsyncLifetime
         {
             var (version, bytes) = revision % 2 == 0 ? ("2", v2) : ("1", v1);
             var before = served.Values.Sum();
-            agent.Desire(FleetModels.State(revision, _models.Desired("m", version, bytes)));
+            agent.Desire(FleetModels.State(revision, Models.Desired("m", version, bytes)));
             await agent.WaitForAsync("m", version, DeploymentStates.Active, revision, Token);
-            await Sync.SyncTestKit.EventuallyAsync(() => Task.FromResult(served.Values.Sum() > before + 20), "requests after the swap", Token);
+            await Eventually.UntilAsync(() => Task.FromResult(served.Values.Sum() > before + 20), "requests after the swap", Token);
         }
         await stop.CancelAsync();
         await Task.WhenAll(workers);
 
         failures.ShouldBeEmpty();
         served.Keys.Order().ShouldBe(["1", "2"]);
-        _server.RequestsFor("m", "1").Count.ShouldBe(1);
-        _server.RequestsFor("m", "2").Count.ShouldBe(1);
+        Server.RequestsFor("m", "1").Count.ShouldBe(1);
+        Server.RequestsFor("m", "2").Count.ShouldBe(1);
     }
 
     [Fact]
@@ -167,14 +158,14 @@ public sealed class ReconcilerTests : IAsyncLifetime
         var bytes = new Dictionary<string, byte[]> { ["1"] = FleetModels.Bias(1f), ["2"] = FleetModels.Bias(2f), ["3"] = FleetModels.Bias(3f) };
         foreach (var (version, model) in bytes)
         {
-            _server.Serve("m", version, model);
+            Server.Serve("m", version, model);
         }
-        await using var agent = await FleetAgent.StartAsync(_scratch.Sub("agent"), _server, _models);
+        await using var agent = await FleetAgent.StartAsync(Scratch.Sub("agent"), Server, Models);
         var store = new ModelStore(Path.Combine(agent.Agent.DataDirectory, "models"), TimeProvider.System);
         var revision = 0;
         async Task Deploy(string version)
         {
-            agent.Desire(FleetModels.State(++revision, _models.Desired("m", version, bytes[version])));
+            agent.Desire(FleetModels.State(++revision, Models.Desired("m", version, bytes[version])));
             await agent.WaitForAsync("m", version, DeploymentStates.Active, revision, Token);
         }
 
@@ -184,7 +175,7 @@ public sealed class ReconcilerTests : IAsyncLifetime
         await Deploy("1");
 
         (await agent.InferAsync("m", Token)).ShouldBe(("1", 1f));
-        _server.RequestsFor("m", "1").Count.ShouldBe(1);
+        Server.RequestsFor("m", "1").Count.ShouldBe(1);
         agent.Deployments().ShouldContain(d => d.DesiredRevision == 3 && d.Version == "2" && d.State == DeploymentStates.RolledBack);
         agent.Services.GetRequiredService<ModelHost>().VersionsOf("m").ShouldBe(["1"]);
 
@@ -193,7 +184,7 @@ public sealed class ReconcilerTests : IAsyncLifetime
 
         agent.Desire(FleetModels.State(++revision));
         // Deactivation unloads first and prunes the files in the step after it: wait for both.
-        await Sync.SyncTestKit.EventuallyAsync(
+        await Eventually.UntilAsync(
             () => Task.FromResult(agent.Services.GetRequiredService<ModelHost>().VersionsOf("m").Count == 0 && store.List().Count == 1),
             "model unloaded and pruned when no longer desired", Token);
         store.List().Select(m => m.Version).ShouldBe(["3"]);
@@ -204,11 +195,11 @@ public sealed class ReconcilerTests : IAsyncLifetime
     public async Task SmokeTest_SlowerThanAllowed_FailsTheVersionAndNothingSwaps()
     {
         var v1 = FleetModels.Bias(1f);
-        _server.Serve("m", "1", v1);
-        await using var agent = await FleetAgent.StartAsync(_scratch.Sub("agent"), _server, _models,
+        Server.Serve("m", "1", v1);
+        await using var agent = await FleetAgent.StartAsync(Scratch.Sub("agent"), Server, Models,
             new Dictionary<string, string?> { ["Fleet:SmokeTestMaxLatency"] = "00:00:00.0000001" });
 
-        agent.Desire(FleetModels.State(1, _models.Desired("m", "1", v1)));
+        agent.Desire(FleetModels.State(1, Models.Desired("m", "1", v1)));
 
         (await agent.WaitForAsync("m", "1", DeploymentStates.Failed, 1, Token)).Message.ShouldContain("Fleet:SmokeTestMaxLatency");
         agent.Services.GetRequiredService<ModelHost>().VersionsOf("m").ShouldBeEmpty();
@@ -218,17 +209,10 @@ public sealed class ReconcilerTests : IAsyncLifetime
     [Fact]
     public async Task Download_ModelNotInRegistry_FailsWithTheHubsAnswer()
     {
-        await using var agent = await FleetAgent.StartAsync(_scratch.Sub("agent"), _server, _models);
+        await using var agent = await FleetAgent.StartAsync(Scratch.Sub("agent"), Server, Models);
 
-        agent.Desire(FleetModels.State(1, _models.Desired("ghost", "1", FleetModels.Bias(1f))));
+        agent.Desire(FleetModels.State(1, Models.Desired("ghost", "1", FleetModels.Bias(1f))));
 
         (await agent.WaitForAsync("ghost", "1", DeploymentStates.Failed, 1, Token)).Message.ShouldContain("NotFound");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _models.Dispose();
-        _scratch.Dispose();
     }
 }

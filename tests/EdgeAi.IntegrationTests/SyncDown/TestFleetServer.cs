@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -19,9 +20,9 @@ namespace EdgeAi.IntegrationTests.SyncDown;
 /// <summary>
 /// A minimal real Fleet gRPC server (Kestrel on 127.0.0.1 port 0, plain HTTP/2) that serves
 /// artifacts from an offset the way the hub does, records every request, checks the device's
-/// bearer key, and can cut a stream once after a number of bytes.
+/// bearer key, and can cut a stream once after a number of bytes. Disposing it checks its error log.
 /// </summary>
-internal sealed class TestFleetServer : IAsyncDisposable
+internal sealed class TestFleetServer : ITestHost
 {
     public const string DeviceKey = "fleet-device-key-0123456789";
     public const int ChunkSize = 16 * 1024;
@@ -32,6 +33,8 @@ internal sealed class TestFleetServer : IAsyncDisposable
     private Func<bool> _delivered = () => true;
 
     public Uri Uri { get; private set; } = null!;
+
+    public ErrorLog Errors { get; } = new("fleet server");
 
     public ConcurrentQueue<DownloadModelRequest> Requests { get; } = new();
 
@@ -57,10 +60,12 @@ internal sealed class TestFleetServer : IAsyncDisposable
         var server = new TestFleetServer();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Configuration.AddInMemoryCollection([ErrorLog.CollectorFilter]);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = HttpProtocols.Http2));
         builder.Services.AddGrpc();
         builder.Services.AddSingleton(server);
         server._app = builder.Build();
+        server.Errors.InstallInto(server._app.Services);
         server._app.MapGrpcService<TestFleetService>();
         await server._app.StartAsync();
         var address = server._app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
@@ -77,11 +82,11 @@ internal sealed class TestFleetServer : IAsyncDisposable
         {
             return false;
         }
-        await Sync.SyncTestKit.EventuallyAsync(() => Task.FromResult(_delivered()), "the device to receive the bytes sent before the cut", cancellationToken);
+        await Eventually.UntilAsync(() => Task.FromResult(_delivered()), "the device to receive the bytes sent before the cut", cancellationToken);
         return true;
     }
 
-    public async ValueTask DisposeAsync()
+    public async Task StopAsync()
     {
         if (_app is not null)
         {
@@ -89,6 +94,12 @@ internal sealed class TestFleetServer : IAsyncDisposable
             await _app.DisposeAsync();
             _app = null;
         }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        Errors.VerifyNoErrors();
     }
 }
 

@@ -1,0 +1,19 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace EdgeAi.Testing.Hosts;
+
+/// <summary>Clients that trust exactly one hub certificate, pinned by its SHA-256 fingerprint, as agents pin it (Cloud:CertificateFingerprint).</summary>
+internal static class HubTrust
+{
+    public static SocketsHttpHandler PinnedHandler(string fingerprint)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) => Matches(certificate, fingerprint);
+        return handler;
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> is the pinned one (for a raw <see cref="System.Net.Security.SslStream"/> too).</summary>
+    public static bool Matches(X509Certificate? certificate, string fingerprint) =>
+        certificate is not null && Convert.ToHexString(SHA256.HashData(certificate.GetRawCertData())) == fingerprint;
+}
