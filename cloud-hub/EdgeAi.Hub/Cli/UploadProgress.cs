@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeAi.Common.IO;
 
 namespace EdgeAi.Hub.Cli;
 
@@ -59,55 +60,27 @@ internal sealed class UploadProgress(long total, TextWriter error, bool interact
 }
 
 /// <summary>A read-only view of a file that reports every read to an <see cref="UploadProgress"/>.</summary>
-internal sealed class ProgressStream(Stream inner, UploadProgress progress) : Stream
+internal sealed class ProgressStream(Stream inner, UploadProgress progress) : ReadOnlyStream(inner)
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => inner.Length;
+    public override long Length => Inner.Length;
 
     public override long Position
     {
-        get => inner.Position;
+        get => Inner.Position;
         set => throw new NotSupportedException();
     }
 
     public override int Read(byte[] buffer, int offset, int count)
     {
-        var read = inner.Read(buffer, offset, count);
+        var read = Inner.Read(buffer, offset, count);
         progress.Report(read);
         return read;
     }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var read = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
+        var read = await Inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
         progress.Report(read);
         return read;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            inner.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using Grpc.Core;
+using EdgeAi.Common.IO;
 using Grpc.Net.Compression;
 
 namespace EdgeAi.Serving.Protocol;
@@ -19,17 +20,9 @@ internal sealed class LimitedGzipCompression(int maxBytes) : ICompressionProvide
     public Stream CreateDecompressionStream(Stream stream) => new LimitedStream(new GZipStream(stream, CompressionMode.Decompress), maxBytes);
 
     /// <summary>Reads the decompressed message, counting; the two ways a caller's message can fail become gRPC statuses.</summary>
-    private sealed class LimitedStream(Stream inner, int maxBytes) : Stream
+    private sealed class LimitedStream(Stream inner, int maxBytes) : ReadOnlyStream(inner)
     {
         private long _read;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
 
         public override long Position
         {
@@ -44,7 +37,7 @@ internal sealed class LimitedGzipCompression(int maxBytes) : ICompressionProvide
             int read;
             try
             {
-                read = inner.Read(buffer);
+                read = Inner.Read(buffer);
             }
             catch (InvalidDataException e)
             {
@@ -65,28 +58,6 @@ internal sealed class LimitedGzipCompression(int maxBytes) : ICompressionProvide
             await Task.CompletedTask.ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             return Read(buffer.Span);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-            base.Dispose(disposing);
         }
     }
 }

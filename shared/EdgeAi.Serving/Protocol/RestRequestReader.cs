@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using EdgeAi.Common.Inference;
+using EdgeAi.Serving.Runtime;
 using Google.Protobuf;
 using InputTensor = EdgeAi.Common.Inference.ModelInferRequest.Types.InferInputTensor;
 using RequestedOutput = EdgeAi.Common.Inference.ModelInferRequest.Types.InferRequestedOutputTensor;
@@ -85,7 +86,7 @@ internal static class RestRequestReader
             }
             tensor.Shape.Add(d);
         }
-        var count = ElementCount(name, datatype, tensor.Shape, maxTensorBytes);
+        var count = TensorLimits.ElementCount(name, datatype, tensor.Shape, maxTensorBytes);
         if (input.TryGetProperty("parameters", out var parameters))
         {
             ReadParameters(parameters, tensor.Parameters, $"input '{name}' parameters");
@@ -103,32 +104,6 @@ internal static class RestRequestReader
         }
         return (tensor, Encode(name, datatype, values));
     }
-
-    /// <summary>Checked before multiplying (see InputBinder): a shape over the limit is refused whatever its data.</summary>
-    private static long ElementCount(string name, TensorDatatype datatype, IReadOnlyList<long> shape, long maxTensorBytes)
-    {
-        var maxElements = maxTensorBytes / (datatype == TensorDatatype.Bytes ? 4 : datatype.ElementSize());
-        long product = 1;
-        var empty = false;
-        foreach (var dim in shape)
-        {
-            if (dim == 0)
-            {
-                empty = true;
-                continue;
-            }
-            if (product > maxElements / dim)
-            {
-                throw new InferenceException(
-                    InferenceError.ResourceExhausted,
-                    $"input '{name}': shape [{string.Join(",", shape)}] is over the limit of {maxTensorBytes} bytes per tensor "
-                    + $"(at most {maxElements} elements of {datatype.ToName()}; ModelHost:MaxRequestBytes)");
-            }
-            product *= dim;
-        }
-        return empty ? 0 : product;
-    }
-
     private static void Flatten(JsonElement element, List<JsonElement> values)
     {
         if (element.ValueKind == JsonValueKind.Array)

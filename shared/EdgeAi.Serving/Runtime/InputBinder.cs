@@ -42,7 +42,7 @@ internal static class InputBinder
                     throw InferenceException.Invalid($"input '{input.Name}' is given twice");
                 }
                 var shape = CheckShape(spec, input);
-                var count = ElementCount(spec, shape, maxTensorBytes);
+                var count = TensorLimits.ElementCount(spec.Name, spec.Datatype, shape, maxTensorBytes);
                 if (useRaw)
                 {
                     if (HasTypedContents(input.Contents))
@@ -105,39 +105,6 @@ internal static class InputBinder
         }
         return shape;
     }
-
-    /// <summary>
-    /// The tensor's element count, refused when its bytes would pass the limit. Each step is checked
-    /// before it multiplies, so shapes such as [4, 2^62] cannot wrap to a small or negative count.
-    /// Zero dimensions are left out of the check: a shape like [0, 2^62] holds no elements, but ONNX
-    /// Runtime still multiplies the other dimensions, so they too must stay within the limit.
-    /// </summary>
-    private static long ElementCount(TensorSpec spec, long[] shape, long maxTensorBytes)
-    {
-        // BYTES elements have no fixed size; each needs at least its 4-byte length on the wire.
-        var elementSize = spec.Datatype == TensorDatatype.Bytes ? 4 : Math.Max(1, spec.Datatype.ElementSize());
-        var maxElements = maxTensorBytes / elementSize;
-        long product = 1;
-        var empty = false;
-        foreach (var dim in shape)
-        {
-            if (dim == 0)
-            {
-                empty = true;
-                continue;
-            }
-            if (product > maxElements / dim)
-            {
-                throw new InferenceException(
-                    InferenceError.ResourceExhausted,
-                    $"input '{spec.Name}': shape {TensorSpec.FormatShape(shape)} is over the limit of {maxTensorBytes} bytes per tensor "
-                    + $"(at most {maxElements} elements of {spec.Datatype.ToName()}; ModelHost:MaxRequestBytes)");
-            }
-            product *= dim;
-        }
-        return empty ? 0 : product;
-    }
-
     private static unsafe void BindRaw(BoundInputs bound, TensorSpec spec, long[] shape, long count, ByteString raw)
     {
         if (spec.Datatype == TensorDatatype.Bytes)
