@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 using System.Text.RegularExpressions;
 
 namespace EdgeAi.PublishTests;
@@ -91,8 +92,10 @@ public sealed class BenchBuild : IAsyncLifetime
     private static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(3);
 
-    // bin/{Configuration}/net10.0/ of this test assembly.
-    private readonly string _configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+    // The configuration this assembly was built in, as the SDK stamps it. (Reading it from the output path
+    // took one folder too many, "bin": the build then made a whole new configuration and overran its timeout.)
+    private readonly string _configuration =
+        typeof(BenchBuild).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     public async ValueTask InitializeAsync()
     {
