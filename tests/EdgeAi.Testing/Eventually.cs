@@ -7,8 +7,11 @@ namespace EdgeAi.Testing;
 /// </summary>
 internal static class Eventually
 {
-    /// <summary>How long a wait lasts unless it says otherwise.</summary>
-    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How long a wait lasts unless it says otherwise. Generous, because it only costs time when a test fails:
+    /// CI runs every test assembly at once on two cores, and 20 s once ran out there under a load average of ~20.
+    /// </summary>
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromSeconds(60);
 
     private static readonly TimeSpan DefaultInterval = TimeSpan.FromMilliseconds(50);
 
