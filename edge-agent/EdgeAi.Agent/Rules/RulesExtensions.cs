@@ -1,6 +1,7 @@
 using EdgeAi.Agent.Gpio;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Telemetry;
+using EdgeAi.Agent.Twin;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.Rules;
@@ -30,6 +31,7 @@ internal static class RulesExtensions
         services.AddHostedService(sp => sp.GetRequiredService<RuleEngine>());
         services.AddSingleton<IDeviceCommandHandler>(sp => sp.GetRequiredService<RuleEngine>());
         services.AddSingleton<IReportedStateSource, RulesReportSource>();
+        services.AddSingleton<ILiveConfigSection, RulesLiveSection>();
         return builder;
     }
 }
