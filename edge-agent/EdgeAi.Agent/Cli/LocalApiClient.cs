@@ -14,17 +14,21 @@ internal sealed class LocalApiCallException(string message) : Exception(message)
 /// </summary>
 internal static class LocalApiClient
 {
-    public static Option<Uri> UrlOption() => new("--url")
+    public static Option<string> UrlOption() => new("--url")
     {
         Description = "REST address of the running agent (its Agent:HttpPort), not the gRPC port.",
-        DefaultValueFactory = _ => new Uri("http://127.0.0.1:8000"),
+        DefaultValueFactory = _ => "http://127.0.0.1:8000",
     };
 
-    public static async Task<int> RunAsync(ParseResult parse, Option<Uri> url, Func<HttpClient, TextWriter, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ParseResult parse, Option<string> url, Func<HttpClient, TextWriter, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(action);
-        var address = parse.GetRequiredValue(url);
+        if (!Uri.TryCreate(parse.GetRequiredValue(url), UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+        {
+            await parse.InvocationConfiguration.Error.WriteLineAsync($"edge-agent: --url '{parse.GetRequiredValue(url)}' must be an http:// address, e.g. http://127.0.0.1:8000").ConfigureAwait(false);
+            return 1;
+        }
         using var client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(11) }; // a fire may wait out the rule's timeout (at most 10 minutes)
         try
         {
