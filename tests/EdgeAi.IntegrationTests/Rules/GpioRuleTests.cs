@@ -27,6 +27,7 @@ public sealed class GpioRuleTests : HubAndAgentTest
         var (label, score) = EdgeSettings.ExpectedClass();
         await StartAsync(HostSettings.Merge(EdgeSettings.SimulatedPins(), new Dictionary<string, string?>
         {
+            ["Telemetry:Interval"] = "00:00:00.200",
             ["Rules:door:Trigger:Kind"] = "gpio",
             ["Rules:door:Trigger:Pin"] = "button",
             ["Rules:door:Input:Kind"] = "newest-file",
@@ -75,6 +76,13 @@ public sealed class GpioRuleTests : HubAndAgentTest
         metrics.ShouldContain("edgeai_rule_fires_total{rule=\"door\"} 1");
         metrics.ShouldContain("edgeai_gpio_edges_total{pin=\"button\",verdict=\"triggered\"} 1");
         metrics.ShouldContain("# TYPE edgeai_rule_fires_total counter");
+
+        // The fire is in the telemetry the hub stored too, counted for the rule.
+        await Eventually.UntilAsync(
+            async () => (await HubStore.BodiesAsync(Hub, TestHub.DeviceId, SyncTopics.Telemetry, Token))
+                .Select(b => EdgeAi.Common.Sync.Telemetry.Parser.ParseFrom(b))
+                .SelectMany(t => t.Rules).Where(r => r.Rule == "door").Sum(r => r.Fires) == 1,
+            "the rule's fire counted in the telemetry at the hub", Token);
     }
 
     [Fact]
