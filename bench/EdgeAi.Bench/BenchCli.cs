@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeAi.Bench.Edge;
 using EdgeAi.Bench.Hub;
 using EdgeAi.Bench.Sync;
 
@@ -24,7 +25,7 @@ internal static class BenchCli
             "EdgeAi benchmark: ResNet18 at batch 1 on bare ONNX Runtime, the agent's ModelHost, and the agent over gRPC and REST; the agent process's start-up time and memory. "
             + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down).")
         {
-            iterations, warmup, threads, raw, BuildHub(), BuildSync(),
+            iterations, warmup, threads, raw, BuildHub(), BuildSync(), BuildEdge(),
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -107,6 +108,30 @@ internal static class BenchCli
             return await SyncRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
         });
         return sync;
+    }
+
+    private static Command BuildEdge()
+    {
+        var iterations = Iterations(300);
+        var warmup = Warmup(50);
+        var edge = new Command(
+            "edge",
+            "Edge-event benchmark, the agent in this process with the simulated GPIO chip: trigger-to-action latency (simulated pin edge → output pin written) "
+            + "of a rule with no model and of a rule with a classifier, beside the same model over gRPC and in process.")
+        {
+            iterations, warmup,
+        };
+        edge.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new EdgeBenchSettings(parse.GetValue(iterations), parse.GetValue(warmup));
+            if (settings.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"edgeai-bench edge: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+            return await EdgeRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+        });
+        return edge;
     }
 
     private static Option<int> Count(string name, int defaultValue, string description) => new(name)

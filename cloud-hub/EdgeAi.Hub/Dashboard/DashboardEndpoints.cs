@@ -16,6 +16,9 @@ internal static class DashboardEndpoints
 {
     public const string Path = "/dashboard";
 
+    /// <summary>Recent events read for the fleet view (the whole fleet's, newest first), for each device's last rule fires.</summary>
+    private const int MaxEvents = 5000;
+
     private static readonly Lazy<byte[]> Page = new(() =>
     {
         using var stream = typeof(DashboardEndpoints).Assembly.GetManifestResourceStream("EdgeAi.Hub.Dashboard.dashboard.html")
@@ -61,8 +64,16 @@ internal static class DashboardEndpoints
                 .Select(r => new { r.DeviceId, r.Body })
                 .ToListAsync(cancellationToken).ConfigureAwait(false);
             var byDevice = telemetry.ToLookup(r => r.DeviceId, r => r.Body, StringComparer.Ordinal);
+            // Events in the same window, newest first and capped: the view shows each device's last few rule fires.
+            var events = await db.Records.AsNoTracking()
+                .Where(r => r.Stream == SyncTopics.Events && r.CreatedAtMs >= since)
+                .OrderByDescending(r => r.Id)
+                .Take(MaxEvents)
+                .Select(r => new { r.DeviceId, r.CreatedAtMs, r.Body })
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var eventsByDevice = events.ToLookup(r => r.DeviceId, r => new StoredEvent(r.CreatedAtMs, r.Body), StringComparer.Ordinal);
             // The reported state comes from the device row, which the rollout controller's projection keeps current.
-            return TypedResults.Ok(devices.Select(d => FleetView.Describe(d, byDevice[d.Id], now, options.Value.StaleAfter)).ToArray());
+            return TypedResults.Ok(devices.Select(d => FleetView.Describe(d, byDevice[d.Id], eventsByDevice[d.Id], now, options.Value.StaleAfter)).ToArray());
         }
     }
 }

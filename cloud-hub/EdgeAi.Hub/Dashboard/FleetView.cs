@@ -5,6 +5,12 @@ namespace EdgeAi.Hub.Dashboard;
 
 internal sealed record DeviceModelView(string Name, string Version, string State, string? ExecutionProvider);
 
+/// <summary>A <c>rule_fired</c> event of the device: the rule, its result (label and score, or "fired"), trigger-to-action latency, when.</summary>
+internal sealed record RuleFiredView(string Rule, string Result, double? LatencyMs, string? Trigger, DateTimeOffset At);
+
+/// <summary>A device event as stored: when it was created on the device, and its body.</summary>
+internal readonly record struct StoredEvent(long CreatedAtMs, byte[] Body);
+
 internal sealed record DeviceView(
     string Id,
     string State,
@@ -17,16 +23,21 @@ internal sealed record DeviceView(
     long? ReportedRevision,
     long Requests,
     double? FallbackRate,
-    DateTimeOffset? EnrolledAt);
+    DateTimeOffset? EnrolledAt,
+    IReadOnlyList<RuleFiredView> RecentRuleFires);
 
 /// <summary>
-/// What the dashboard shows per device, from the device row (presence, reported state) and its recent
-/// telemetry. Its state is <see cref="DevicePresence.StateOf"/>, as the admin API and the CLI show it.
+/// What the dashboard shows per device, from the device row (presence, reported state), its recent
+/// telemetry and its recent <c>rule_fired</c> events. Its state is <see cref="DevicePresence.StateOf"/>, as the admin API and the CLI show it.
 /// </summary>
 internal static class FleetView
 {
-    public static DeviceView Describe(DeviceRow device, IEnumerable<byte[]> recentTelemetry, DateTimeOffset now, TimeSpan staleAfter)
+    /// <summary>How many of a device's rule fires the view carries, newest first.</summary>
+    public const int RuleFires = 5;
+
+    public static DeviceView Describe(DeviceRow device, IEnumerable<byte[]> recentTelemetry, IEnumerable<StoredEvent> recentEvents, DateTimeOffset now, TimeSpan staleAfter)
     {
+        ArgumentNullException.ThrowIfNull(recentEvents);
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(recentTelemetry);
         var lastSeen = DateTimeOffset.FromUnixTimeMilliseconds(device.LastSeenAtMs);
@@ -59,6 +70,21 @@ internal static class FleetView
             reported?.DesiredRevision,
             requests,
             requests == 0 ? null : (double)servedCloud / requests,
-            device.EnrolledAtMs is { } enrolled ? DateTimeOffset.FromUnixTimeMilliseconds(enrolled) : null);
+            device.EnrolledAtMs is { } enrolled ? DateTimeOffset.FromUnixTimeMilliseconds(enrolled) : null,
+            RuleFiresOf(recentEvents));
     }
+
+    /// <summary>The newest <see cref="RuleFires"/> rule_fired events; bodies that do not parse, and other kinds, are left out.</summary>
+    private static List<RuleFiredView> RuleFiresOf(IEnumerable<StoredEvent> events) =>
+        [.. events
+            .OrderByDescending(e => e.CreatedAtMs)
+            .Select(e => (e.CreatedAtMs, Event: StoredBody.TryParse(e.Body, DeviceEvent.Parser)))
+            .Where(e => e.Event is { Kind: "rule_fired" } && e.Event.Attributes.ContainsKey("rule"))
+            .Take(RuleFires)
+            .Select(e => new RuleFiredView(
+                e.Event!.Attributes["rule"],
+                e.Event.Attributes.GetValueOrDefault("result") ?? "fired",
+                double.TryParse(e.Event.Attributes.GetValueOrDefault("latency_ms"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ms) ? ms : null,
+                e.Event.Attributes.GetValueOrDefault("trigger"),
+                DateTimeOffset.FromUnixTimeMilliseconds(e.CreatedAtMs)))];
 }

@@ -3,7 +3,7 @@ using EdgeAi.Agent.Hosting;
 
 namespace EdgeAi.Agent.Cli;
 
-/// <summary>The edge-agent command line: run, models, infer, quickstart, enroll.</summary>
+/// <summary>The edge-agent command line: run, models, infer, quickstart, enroll, gpio, rules.</summary>
 internal static class AgentCli
 {
     public static RootCommand Build()
@@ -16,6 +16,8 @@ internal static class AgentCli
             InferCommand.Create(),
             QuickstartCommand.Create(),
             EnrollCommand.Create(),
+            GpioCommand.Create(),
+            RulesCommand.Create(),
         };
         root.Options.Add(DataDirectory);
         return root;

@@ -3,8 +3,10 @@ using Microsoft.AspNetCore.Http;
 using System.Reflection;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Enrollment;
+using EdgeAi.Agent.Gpio;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Routing;
+using EdgeAi.Agent.Rules;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.SyncUp;
 using EdgeAi.Agent.Telemetry;
@@ -59,6 +61,8 @@ internal static class AgentHost
             return context.Response.WriteAsync(context.RequestServices.GetRequiredService<PrometheusText>().Render(), context.RequestAborted);
         });
         app.MapInferenceProtocol();
+        app.MapGpio();
+        app.MapRules();
         return app;
     }
 
@@ -92,7 +96,9 @@ internal static class AgentHost
             .AddUplink()
             .AddSyncUp()
             .AddSyncDown()
-            .AddTwin();
+            .AddTwin()
+            .AddGpio()
+            .AddRules();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
         builder.AddListeners();
         return builder;

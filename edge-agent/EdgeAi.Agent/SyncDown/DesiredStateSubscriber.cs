@@ -5,12 +5,21 @@ using Google.Protobuf;
 
 namespace EdgeAi.Agent.SyncDown;
 
+/// <summary>Acts on commands from the hub (the <c>commands</c> topic), such as firing a rule; called on the MQTT receive path, so it must not block.</summary>
+internal interface IDeviceCommandHandler
+{
+    /// <summary>What was done, in words, when the command is this handler's; null when it is not.</summary>
+    string? Handle(Command command);
+}
+
 /// <summary>
 /// Sync down over the <see cref="MqttConnection"/>: subscribes to this device's <c>desired</c> and <c>commands</c>
-/// topics, stores each newer desired state (the reconciler follows the store) and records each command as an
-/// event. A message that does not parse is reported and ignored.
+/// topics, stores each newer desired state (the reconciler follows the store), hands each command to the
+/// <see cref="IDeviceCommandHandler"/>s and records it as an event saying what was done. A message that does not
+/// parse is reported and ignored.
 /// </summary>
-internal sealed class DesiredStateSubscriber(DesiredStateStore desired, EventReporter events, ILogger<DesiredStateSubscriber> logger) : IUplinkReceiver
+internal sealed class DesiredStateSubscriber(
+    DesiredStateStore desired, EventReporter events, IEnumerable<IDeviceCommandHandler> handlers, ILogger<DesiredStateSubscriber> logger) : IUplinkReceiver
 {
     public IReadOnlyList<string> Topics { get; } = [SyncTopics.Desired, SyncTopics.Commands];
 
@@ -35,7 +44,8 @@ internal sealed class DesiredStateSubscriber(DesiredStateStore desired, EventRep
             {
                 var command = Command.Parser.ParseFrom(message.Payload);
                 SyncDownLog.CommandReceived(logger, command.Name, command.Id);
-                events.Report("command_received", EventReporter.Info, $"command '{command.Name}' received; not acted on by this agent version",
+                var done = handlers.Select(h => h.Handle(command)).FirstOrDefault(outcome => outcome is not null);
+                events.Report("command_received", EventReporter.Info, done is null ? $"command '{command.Name}' received; not acted on by this agent version" : $"command '{command.Name}' received: {done}",
                     new Dictionary<string, string>(StringComparer.Ordinal) { ["id"] = command.Id, ["name"] = command.Name });
             }
         }

@@ -10,6 +10,12 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.SyncDown;
 
+/// <summary>What a feature adds to the reported state (GPIO and its driver, the rules in effect).</summary>
+internal interface IReportedStateSource
+{
+    void AddTo(ReportedState reported);
+}
+
 /// <summary>
 /// The answer to the desired state: what is in effect on the device, appended to the outbox's
 /// <c>reported</c> stream whenever it changed. The reconciler reports after every change it makes (its
@@ -17,7 +23,8 @@ namespace EdgeAi.Agent.SyncDown;
 /// by hand, a load that failed) is reported too.
 /// </summary>
 internal sealed class ReportedStateReporter(
-    DurableOutbox outbox, ModelHost host, IOptionsMonitor<RoutingOptions> routing, IOptionsMonitor<TelemetryOptions> telemetry, ILogger<ReportedStateReporter> logger)
+    DurableOutbox outbox, ModelHost host, IOptionsMonitor<RoutingOptions> routing, IOptionsMonitor<TelemetryOptions> telemetry,
+    IEnumerable<IReportedStateSource> sources, ILogger<ReportedStateReporter> logger)
 {
     private readonly Lock _gate = new();
     private ByteString? _lastReported;
@@ -77,6 +84,10 @@ internal sealed class ReportedStateReporter(
         }
         reported.ExecutionProviders.Add(models.Select(m => m.ExecutionProvider).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
         reported.Config.Add(EffectiveConfig.Describe(routing.CurrentValue, telemetry.CurrentValue));
+        foreach (var source in sources)
+        {
+            source.AddTo(reported);
+        }
         return reported;
     }
 

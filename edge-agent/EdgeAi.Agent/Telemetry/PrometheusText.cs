@@ -7,9 +7,16 @@ using EdgeAi.Serving.Hosting;
 
 namespace EdgeAi.Agent.Telemetry;
 
+/// <summary>Metrics a feature adds to the /metrics page (GPIO, rules), each family with its HELP and TYPE.</summary>
+internal interface IMetricsSection
+{
+    void Render(StringBuilder text);
+}
+
 /// <summary>The agent's /metrics page (Prometheus text format): totals since start.</summary>
 /// <remarks>Reads only in-memory counters (the outbox's included), so it answers while the outbox file is damaged or being replaced.</remarks>
-internal sealed class PrometheusText(InferenceMetrics metrics, DurableOutbox outbox, UplinkState uplink, InferenceSampler sampler, LoopSupervisor loops)
+internal sealed class PrometheusText(
+    InferenceMetrics metrics, DurableOutbox outbox, UplinkState uplink, InferenceSampler sampler, LoopSupervisor loops, IEnumerable<IMetricsSection> sections)
 {
     public string Render()
     {
@@ -72,12 +79,20 @@ internal sealed class PrometheusText(InferenceMetrics metrics, DurableOutbox out
         }
         Header(text, "edgeai_outbox_resets_total", "counter", "Times a damaged outbox file was salvaged and replaced since start.");
         Line(text, "edgeai_outbox_resets_total", "", outbox.Resets);
+        foreach (var section in sections)
+        {
+            section.Render(text);
+        }
         return text.ToString();
     }
 
-    private static void Header(StringBuilder text, string name, string type, string help) =>
+    /// <summary>A label value as the text format wants it: backslash, double quote and line feed escaped.</summary>
+    public static string Label(string value) =>
+        value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+
+    public static void Header(StringBuilder text, string name, string type, string help) =>
         text.Append(CultureInfo.InvariantCulture, $"# HELP {name} {help}\n# TYPE {name} {type}\n");
 
-    private static void Line(StringBuilder text, string name, string labels, double value) =>
+    public static void Line(StringBuilder text, string name, string labels, double value) =>
         text.Append(CultureInfo.InvariantCulture, $"{name}{(labels.Length > 0 ? "{" + labels + "}" : "")} {value}\n");
 }

@@ -10,6 +10,12 @@ using TelemetryMessage = EdgeAi.Common.Sync.Telemetry;
 
 namespace EdgeAi.Agent.Telemetry;
 
+/// <summary>What a feature adds to each telemetry record (per-rule counters), for the window that just ended.</summary>
+internal interface ITelemetrySource
+{
+    void AddWindow(TelemetryMessage telemetry);
+}
+
 /// <summary>
 /// Writes what the agent says about itself to the outbox every interval: one telemetry record
 /// (per-model counts and latency, device health, outbox depth and drops), and the reported state when
@@ -18,7 +24,7 @@ namespace EdgeAi.Agent.Telemetry;
 /// </summary>
 internal sealed class TelemetryCollector(
     IOptionsMonitor<TelemetryOptions> options, IOptions<AgentOptions> agent, DurableOutbox outbox, InferenceMetrics metrics, InferenceSampler sampler,
-    ModelHost host, ReportedStateReporter reported, TimeProvider time, LoopSupervisor supervisor, ILogger<TelemetryCollector> logger)
+    ModelHost host, ReportedStateReporter reported, TimeProvider time, LoopSupervisor supervisor, IEnumerable<ITelemetrySource> sources, ILogger<TelemetryCollector> logger)
     : BackgroundService
 {
     private readonly DeviceHealthProbe _health = new(agent.Value.DataDirectory, AgentHost.Version);
@@ -64,6 +70,10 @@ internal sealed class TelemetryCollector(
         };
         _windowStart = now;
         telemetry.Models.Add(metrics.TakeWindow());
+        foreach (var source in sources)
+        {
+            source.AddWindow(telemetry);
+        }
         foreach (var stream in SyncTopics.Streams)
         {
             var s = outbox.Stats(stream);

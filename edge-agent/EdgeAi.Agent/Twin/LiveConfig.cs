@@ -10,11 +10,22 @@ namespace EdgeAi.Agent.Twin;
 /// <summary>A desired configuration value that was not applied, and why.</summary>
 internal sealed record ConfigRefusal(string Key, string Value, string Reason);
 
+/// <summary>A feature's live configuration (e.g. <c>Rules:*</c>): the hub may set it, and it is validated and applied as a whole, never key by key.</summary>
+internal interface ILiveConfigSection
+{
+    /// <summary>The keys it owns, e.g. <c>Rules:</c>.</summary>
+    string Prefix { get; }
+
+    /// <summary>Binds the section from <paramref name="candidate"/> and validates it; the error naming the setting, or null.</summary>
+    string? Validate(IConfiguration candidate);
+}
+
 /// <summary>
 /// Applies the desired state's configuration without a restart. Only keys whose consumers read them
-/// live may be set (routing, telemetry sampling and interval). A value that fails its options
-/// validation is refused, the previous value stays in effect, and an event names the key and the
-/// error; nothing the hub sends can stop the agent.
+/// live may be set (routing, telemetry sampling and interval, and the <see cref="ILiveConfigSection"/>s:
+/// the rules). A value that fails its options validation is refused, the previous value stays in effect,
+/// and an event names the key and the error; a section is refused whole, its previous keys kept whole.
+/// Nothing the hub sends can stop the agent.
 /// </summary>
 internal sealed class LiveConfig
 {
@@ -31,23 +42,27 @@ internal sealed class LiveConfig
     private readonly IEnumerable<IValidateOptions<RoutingOptions>> _routingValidators;
     private readonly IEnumerable<IValidateOptions<TelemetryOptions>> _telemetryValidators;
     private readonly EventReporter _events;
+    private readonly IReadOnlyList<ILiveConfigSection> _sections;
     private readonly ILogger<LiveConfig> _logger;
     private HashSet<ConfigRefusal> _lastRefused = [];
 
     public LiveConfig(
         IConfiguration configuration, DesiredConfiguration desired, IEnumerable<IValidateOptions<RoutingOptions>> routingValidators,
-        IEnumerable<IValidateOptions<TelemetryOptions>> telemetryValidators, EventReporter events, ILogger<LiveConfig> logger)
+        IEnumerable<IValidateOptions<TelemetryOptions>> telemetryValidators, EventReporter events, IEnumerable<ILiveConfigSection> sections, ILogger<LiveConfig> logger)
     {
         _configuration = configuration;
         _desired = desired;
         _routingValidators = routingValidators;
         _telemetryValidators = telemetryValidators;
         _events = events;
+        _sections = [.. sections];
         _logger = logger;
     }
 
-    public static bool IsLive(string key) =>
-        key.StartsWith(RoutingOptions.Section + ":", StringComparison.OrdinalIgnoreCase) || LiveTelemetryKeys.Contains(key);
+    public bool IsLive(string key) =>
+        key.StartsWith(RoutingOptions.Section + ":", StringComparison.OrdinalIgnoreCase) || LiveTelemetryKeys.Contains(key) || SectionOf(key) is not null;
+
+    private ILiveConfigSection? SectionOf(string key) => _sections.FirstOrDefault(s => key.StartsWith(s.Prefix, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The desired configuration of a state: its config map, then each model's routing policy.</summary>
     public static Dictionary<string, string?> DesiredValues(DesiredState state)
@@ -78,7 +93,8 @@ internal sealed class LiveConfig
             }
             else
             {
-                refused.Add(new ConfigRefusal(key, value ?? "", "this key cannot be set from the hub: only Routing:* and Telemetry:SampleRate, Telemetry:InferenceRecords, Telemetry:Interval apply without a restart"));
+                refused.Add(new ConfigRefusal(key, value ?? "", "this key cannot be set from the hub: only Routing:*, "
+                    + string.Concat(_sections.Select(s => s.Prefix + "*, ")) + "Telemetry:SampleRate, Telemetry:InferenceRecords, Telemetry:Interval apply without a restart"));
             }
         }
 
@@ -86,23 +102,35 @@ internal sealed class LiveConfig
         var accepted = live;
         if (Check(live) is not null)
         {
-            // Find the keys that fail on their own, keep their previous values, and apply the rest.
+            // Find the keys (a section's keys together) that fail on their own, keep their previous values, and apply the rest.
             accepted = new Dictionary<string, string?>(live, StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, value) in live.Where(kv => !applied.TryGetValue(kv.Key, out var old) || old != kv.Value))
+            foreach (var key in Changed(live, applied).Where(k => SectionOf(k) is null && live.ContainsKey(k)))
             {
-                var alone = new Dictionary<string, string?>(applied, StringComparer.OrdinalIgnoreCase) { [key] = value };
+                var alone = new Dictionary<string, string?>(applied, StringComparer.OrdinalIgnoreCase) { [key] = live[key] };
                 if (Check(alone) is { } error)
                 {
-                    refused.Add(new ConfigRefusal(key, value ?? "", error));
+                    refused.Add(new ConfigRefusal(key, live[key] ?? "", error));
                     Restore(accepted, applied, key);
+                }
+            }
+            foreach (var section in _sections.Where(s => Changed(live, applied).Any(k => SectionOf(k) == s)))
+            {
+                var alone = new Dictionary<string, string?>(applied, StringComparer.OrdinalIgnoreCase);
+                ReplaceSection(alone, live, section);
+                if (Check(alone) is { } error)
+                {
+                    // One refusal for the set: its keys mean something only together.
+                    var keys = Changed(live, applied).Count(k => SectionOf(k) == section);
+                    refused.Add(new ConfigRefusal(section.Prefix + "*", $"{keys} changed key{(keys == 1 ? "" : "s")}", error));
+                    ReplaceSection(accepted, applied, section);
                 }
             }
             if (Check(accepted) is { } combined)
             {
                 // Fine alone, wrong together: keep everything as it was.
-                foreach (var (key, value) in live.Where(kv => !applied.TryGetValue(kv.Key, out var old) || old != kv.Value))
+                foreach (var key in Changed(live, applied).Where(k => live.ContainsKey(k) || SectionOf(k) is not null))
                 {
-                    refused.Add(new ConfigRefusal(key, value ?? "", combined));
+                    refused.Add(new ConfigRefusal(key, live.GetValueOrDefault(key) ?? "", combined));
                 }
                 accepted = new Dictionary<string, string?>(applied, StringComparer.OrdinalIgnoreCase);
             }
@@ -113,6 +141,24 @@ internal sealed class LiveConfig
         }
         Report(state.Revision, refused);
         return refused;
+    }
+
+    /// <summary>Keys set to a new value, or removed (a removed key of a section changes the section).</summary>
+    private static List<string> Changed(Dictionary<string, string?> live, IReadOnlyDictionary<string, string?> applied) =>
+        [.. live.Where(kv => !applied.TryGetValue(kv.Key, out var old) || old != kv.Value).Select(kv => kv.Key)
+            .Concat(applied.Keys.Where(k => !live.ContainsKey(k)))];
+
+    /// <summary>Every key of <paramref name="section"/> in <paramref name="target"/> becomes what <paramref name="source"/> has.</summary>
+    private static void ReplaceSection(Dictionary<string, string?> target, IReadOnlyDictionary<string, string?> source, ILiveConfigSection section)
+    {
+        foreach (var key in target.Keys.Where(k => k.StartsWith(section.Prefix, StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            target.Remove(key);
+        }
+        foreach (var (key, value) in source.Where(kv => kv.Key.StartsWith(section.Prefix, StringComparison.OrdinalIgnoreCase)))
+        {
+            target[key] = value;
+        }
     }
 
     private static void Restore(Dictionary<string, string?> accepted, IReadOnlyDictionary<string, string?> applied, string key)
@@ -142,7 +188,8 @@ internal sealed class LiveConfig
             candidate.GetSection(RoutingOptions.Section).Bind(routing);
             var telemetry = new TelemetryOptions();
             candidate.GetSection(TelemetryOptions.Section).Bind(telemetry);
-            return Validate(routing, _routingValidators) ?? Validate(telemetry, _telemetryValidators);
+            return Validate(routing, _routingValidators) ?? Validate(telemetry, _telemetryValidators)
+                ?? _sections.Select(s => s.Validate(candidate)).FirstOrDefault(error => error is not null);
         }
         catch (InvalidOperationException e)
         {

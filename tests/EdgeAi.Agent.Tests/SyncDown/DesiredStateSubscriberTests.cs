@@ -21,7 +21,7 @@ public sealed class DesiredStateSubscriberTests : IDisposable
     {
         _outbox = DurableOutbox.Open(Path.Combine(_dir, "outbox.db"), new OutboxOptions(), new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero)));
         _store = new DesiredStateStore(_dir);
-        _subscriber = new DesiredStateSubscriber(_store, new EventReporter(_outbox, NullLogger<EventReporter>.Instance), NullLogger<DesiredStateSubscriber>.Instance);
+        _subscriber = new DesiredStateSubscriber(_store, new EventReporter(_outbox, NullLogger<EventReporter>.Instance), [], NullLogger<DesiredStateSubscriber>.Instance);
     }
 
     [Fact]

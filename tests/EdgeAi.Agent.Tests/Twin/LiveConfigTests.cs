@@ -29,6 +29,8 @@ public sealed class LiveConfigTests : IAsyncDisposable
 
     private IOptionsMonitor<RoutingOptions> Routing => _app.Services.GetRequiredService<IOptionsMonitor<RoutingOptions>>();
 
+    private IOptionsMonitor<EdgeAi.Agent.Rules.RulesOptions> Rules => _app.Services.GetRequiredService<IOptionsMonitor<EdgeAi.Agent.Rules.RulesOptions>>();
+
     private IOptionsMonitor<TelemetryOptions> Telemetry => _app.Services.GetRequiredService<IOptionsMonitor<TelemetryOptions>>();
 
     [Fact]
@@ -102,6 +104,45 @@ public sealed class LiveConfigTests : IAsyncDisposable
         Live.Apply(State(("Telemetry:SampleRate", "0.25")));
 
         seen.ShouldContain(0.25);
+    }
+
+    [Fact]
+    public void Apply_ValidRuleSetBesideABadKey_TheRuleSetAppliesWhole()
+    {
+        // Alone, each key of a new rule is an incomplete rule: the set must be judged as one.
+        var refused = Live.Apply(State(("Rules:ping:Trigger:Kind", "command"), ("Rules:ping:Actions:0:Kind", "event"), ("Telemetry:SampleRate", "abc")));
+
+        refused.ShouldHaveSingleItem().Key.ShouldBe("Telemetry:SampleRate");
+        var rule = Rules.CurrentValue.Rules["ping"];
+        rule.Trigger.Kind.ShouldBe("command");
+        rule.Actions.ShouldHaveSingleItem().Kind.ShouldBe("event");
+    }
+
+    [Fact]
+    public void Apply_BadRuleSet_RefusedWholeOnceAndThePreviousSetStays()
+    {
+        Live.Apply(State(("Rules:ping:Trigger:Kind", "command"), ("Rules:ping:Actions:0:Kind", "event"))).ShouldBeEmpty();
+
+        var refused = Live.Apply(State(
+            ("Rules:ping:Trigger:Kind", "interval"), ("Rules:ping:Trigger:Interval", "00:00:01"), ("Rules:ping:Actions:0:Kind", "event"),
+            ("Rules:door:Trigger:Kind", "gpio"), ("Rules:door:Trigger:Pin", "button"), ("Rules:door:Actions:0:Kind", "event")));
+
+        var refusal = refused.ShouldHaveSingleItem();
+        refusal.Key.ShouldBe("Rules:*");
+        refusal.Reason.ShouldContain("Rules:door:Trigger:Pin 'button' is not a configured pin (Gpio:Pins is empty)");
+        Rules.CurrentValue.Rules.Keys.ShouldBe(["ping"]);
+        Rules.CurrentValue.Rules["ping"].Trigger.Kind.ShouldBe("command", "the previous set, not half of the new one");
+        Events().Count(e => e.Kind == "config_refused" && e.Attributes["key"] == "Rules:*").ShouldBe(1);
+    }
+
+    [Fact]
+    public void Apply_RulesNoLongerDesired_Removed()
+    {
+        Live.Apply(State(("Rules:ping:Trigger:Kind", "command"), ("Rules:ping:Actions:0:Kind", "event")));
+
+        Live.Apply(State()).ShouldBeEmpty();
+
+        Rules.CurrentValue.Rules.ShouldBeEmpty();
     }
 
     [Fact]

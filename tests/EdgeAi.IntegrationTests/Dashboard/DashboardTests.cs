@@ -81,6 +81,46 @@ public sealed class DashboardTests : IDisposable
     }
 
     [Fact]
+    public async Task Dashboard_DeviceFiredRules_ShowsItsRecentRuleFiredEvents()
+    {
+        await using var hub = new TestHub(_scratch.Sub("hub"));
+        await hub.StartAsync();
+        await using var agent = new TestAgent(_scratch.Sub("a"));
+        await agent.StartAsync(hub, new Dictionary<string, string?>
+        {
+            ["Rules:ping:Trigger:Kind"] = "command",
+            ["Rules:ping:Actions:0:Kind"] = "event",
+            ["Rules:door:Trigger:Kind"] = "command",
+            ["Rules:door:Actions:0:Kind"] = "event",
+        });
+        using var http = new HttpClient { BaseAddress = agent.HttpUri };
+        foreach (var rule in new[] { "door", "ping", "ping" })
+        {
+            using var fired = await http.PostAsync(new Uri($"/rules/{rule}/fire", UriKind.Relative), null, Token);
+            fired.EnsureSuccessStatusCode();
+        }
+
+        var device = await Eventually.SucceedsAsync(async () =>
+        {
+            var row = (await FleetAsync(hub)).EnumerateArray().Single(d => d.GetProperty("id").GetString() == TestHub.DeviceId);
+            row.GetProperty("recentRuleFires").GetArrayLength().ShouldBe(3);
+            return row;
+        }, e => e is ShouldAssertException or InvalidOperationException or KeyNotFoundException, "device-a's three rule fires in the fleet view", Token);
+        var fires = device.GetProperty("recentRuleFires").EnumerateArray().ToList();
+        fires.Select(f => f.GetProperty("rule").GetString()).ShouldBe(["ping", "ping", "door"], "newest first");
+        fires.ShouldAllBe(f => f.GetProperty("result").GetString() == "fired" && f.GetProperty("latencyMs").GetDouble() >= 0);
+        fires[0].GetProperty("trigger").GetString().ShouldBe("local");
+
+        BrowserRunner.SkipUnlessAvailable();
+        var page = await BrowserRunner.RunAsync(hub.Uri, TestHub.AdminKey, [TestHub.DeviceId], Token);
+        page.GetProperty("consoleErrors").GetArrayLength().ShouldBe(0);
+        var cells = page.GetProperty("devices").EnumerateArray().Single().GetProperty("cells").EnumerateArray().Select(c => c.GetString()!).ToArray();
+        // The last column: recent rules, newest first.
+        cells[^1].ShouldStartWith("ping fired · ");
+        cells[^1].ShouldContain("door fired · ");
+    }
+
+    [Fact]
     public async Task FleetApi_WithoutAdminKey_IsRefused()
     {
         await using var hub = new TestHub(_scratch.Sub("hub"));

@@ -51,7 +51,27 @@ public sealed class FuzzHosts : IAsyncLifetime
         Agent.Install("scale", SampleModels.Scale(2f));
         Agent.Install("add", SampleModels.AddTwo());
         Agent.Install("strings", SampleModels.Identity(OnnxElementType.String, -1));
-        await _hosts.StartAsync(new Dictionary<string, string?> { ["ModelHost:MaxRequestBytes"] = Limit });
+        await _hosts.StartAsync(new Dictionary<string, string?>
+        {
+            ["ModelHost:MaxRequestBytes"] = Limit,
+            // Pins and rules for the local routes (/gpio, /rules) to be fuzzed against.
+            ["Gpio:Driver"] = "simulated",
+            ["Gpio:PinCount"] = "8",
+            ["Gpio:Pins:button:Number"] = "1",
+            ["Gpio:Pins:lamp:Number"] = "2",
+            ["Gpio:Pins:lamp:Mode"] = "output",
+            ["Gpio:Pins:status:Number"] = "3",
+            ["Gpio:Pins:status:Mode"] = "output",
+            ["Gpio:Indicators:online:Pin"] = "status",
+            ["Gpio:Indicators:online:State"] = "hub-connected",
+            ["Rules:ping:Trigger:Kind"] = "command",
+            ["Rules:ping:Actions:0:Kind"] = "event",
+            ["Rules:light:Trigger:Kind"] = "gpio",
+            ["Rules:light:Trigger:Pin"] = "button",
+            ["Rules:light:Actions:0:Kind"] = "gpio-pulse",
+            ["Rules:light:Actions:0:Pin"] = "lamp",
+            ["Rules:light:Actions:0:PulseLength"] = "00:00:00.010",
+        });
     }
 
     /// <summary>Fails the test that just ran if either host logged an error it did not expect (the hosts outlive it).</summary>

@@ -68,6 +68,50 @@ public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts
     }
 
     [Fact]
+    public async Task AgentLocalRoutes_MalformedGpioAndRulesCalls_NeverAnswer5xx()
+    {
+        var fuzz = new MalformedRequests(FuzzSeed.For("agent-local-routes"));
+        var verdict = new FuzzVerdict("agent /gpio and /rules");
+        using var http = new HttpClient { BaseAddress = hosts.AgentHttp, Timeout = TimeSpan.FromSeconds(30) };
+        string[] pins = ["button", "lamp", "status", "1", "2", "3", "7", "8"];
+        string[] rules = ["ping", "light"];
+        for (var i = 0; i < Iterations; i++)
+        {
+            var pin = fuzz.PathSegment(pins);
+            var (method, path) = fuzz.Next(6) switch
+            {
+                0 => (fuzz.Pick([HttpMethod.Get, HttpMethod.Delete, HttpMethod.Patch]), "/gpio"),
+                1 => (fuzz.Pick([HttpMethod.Get, HttpMethod.Put, HttpMethod.Put, HttpMethod.Post]), $"/gpio/{pin}"),
+                2 => (fuzz.Pick([HttpMethod.Post, HttpMethod.Post, HttpMethod.Get]), $"/gpio/{pin}/pulse" + (fuzz.Chance(0.7) ? "?ms=" + fuzz.QueryValue() : "")),
+                3 => (fuzz.Pick([HttpMethod.Get, HttpMethod.Post]), "/rules"),
+                4 => (fuzz.Pick([HttpMethod.Post, HttpMethod.Post, HttpMethod.Get]), $"/rules/{fuzz.PathSegment(rules)}/fire"),
+                _ => (HttpMethod.Put, $"/gpio/{pin}"),
+            };
+            var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+            var what = $"{method} {Short(path)}";
+            if (method != HttpMethod.Get && fuzz.Chance(0.8))
+            {
+                var value = fuzz.Pick(["1", "0", "true", "false", "\"on\"", "\"high\"", "2", "-1", "1e309", "null", "[]", "{}", "\"\"", "\"\\u0000\""]);
+                var body = fuzz.Next(5) switch
+                {
+                    0 => $"{{\"value\":{value}}}",
+                    1 => fuzz.JunkString(),
+                    2 => $"{{\"value\":{value}",
+                    3 => "[" + value + "]",
+                    _ => new string('[', fuzz.Next(2000)),
+                };
+                request.Content = new StringContent(body, Encoding.UTF8, fuzz.Pick(["application/json", "text/plain", "application/json"]));
+                what += $" {Short(body)}";
+            }
+            await RestAsync(verdict, i, what, http, request);
+        }
+        verdict.ShouldHaveNone();
+        await AssertAliveAsync();
+        // The device's own routes still work after the storm.
+        (await http.GetStringAsync(new Uri("/gpio/lamp", UriKind.Relative), Token)).ShouldContain("\"name\":\"lamp\"");
+    }
+
+    [Fact]
     public async Task HubGrpc_MalformedInferenceRequestsAndFrames_AnswerWhatWasWrong()
     {
         var fuzz = new MalformedRequests(FuzzSeed.For("hub-grpc"));
