@@ -18,7 +18,22 @@ internal sealed class RulesReportSource(RuleEngine engine, IConfiguration config
         }
         foreach (var (key, value) in configuration.GetSection(RulesOptions.Section).AsEnumerable().Where(kv => kv.Value is not null).OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
-            reported.Config[key] = value!;
+            reported.Config[key] = key.EndsWith(":Url", StringComparison.OrdinalIgnoreCase) ? WithoutSecrets(value!) : value!;
         }
+    }
+
+    /// <summary>
+    /// A webhook address as the hub may see it: user name, password, query and fragment are where services put
+    /// their tokens, and the reported state is stored and shown on the dashboard, so they stay on the device.
+    /// </summary>
+    internal static string WithoutSecrets(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return "(not a URL)";
+        }
+        var hidden = uri.UserInfo.Length > 0 || uri.Query.Length > 0 || uri.Fragment.Length > 0;
+        var kept = uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
+        return hidden ? kept + " (credentials, query and fragment not reported)" : kept;
     }
 }
