@@ -4,6 +4,7 @@ using System.Reflection;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Outbox;
+using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.SyncUp;
@@ -82,9 +83,9 @@ internal static class AgentHost
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelRescanInterval);
-        // The protocol endpoints serve through telemetry's meter around the router.
+        // The protocol endpoints serve through telemetry's meter around the pipelines, which pass models on to the router.
         services.AddSingleton<IInferenceBackend>(sp => new MeteredBackend(
-            sp.GetRequiredService<Router>(), sp.GetRequiredService<InferenceMetrics>(), sp.GetRequiredService<InferenceSampler>()));
+            sp.GetRequiredService<PipelineBackend>(), sp.GetRequiredService<InferenceMetrics>(), sp.GetRequiredService<InferenceSampler>()));
         builder.AddRouting()
             .AddCloud()
             .AddOutbox()
@@ -92,7 +93,8 @@ internal static class AgentHost
             .AddUplink()
             .AddSyncUp()
             .AddSyncDown()
-            .AddTwin();
+            .AddTwin()
+            .AddPipelines();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
         builder.AddListeners();
         return builder;
