@@ -1,4 +1,5 @@
 using EdgeAi.Agent.Outbox;
+using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Twin;
@@ -17,7 +18,7 @@ namespace EdgeAi.Agent.SyncDown;
 /// by hand, a load that failed) is reported too.
 /// </summary>
 internal sealed class ReportedStateReporter(
-    DurableOutbox outbox, ModelHost host, IOptionsMonitor<RoutingOptions> routing, IOptionsMonitor<TelemetryOptions> telemetry, ILogger<ReportedStateReporter> logger)
+    DurableOutbox outbox, ModelHost host, PipelineCatalog pipelines, IOptionsMonitor<RoutingOptions> routing, IOptionsMonitor<TelemetryOptions> telemetry, ILogger<ReportedStateReporter> logger)
 {
     private readonly Lock _gate = new();
     private ByteString? _lastReported;
@@ -55,7 +56,7 @@ internal sealed class ReportedStateReporter(
     /// <summary>
     /// The revision the agent last acted on; per model, the version requests go to as "active" and any
     /// other loaded version by its state ("ready" while a candidate is smoke-tested, "failed"); the
-    /// live configuration in effect.
+    /// live configuration in effect; each pipeline and where it stands.
     /// </summary>
     private ReportedState Reported(IReadOnlyList<ModelInstance> models)
     {
@@ -76,6 +77,17 @@ internal sealed class ReportedStateReporter(
             });
         }
         reported.ExecutionProviders.Add(models.Select(m => m.ExecutionProvider).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+        foreach (var p in pipelines.Describe())
+        {
+            reported.Pipelines.Add(new ReportedPipeline
+            {
+                Name = p.Name,
+                Model = p.Model,
+                ModelVersion = p.ModelVersion ?? "",
+                State = p.State.ToString().ToLowerInvariant(),
+                Reason = p.Reason ?? "",
+            });
+        }
         reported.Config.Add(EffectiveConfig.Describe(routing.CurrentValue, telemetry.CurrentValue));
         return reported;
     }
