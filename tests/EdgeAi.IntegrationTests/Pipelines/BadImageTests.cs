@@ -16,12 +16,18 @@ public sealed class BadImageTests(PipelineAgentFixture fixture) : IClassFixture<
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     /// <summary>A bad image: what is sent (as image elements, or another datatype) and what the refusal must say.</summary>
-    public sealed record BadImage(string Pipeline, IReadOnlyList<byte[]> Images, StatusCode Grpc, HttpStatusCode Http, string Message, string Datatype = "BYTES");
+    public sealed record BadImage(string Pipeline, IReadOnlyList<byte[]> Images, StatusCode Grpc, HttpStatusCode Http, string Message, string Datatype = "BYTES", long[]? Shape = null, string Input = "image");
 
     private static BadImage Make(string name) => name switch
     {
         "random-bytes" => new("colours", [RandomBytes()], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "input 'image': not an image: 2000 bytes starting 0x"),
         "gif" => new("colours", ["GIF89a\x01\x00\x01\x00\x80\x00\x00"u8.ToArray()], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "GIF images are not supported; send JPEG or PNG"),
+        "bmp" => new("colours", [Encoded("chelsea.png", i => i.SaveAsBmp)], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "BMP images are not supported; send JPEG or PNG"),
+        "text" => new("colours", ["this is a caption, not an image.\n"u8.ToArray()], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "input 'image': not an image: 33 bytes starting 0x7468697320697320"),
+        "truncated-png" => new("colours", [TestImages.Read("chelsea.png")[..120_000]], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "input 'image': PNG is truncated: chunk 'IDAT'"),
+        "jpeg-bomb" => new("colours", [JpegWithSize(TestImages.Read("rocket.jpg"), 30_000, 30_000)], StatusCode.ResourceExhausted, HttpStatusCode.RequestEntityTooLarge, "JPEG is 30000 × 30000 (900,000,000 pixels), over the limit of 25,000,000 pixels (Limits:MaxPixels); it was not decoded"),
+        "shape-2d" => new("colours", [Red()], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "input 'image' has shape [1,1]", Shape: [1, 1]),
+        "wrong-name" => new("colours", [Red()], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "the request's input is named 'input'", Input: "input"),
         "truncated-jpeg" => new("colours", [TestImages.Read("truncated.jpg")], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "input 'image': JPEG is truncated"),
         "bomb" => new("colours", [BombHeader(30_000, 30_000)], StatusCode.ResourceExhausted, HttpStatusCode.RequestEntityTooLarge, "PNG is 30000 × 30000 (900,000,000 pixels), over the limit of 25,000,000 pixels"),
         "empty" => new("colours", [[]], StatusCode.InvalidArgument, HttpStatusCode.BadRequest, "input 'image' is empty (0 bytes)"),
@@ -31,7 +37,8 @@ public sealed class BadImageTests(PipelineAgentFixture fixture) : IClassFixture<
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, null),
     };
 
-    public static TheoryData<string> Cases => ["random-bytes", "gif", "truncated-jpeg", "bomb", "empty", "two-images", "fp32-input", "over-byte-limit"];
+    public static TheoryData<string> Cases =>
+        ["random-bytes", "text", "gif", "bmp", "truncated-jpeg", "truncated-png", "bomb", "jpeg-bomb", "empty", "two-images", "shape-2d", "wrong-name", "fp32-input", "over-byte-limit"];
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -39,6 +46,12 @@ public sealed class BadImageTests(PipelineAgentFixture fixture) : IClassFixture<
     {
         var bad = Make(name);
         var request = bad.Datatype == "BYTES" ? PipelineRequests.Elements(bad.Pipeline, bad.Images) : Fp32Image(bad.Pipeline);
+        request.Inputs[0].Name = bad.Input;
+        if (bad.Shape is { } shape)
+        {
+            request.Inputs[0].Shape.Clear();
+            request.Inputs[0].Shape.Add(shape);
+        }
 
         var error = await Should.ThrowAsync<RpcException>(async () => await fixture.Agent.Grpc.ModelInferAsync(request, cancellationToken: Token));
 
@@ -53,7 +66,7 @@ public sealed class BadImageTests(PipelineAgentFixture fixture) : IClassFixture<
     {
         var bad = Make(name);
         var json = bad.Datatype == "BYTES"
-            ? $$"""{"inputs":[{"name":"image","datatype":"BYTES","shape":[{{bad.Images.Count}}],"data":[{{string.Join(",", bad.Images.Select(i => $"\"{Convert.ToBase64String(i)}\""))}}]}]}"""
+            ? $$"""{"inputs":[{"name":"{{bad.Input}}","datatype":"BYTES","shape":[{{string.Join(",", bad.Shape ?? [bad.Images.Count])}}],"data":[{{string.Join(",", bad.Images.Select(i => $"\"{Convert.ToBase64String(i)}\""))}}]}]}"""
             : """{"inputs":[{"name":"image","datatype":"FP32","shape":[1],"data":[0.5]}]}""";
 
         var (response, body) = await Requests.PostAsync(fixture.Http, $"/v2/models/{bad.Pipeline}/infer", json, Token);
@@ -105,6 +118,31 @@ public sealed class BadImageTests(PipelineAgentFixture fixture) : IClassFixture<
         using var png = new MemoryStream();
         image.SaveAsPng(png);
         return png.ToArray();
+    }
+
+    /// <summary>A real photo re-encoded in another format (BMP, ...), as a camera or a user would send it.</summary>
+    private static byte[] Encoded(string photo, Func<Image, Action<Stream>> save)
+    {
+        using var image = Image.Load(TestImages.Read(photo));
+        using var encoded = new MemoryStream();
+        save(image)(encoded);
+        return encoded.ToArray();
+    }
+
+    /// <summary>A real JPEG whose frame header (SOF0/SOF2) claims width × height: a decompression bomb with a real photo's data after it.</summary>
+    private static byte[] JpegWithSize(byte[] jpeg, ushort width, ushort height)
+    {
+        var copy = jpeg.ToArray();
+        for (var i = 2; i + 9 < copy.Length; i++)
+        {
+            if (copy[i] == 0xFF && copy[i + 1] is 0xC0 or 0xC2)
+            {
+                BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(i + 5), height);
+                BinaryPrimitives.WriteUInt16BigEndian(copy.AsSpan(i + 7), width);
+                return copy;
+            }
+        }
+        throw new InvalidOperationException("no frame header in the JPEG");
     }
 
     /// <summary>A PNG signature and an IHDR claiming width × height, and nothing else: what a decompression bomb starts with.</summary>
