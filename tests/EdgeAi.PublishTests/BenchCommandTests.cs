@@ -65,6 +65,7 @@ public sealed partial class BenchCommandTests(BenchBuild build)
             null => "| Path | p50 (ms) |",
             "hub" => "| Configuration | clients |",
             "sync" => "| Measurement | Result |",
+            "pipeline" => "| Step | p50 (ms) |",
             _ => throw new InvalidOperationException($"README names a bench subcommand this test does not know: {subcommand}"),
         });
         var echoed = stdout.Split('\n').Single(l => l.Contains("--project bench/EdgeAi.Bench --", StringComparison.Ordinal));
