@@ -19,11 +19,21 @@ internal sealed record RgbImage(int Width, int Height, byte[] Pixels);
 /// </summary>
 internal static class ImageDecoder
 {
-    // Pools buffers for a few images at a time, not ImageSharp's default of a share of all memory.
-    private static readonly Configuration Codecs = new(new JpegConfigurationModule(), new PngConfigurationModule())
+    private static readonly Configuration Codecs = CreateCodecs();
+
+    private static Configuration CreateCodecs()
     {
-        MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 64 }),
-    };
+        // Pools buffers for a few images at a time, not ImageSharp's default of a share of all memory.
+        var codecs = new Configuration(new JpegConfigurationModule(), new PngConfigurationModule())
+        {
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { MaximumPoolSizeMegabytes = 64 }),
+        };
+        // Pixels only: EXIF, ICC, IPTC, XMP and text chunks are never parsed (the model gets none of them), so a
+        // crafted profile meets no parser and costs no time.
+        codecs.ImageFormatsManager.SetDecoder(JpegFormat.Instance, new JpegDecoder { IgnoreMetadata = true });
+        codecs.ImageFormatsManager.SetDecoder(PngFormat.Instance, new PngDecoder { IgnoreMetadata = true });
+        return codecs;
+    }
 
     public static RgbImage Decode(ReadOnlySpan<byte> encoded, long maxPixels)
     {

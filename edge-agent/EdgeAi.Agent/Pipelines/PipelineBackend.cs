@@ -86,6 +86,8 @@ internal sealed class PipelineBackend(Router router, PipelineCatalog catalog, Ti
         }
         // The deadline covers the whole pipeline: what pre-processing spends, the model step does not get.
         var deadline = request.Parameters.GetDeadline() is { } budget ? time.GetUtcNow() + budget : (DateTimeOffset?)null;
+        // The caller's route is checked here, before the image costs anything: from the model step a refusal reads as the pipeline's fault.
+        _ = RouteRules.Policy(request.Parameters.GetString(InferenceParameters.Route), RoutePolicies.LocalFirst);
         var encoded = ImageInput.Read(pipeline.Name, request, pipeline.Options.Limits.MaxEncodedBytes);
         var (tensor, took) = pipeline.Preprocess(encoded.Span);
         PipelinePlan plan;
@@ -95,7 +97,9 @@ internal sealed class PipelineBackend(Router router, PipelineCatalog catalog, Ti
         }
         catch (PipelineNotReadyException e)
         {
-            throw new InferenceException(InferenceError.Unavailable, e.Message);
+            // A version the caller asked for that is nowhere is their mistake; the pipeline's own model missing is not.
+            throw new InferenceException(
+                e.State == PipelineState.Waiting && request.ModelVersion.Length > 0 ? InferenceError.NotFound : InferenceError.Unavailable, e.Message);
         }
         var modelRequest = pipeline.ModelRequest(request, plan, tensor);
         if (deadline is { } due)
@@ -113,6 +117,11 @@ internal sealed class PipelineBackend(Router router, PipelineCatalog catalog, Ti
         {
             answer = await router.InferAsync(modelRequest, cancellationToken).ConfigureAwait(false);
         }
+        catch (InferenceException e) when (e.Error == InferenceError.NotFound && CallerChoseTheModelStep(request))
+        {
+            // The caller picked the version or the route (edgeai.route=local for a model only the hub has): theirs to change.
+            throw new InferenceException(InferenceError.NotFound, $"pipeline '{pipeline.Name}': its model step found nothing for what the request asked: {e.Message}");
+        }
         catch (InferenceException e) when (e.Error is InferenceError.NotFound or InferenceError.InvalidArgument or InferenceError.ModelRejected)
         {
             // The caller sent an image, not this tensor: a model that refuses it is the pipeline's problem, not the caller's.
@@ -129,6 +138,9 @@ internal sealed class PipelineBackend(Router router, PipelineCatalog catalog, Ti
         tensor.Shape.Add(shape);
         return tensor;
     }
+
+    private static bool CallerChoseTheModelStep(ModelInferRequest request) =>
+        request.ModelVersion.Length > 0 || request.Parameters.ContainsKey(InferenceParameters.Route);
 
     private static string? EmptyAsNull(string value) => string.IsNullOrEmpty(value) ? null : value;
 }

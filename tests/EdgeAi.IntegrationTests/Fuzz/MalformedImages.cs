@@ -111,6 +111,16 @@ internal sealed class MalformedImages(Random random, IReadOnlyList<byte[]> photo
         }
         if (Chance(0.1))
         {
+            request.Parameters["edgeai.route"] = new InferParameter { StringParam = random.Next(4) switch { 0 => "local", 1 => "cloud", 2 => "auto", _ => "nowhere" } };
+            what += $" route {request.Parameters["edgeai.route"].StringParam}";
+        }
+        if (Chance(0.05))
+        {
+            request.ModelVersion = random.Next(3) switch { 0 => "1", 1 => "7", _ => "x/y" };
+            what += $" version '{request.ModelVersion}'";
+        }
+        if (Chance(0.1))
+        {
             request.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = random.Next(-5, 50) };
             what += " short deadline";
         }

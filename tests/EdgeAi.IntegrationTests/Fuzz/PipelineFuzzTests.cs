@@ -17,13 +17,21 @@ public sealed partial class ProtocolFuzzTests
     [Fact]
     public async Task AgentPipelinesGrpc_DamagedImagesAndRequests_AnswerWhatWasWrong()
     {
-        var fuzz = new MalformedImages(FuzzSeed.For("agent-pipelines-grpc"), [.. FuzzPhotos.Select(TestImages.Read)]);
+        var random = FuzzSeed.For("agent-pipelines-grpc");
+        var fuzz = new MalformedImages(random, [.. FuzzPhotos.Select(TestImages.Read)]);
+        var parameters = new MalformedRequests(random);
         var verdict = new FuzzVerdict("agent gRPC pipelines");
         for (var i = 0; i < ImageIterations; i++)
         {
             var pipeline = fuzz.Chance(0.7) ? FuzzHosts.LocalPipeline : FuzzHosts.HubPipeline;
             var (image, damage) = fuzz.Image();
             var (request, shape) = fuzz.Request(pipeline, image);
+            if (fuzz.Chance(0.2))
+            {
+                // The protocol fuzz's parameters (routes, deadlines, junk), which the pipeline passes on to its model step.
+                parameters.AddParameters(request.Parameters);
+                shape += " parameters " + string.Join(" ", request.Parameters.Select(p => $"{p.Key}={p.Value}"));
+            }
             await CallAsync(verdict, i, $"{pipeline} {damage} as {shape}", () => hosts.Agent.Grpc.ModelInferAsync(request, cancellationToken: Token).ResponseAsync);
         }
         verdict.ShouldHaveNone();

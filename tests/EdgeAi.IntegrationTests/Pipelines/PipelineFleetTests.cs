@@ -3,6 +3,7 @@ using EdgeAi.Common.Inference;
 using EdgeAi.Common.Sync;
 using EdgeAi.IntegrationTests.Dashboard;
 using EdgeAi.Serving.Protocol;
+using Grpc.Core;
 
 namespace EdgeAi.IntegrationTests.Pipelines;
 
@@ -39,6 +40,31 @@ public sealed class PipelineFleetTests : IDisposable
         response.Parameters.GetString("edgeai.pipeline").ShouldBe("colours");
         var metadata = await agent.Grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = "colours" }, cancellationToken: Token);
         metadata.Parameters.GetString("edgeai.state").ShouldBe("READY");
+    }
+
+    [Fact]
+    public async Task Infer_CallerPicksARouteOrVersionThatHasNoModel_IsNotFoundNotUnavailable()
+    {
+        await using var hub = new TestHub(_scratch.Sub("hub"));
+        hub.Install("channels", PipelineRequests.ChannelModel());
+        await hub.StartAsync();
+        await using var agent = new TestAgent(_scratch.Sub("agent"));
+        await File.WriteAllLinesAsync(Path.Combine(agent.DataDirectory, "colours.txt"), PipelineRequests.ColourLabels, Token);
+        await agent.StartAsync(hub, PipelineRequests.ColourPipeline("colours", "colours.txt"));
+        var localOnly = PipelineRequests.Image("colours", TestImages.Read("rocket.jpg"));
+        localOnly.Parameters[InferenceParameters.Route] = new InferParameter { StringParam = "local" };
+        var version7 = PipelineRequests.Image("colours", TestImages.Read("rocket.jpg"));
+        version7.ModelVersion = "7";
+
+        var local = await Should.ThrowAsync<RpcException>(async () => await agent.Grpc.ModelInferAsync(localOnly, cancellationToken: Token));
+        var version = await Should.ThrowAsync<RpcException>(async () => await agent.Grpc.ModelInferAsync(version7, cancellationToken: Token));
+
+        // The model is only at the hub: local-only is the caller's choice to change, as a version no one has is.
+        local.StatusCode.ShouldBe(StatusCode.NotFound);
+        local.Status.Detail.ShouldStartWith("pipeline 'colours': its model step found nothing for what the request asked: ");
+        local.Status.Detail.ShouldContain("'channels'");
+        version.StatusCode.ShouldBe(StatusCode.NotFound);
+        version.Status.Detail.ShouldBe("pipeline 'colours': its model step found nothing for what the request asked: hub: model 'channels' has no version '7'; installed versions: 1");
     }
 
     [Fact]

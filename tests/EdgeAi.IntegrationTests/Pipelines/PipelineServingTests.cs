@@ -127,6 +127,18 @@ public sealed class PipelineServingTests(PipelineAgentFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Infer_UnknownRoute_IsRefusedAsTheCallersParameter()
+    {
+        var request = PipelineRequests.Image("colours", TestImages.Read("rocket.jpg"));
+        request.Parameters[InferenceParameters.Route] = new InferParameter { StringParam = "nowhere" };
+
+        var error = await Should.ThrowAsync<RpcException>(async () => await fixture.Agent.Grpc.ModelInferAsync(request, cancellationToken: Token));
+
+        error.StatusCode.ShouldBe(StatusCode.InvalidArgument);
+        error.Status.Detail.ShouldBe("parameter edgeai.route is 'nowhere'; expected auto, local or cloud");
+    }
+
+    [Fact]
     public async Task PlainModel_NextToPipelines_IsServedAsBefore()
     {
         var image = new float[3 * PipelineRequests.Size * PipelineRequests.Size];
