@@ -1,6 +1,7 @@
 using System.CommandLine;
 using EdgeAi.Bench.Edge;
 using EdgeAi.Bench.Hub;
+using EdgeAi.Bench.Pipeline;
 using EdgeAi.Bench.Sync;
 
 namespace EdgeAi.Bench;
@@ -23,9 +24,9 @@ internal static class BenchCli
         };
         var root = new RootCommand(
             "EdgeAi benchmark: ResNet18 at batch 1 on bare ONNX Runtime, the agent's ModelHost, and the agent over gRPC and REST; the agent process's start-up time and memory. "
-            + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down).")
+            + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down), `edge` for trigger-to-action latency of rules, `pipeline` for image pre-processing.")
         {
-            iterations, warmup, threads, raw, BuildHub(), BuildSync(), BuildEdge(),
+            iterations, warmup, threads, raw, BuildHub(), BuildSync(), BuildEdge(), BuildPipeline(),
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -132,6 +133,31 @@ internal static class BenchCli
             return await EdgeRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
         });
         return edge;
+    }
+
+    private static Command BuildPipeline()
+    {
+        var iterations = Iterations(200);
+        var warmup = Warmup(20);
+        var threads = Threads();
+        var pipeline = new Command(
+            "pipeline",
+            "Image pipeline: a 1920×1080 JPEG (a real photo, upscaled) to ResNet18's 224×224 FP32 tensor, decode, resize and normalize timed beside ResNet18's inference; "
+            + "then the pipeline over gRPC (JPEG in) vs the model over gRPC (the tensor made beforehand). Needs the test photos (scripts/test-images.sh).")
+        {
+            iterations, warmup, threads,
+        };
+        pipeline.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new PipelineBenchSettings(parse.GetValue(iterations), parse.GetValue(warmup), parse.GetValue(threads));
+            if (settings.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"edgeai-bench pipeline: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+            return await PipelineRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+        });
+        return pipeline;
     }
 
     private static Option<int> Count(string name, int defaultValue, string description) => new(name)

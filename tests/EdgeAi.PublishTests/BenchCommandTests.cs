@@ -67,6 +67,7 @@ public sealed partial class BenchCommandTests(BenchBuild build)
             "hub" => "| Configuration | clients |",
             "sync" => "| Measurement | Result |",
             "edge" => "| Path | p50 (ms) | p99 (ms) | mean (ms) |",
+            "pipeline" => "| Step | p50 (ms) |",
             _ => throw new InvalidOperationException($"README names a bench subcommand this test does not know: {subcommand}"),
         });
         var echoed = stdout.Split('\n').Single(l => l.Contains("--project bench/EdgeAi.Bench --", StringComparison.Ordinal));

@@ -10,6 +10,8 @@ internal sealed record RuleFiredView(string Rule, string Result, double? Latency
 
 /// <summary>A device event as stored: when it was created on the device, and its body.</summary>
 internal readonly record struct StoredEvent(long CreatedAtMs, byte[] Body);
+/// <summary>A pipeline the device serves: its model and where it stands (ready, cloud, waiting, failed), with why when not ready.</summary>
+internal sealed record DevicePipelineView(string Name, string Model, string? ModelVersion, string State, string? Reason);
 
 internal sealed record DeviceView(
     string Id,
@@ -18,6 +20,7 @@ internal sealed record DeviceView(
     string? AgentVersion,
     IReadOnlyList<string> ExecutionProviders,
     IReadOnlyList<DeviceModelView> Models,
+    IReadOnlyList<DevicePipelineView> Pipelines,
     IReadOnlyDictionary<string, string> Tags,
     long? DesiredRevision,
     long? ReportedRevision,
@@ -65,6 +68,7 @@ internal static class FleetView
             reported is { AgentVersion.Length: > 0 } ? reported.AgentVersion : device.AgentVersion,
             reported is { ExecutionProviders.Count: > 0 } ? [.. reported.ExecutionProviders] : telemetryProviders,
             reported is null ? [] : [.. reported.Models.Select(m => new DeviceModelView(m.Name, m.Version, m.State, m.ExecutionProvider.Length > 0 ? m.ExecutionProvider : null))],
+            reported is null ? [] : [.. reported.Pipelines.Select(p => new DevicePipelineView(p.Name, p.Model, p.ModelVersion.Length > 0 ? p.ModelVersion : null, p.State, p.Reason.Length > 0 ? p.Reason : null))],
             StringMapJson.Read(device.Tags),
             device.DesiredRevision,
             reported?.DesiredRevision,

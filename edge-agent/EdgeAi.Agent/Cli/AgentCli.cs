@@ -41,14 +41,17 @@ internal static class AgentCli
     }
 
     /// <summary>The data directory as the agent would use it: --data-dir, else Agent:DataDirectory (appsettings.json, EDGEAI_ environment), else the default.</summary>
-    public static string ResolveDataDirectory(ParseResult parse)
-    {
-        var configuration = new ConfigurationBuilder()
+    public static string ResolveDataDirectory(ParseResult parse) => DataDirectoryOf(LocalConfiguration(parse));
+
+    public static string DataDirectoryOf(IConfiguration configuration) =>
+        configuration["Agent:DataDirectory"] is { Length: > 0 } configured ? configured : AgentOptions.DefaultDataDirectory();
+
+    /// <summary>The agent's local configuration (appsettings.json beside the executable, EDGEAI_ environment, the command line), as <c>run</c> reads it.</summary>
+    public static IConfiguration LocalConfiguration(ParseResult parse) =>
+        new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
             .AddEnvironmentVariables("EDGEAI_")
             .AddInMemoryCollection(Overrides(parse))
             .Build();
-        return configuration["Agent:DataDirectory"] is { Length: > 0 } configured ? configured : AgentOptions.DefaultDataDirectory();
-    }
 }

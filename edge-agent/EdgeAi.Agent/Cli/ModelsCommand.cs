@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeAi.Agent.Pipelines;
 using EdgeAi.Serving.Store;
 using Microsoft.ML.OnnxRuntime;
 
@@ -15,37 +16,44 @@ internal static class ModelsCommand
 
     private static Command List()
     {
-        var command = new Command("list", "List installed models and versions.");
+        var command = new Command("list", "List installed models and versions, then the configured image pipelines and the model each needs.");
         command.SetAction(parse =>
         {
-            var store = OpenStore(parse);
-            var models = store.List();
-            if (models.Count == 0)
-            {
-                Console.WriteLine($"no models installed in {store.Root}");
-                return 0;
-            }
-            Console.WriteLine($"{"NAME",-24} {"VERSION",-8} {"FLEET",-8} {"SIZE",10} {"SHA256",-14} INPUTS -> OUTPUTS");
-            foreach (var m in models)
-            {
-                // The hub's reconciler serves only a model's active version; others are kept for rollback.
-                var fleet = store.ReadActive(m.Name) switch
-                {
-                    null => "-",
-                    var active when active == m.Version => "active",
-                    _ => "kept",
-                };
-                if (m.Manifest is null)
-                {
-                    Console.WriteLine($"{m.Name,-24} {m.Version,-8} {fleet,-8} {"?",10} {"?",-14} {m.Error}");
-                    continue;
-                }
-                Console.WriteLine($"{m.Name,-24} {m.Version,-8} {fleet,-8} {FormatSize(m.Manifest.SizeBytes),10} {m.Manifest.Sha256[..12] + "…",-14} "
-                    + $"{Describe(m.Manifest.Inputs)} -> {Describe(m.Manifest.Outputs)}");
-            }
-            return 0;
+            var configuration = AgentCli.LocalConfiguration(parse);
+            var dataDirectory = AgentCli.DataDirectoryOf(configuration);
+            var store = new ModelStore(Path.Combine(dataDirectory, "models"), TimeProvider.System);
+            ListModels(store);
+            return PipelineListing.Write(Console.Out, PipelineListing.Read(configuration), store, dataDirectory);
         });
         return command;
+    }
+
+    private static void ListModels(ModelStore store)
+    {
+        var models = store.List();
+        if (models.Count == 0)
+        {
+            Console.WriteLine($"no models installed in {store.Root}");
+            return;
+        }
+        Console.WriteLine($"{"NAME",-24} {"VERSION",-8} {"FLEET",-8} {"SIZE",10} {"SHA256",-14} INPUTS -> OUTPUTS");
+        foreach (var m in models)
+        {
+            // The hub's reconciler serves only a model's active version; others are kept for rollback.
+            var fleet = store.ReadActive(m.Name) switch
+            {
+                null => "-",
+                var active when active == m.Version => "active",
+                _ => "kept",
+            };
+            if (m.Manifest is null)
+            {
+                Console.WriteLine($"{m.Name,-24} {m.Version,-8} {fleet,-8} {"?",10} {"?",-14} {m.Error}");
+                continue;
+            }
+            Console.WriteLine($"{m.Name,-24} {m.Version,-8} {fleet,-8} {FormatSize(m.Manifest.SizeBytes),10} {m.Manifest.Sha256[..12] + "…",-14} "
+                + $"{Describe(m.Manifest.Inputs)} -> {Describe(m.Manifest.Outputs)}");
+        }
     }
 
     private static Command Add()

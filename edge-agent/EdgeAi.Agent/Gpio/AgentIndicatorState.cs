@@ -1,3 +1,4 @@
+using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
@@ -16,8 +17,9 @@ internal interface IRuleActivity
 /// <summary>
 /// The agent's states as indicators see them: the uplink's connection, the model host's models and queues,
 /// the rules' activity, and background-loop restarts (an error, from when the restart count last grew).
+/// A model-ready indicator may name a pipeline: it is ready when the pipeline's model is on the device and fits it.
 /// </summary>
-internal sealed class AgentIndicatorState(UplinkState uplink, ModelHost host, LoopSupervisor loops, TimeProvider time, IRuleActivity rules)
+internal sealed class AgentIndicatorState(UplinkState uplink, ModelHost host, PipelineCatalog? pipelines, LoopSupervisor loops, TimeProvider time, IRuleActivity rules)
     : IIndicatorState
 {
     private long _restarts;
@@ -29,6 +31,10 @@ internal sealed class AgentIndicatorState(UplinkState uplink, ModelHost host, Lo
 
     public bool ModelReady(string model)
     {
+        if (pipelines?.Status(model) is { } pipeline)
+        {
+            return pipeline.State == PipelineState.Ready;
+        }
         try
         {
             return host.Resolve(model, null).State == ModelState.Ready;

@@ -1,3 +1,4 @@
+using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Uplink;
@@ -23,7 +24,7 @@ internal static class GpioExtensions
         services.AddSingleton<GpioEdgePump>();
         services.AddHostedService(sp => sp.GetRequiredService<GpioEdgePump>());
         services.AddSingleton<IIndicatorState>(sp => new AgentIndicatorState(
-            sp.GetRequiredService<UplinkState>(), sp.GetRequiredService<ModelHost>(), sp.GetRequiredService<LoopSupervisor>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<UplinkState>(), sp.GetRequiredService<ModelHost>(), sp.GetService<PipelineCatalog>(), sp.GetRequiredService<LoopSupervisor>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IRuleActivity>() ?? NoRules.Instance));
         services.AddHostedService<IndicatorLoop>();
         services.AddSingleton<IMetricsSection, GpioMetrics>();

@@ -5,6 +5,7 @@ using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Gpio;
 using EdgeAi.Agent.Outbox;
+using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Rules;
 using EdgeAi.Agent.SyncDown;
@@ -86,9 +87,9 @@ internal static class AgentHost
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory,
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelRescanInterval);
-        // The protocol endpoints serve through telemetry's meter around the router.
+        // The protocol endpoints serve through telemetry's meter around the pipelines, which pass models on to the router.
         services.AddSingleton<IInferenceBackend>(sp => new MeteredBackend(
-            sp.GetRequiredService<Router>(), sp.GetRequiredService<InferenceMetrics>(), sp.GetRequiredService<InferenceSampler>()));
+            sp.GetRequiredService<PipelineBackend>(), sp.GetRequiredService<InferenceMetrics>(), sp.GetRequiredService<InferenceSampler>()));
         builder.AddRouting()
             .AddCloud()
             .AddOutbox()
@@ -98,7 +99,8 @@ internal static class AgentHost
             .AddSyncDown()
             .AddTwin()
             .AddGpio()
-            .AddRules();
+            .AddRules()
+            .AddPipelines();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
         builder.AddListeners();
         return builder;

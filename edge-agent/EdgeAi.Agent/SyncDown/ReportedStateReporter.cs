@@ -10,7 +10,7 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.SyncDown;
 
-/// <summary>What a feature adds to the reported state (GPIO and its driver, the rules in effect).</summary>
+/// <summary>What a feature adds to the reported state (GPIO and its driver, the rules in effect, the pipelines).</summary>
 internal interface IReportedStateSource
 {
     void AddTo(ReportedState reported);
@@ -62,7 +62,7 @@ internal sealed class ReportedStateReporter(
     /// <summary>
     /// The revision the agent last acted on; per model, the version requests go to as "active" and any
     /// other loaded version by its state ("ready" while a candidate is smoke-tested, "failed"); the
-    /// live configuration in effect.
+    /// live configuration in effect; each pipeline and where it stands.
     /// </summary>
     private ReportedState Reported(IReadOnlyList<ModelInstance> models)
     {

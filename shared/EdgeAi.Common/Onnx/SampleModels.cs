@@ -82,6 +82,35 @@ public static class SampleModels
         return result;
     }
 
+    /// <summary>
+    /// A classifier over images whose answer is easy to compute by hand: which colour channel dominates.
+    /// probabilities = Softmax(<paramref name="sharpness"/> × mean of each channel) for input "image" FLOAT
+    /// [batch, 3, <paramref name="size"/>, <paramref name="size"/>] (NCHW, values 0..1), output "probabilities"
+    /// FLOAT [batch, 3] (red, green, blue).
+    /// </summary>
+    public static byte[] ChannelClassifier(int size = 32, float sharpness = 10f)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
+        return new OnnxModelBuilder("channel_classifier")
+            .Input("image", OnnxElementType.Float, -1, 3, size, size)
+            .Output("probabilities", OnnxElementType.Float, -1, 3)
+            .Initializer("sharpness", [sharpness])
+            .Node("ReduceMean", ["image"], ["means"], OnnxAttribute.Ints("axes", 2, 3), OnnxAttribute.Int("keepdims", 0))
+            .Node("Mul", ["means", "sharpness"], ["logits"])
+            .Node("Softmax", ["logits"], ["probabilities"], OnnxAttribute.Int("axis", -1))
+            .ToBytes();
+    }
+
+    /// <summary>What <see cref="ChannelClassifier"/> answers for an image whose channels average <paramref name="means"/> (0..1).</summary>
+    public static float[] ChannelClassifierReference(IReadOnlyList<double> means, float sharpness = 10f)
+    {
+        ArgumentNullException.ThrowIfNull(means);
+        var logits = means.Select(m => m * sharpness).ToArray();
+        var max = logits.Max();
+        var sum = logits.Sum(l => Math.Exp(l - max));
+        return [.. logits.Select(l => (float)(Math.Exp(l - max) / sum))];
+    }
+
     /// <summary>output = Identity(input), both of <paramref name="elementType"/> and <paramref name="shape"/> (-1 allowed).</summary>
     public static byte[] Identity(int elementType, params long[] shape) =>
         new OnnxModelBuilder("identity")

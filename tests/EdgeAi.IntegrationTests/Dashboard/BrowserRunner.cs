@@ -40,7 +40,8 @@ internal static class BrowserRunner
         Assert.Skip(message);
     }
 
-    public static async Task<JsonElement> RunAsync(Uri hub, string adminKey, IEnumerable<string> expectDevices, CancellationToken cancellationToken)
+    /// <summary>Drives the dashboard; screenshots go to <paramref name="screenshots"/> (default <see cref="ScreenshotDirectory"/>), so tests running at once do not write the same file.</summary>
+    public static async Task<JsonElement> RunAsync(Uri hub, string adminKey, IEnumerable<string> expectDevices, CancellationToken cancellationToken, string? screenshots = null)
     {
         var start = new ProcessStartInfo("node", "check-dashboard.mjs")
         {
@@ -50,7 +51,7 @@ internal static class BrowserRunner
         };
         start.Environment["HUB_URL"] = hub.ToString().TrimEnd('/');
         start.Environment["ADMIN_KEY"] = adminKey;
-        start.Environment["SCREENSHOT_DIR"] = ScreenshotDirectory;
+        start.Environment["SCREENSHOT_DIR"] = screenshots ?? ScreenshotDirectory;
         start.Environment["EXPECT_DEVICES"] = string.Join(',', expectDevices);
         start.Environment["CHROMIUM_PATH"] = ChromiumPath;
         using var process = Process.Start(start)!;

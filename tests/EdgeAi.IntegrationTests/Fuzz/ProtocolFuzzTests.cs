@@ -14,7 +14,7 @@ namespace EdgeAi.IntegrationTests.Fuzz;
 /// and through fallback, which also shows the agent's hub circuit stayed closed.
 /// </summary>
 [Trait("Category", "Fuzz")]
-public sealed class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts>, IDisposable
+public sealed partial class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<FuzzHosts>, IDisposable
 {
     private const int Iterations = 300;
     private const string InferMethod = "/inference.GRPCInferenceService/ModelInfer";
