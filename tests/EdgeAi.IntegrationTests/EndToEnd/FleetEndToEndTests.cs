@@ -50,8 +50,11 @@ public sealed class FleetEndToEndTests : IDisposable
                     var response = await fleet["edge-1"].Grpc.ModelInferAsync(Requests.Fp32("bias", [1, 4], [0, 0, 0, 0]), cancellationToken: stopLoad.Token);
                     served.AddOrUpdate(Requests.Fp32Output(response)[0], 1, (_, n) => n + 1);
                 }
-                catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && stopLoad.IsCancellationRequested)
+                catch (RpcException) when (stopLoad.IsCancellationRequested)
                 {
+                    // A call the test itself cancelled. Usually CANCELLED, but a cancellation that lands while
+                    // Grpc.Net.Client is starting the call or reading its response can surface as INTERNAL
+                    // ("Error starting gRPC call. ObjectDisposedException: ...HttpConnectionResponseContent").
                 }
                 catch (RpcException e)
                 {
