@@ -8,9 +8,10 @@ namespace EdgeAi.Hub.Registry;
 /// Keeps the hub's own serving store in step with the registry, so a device that falls back to the
 /// hub finds every registered version there. Best effort: a version the hub cannot serve is logged,
 /// the registry entry stands. Installing copies and loads the artifact, which takes a while for a
-/// large model, so it runs in the background; installs and removals take turns.
+/// large model, so it runs in the background; installs and removals take turns. Disposing waits for the
+/// installs under way: the hub's services (the store, the host) must not go while one still writes and loads.
 /// </summary>
-internal sealed class HubServingInstaller(ModelStore store, ModelHost host, ILogger<HubServingInstaller> logger)
+internal sealed class HubServingInstaller(ModelStore store, ModelHost host, ILogger<HubServingInstaller> logger) : IAsyncDisposable
 {
     private readonly Lock _gate = new();
     private readonly ConcurrentDictionary<(string Name, string Version), Task> _installing = new();
@@ -46,6 +47,8 @@ internal sealed class HubServingInstaller(ModelStore store, ModelHost host, ILog
             host.Unload(name, version);
         }
     }
+
+    public async ValueTask DisposeAsync() => await Task.WhenAll(_installing.Values).ConfigureAwait(false);
 
     private void Install(string name, string version, string artifactPath, string sha256)
     {

@@ -101,7 +101,27 @@ internal sealed class CloudClient
     {
         try
         {
-            return await _pipeline.ExecuteAsync(async ct => await call(client, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+            return await _pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    try
+                    {
+                        return await call(client, ct).ConfigureAwait(false);
+                    }
+                    catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
+                    {
+                        // Grpc.Net.Client reports its token's cancellation as CANCELLED, which Polly's timeout does
+                        // not recognise: an attempt that ran out of time came back as "Call canceled by the client",
+                        // neither retried nor counted by the breaker. As an OperationCanceledException it is a timeout.
+                        throw new OperationCanceledException(e.Status.Detail, e, ct);
+                    }
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller's own cancellation (the local client went away), as before.
+            throw new InferenceException(InferenceError.Cancelled, "hub: the call was cancelled by its caller");
         }
         catch (BrokenCircuitException)
         {

@@ -34,10 +34,8 @@ public sealed class FleetEndToEndTests : IDisposable
         await fleet.StartAgentAsync("edge-2", new Dictionary<string, string?> { ["Fleet:SmokeTestMaxLatency"] = "00:00:00.000001" });
         await fleet.WaitForServingAsync("edge-2", "bias", 1);
 
-        // Load on edge-1 through its swap to v2 and the rollback to v1: every request must succeed.
-        // Stopping the load cancels the requests in flight; grpc-dotnet logs a request the client reset while it
-        // was being read as an error of the call (ServerCallHandler event 6), which here is the test's own doing.
-        fleet["edge-1"].ExpectErrors("Grpc.AspNetCore.Server.ServerCallHandler", 6, "The client reset the request stream");
+        // Load on edge-1 through its swap to v2 and the rollback to v1: every request must succeed. (Stopping the
+        // load cancels the requests in flight; the error grpc-dotnet logs for each, a client reset, every host accepts.)
         using var stopLoad = CancellationTokenSource.CreateLinkedTokenSource(Token);
         var served = new ConcurrentDictionary<float, int>();
         var failures = new ConcurrentQueue<string>();

@@ -21,13 +21,23 @@ internal sealed class ErrorLog
     /// </summary>
     public static KeyValuePair<string, string?> CollectorFilter { get; } = new("Logging:Fake:LogLevel:Default", "Error");
 
+    /// <summary>
+    /// Errors no test provokes and no host can prevent: grpc-dotnet logs a call whose client went away while
+    /// it was being read (a device powered off mid-download, an agent stopped at a test's end) at Error.
+    /// For a server that is the client's doing, so every host accepts it; it hid as a rare CI failure.
+    /// </summary>
+    private static readonly ExpectedError[] Always =
+    [
+        new("Grpc.AspNetCore.Server.ServerCallHandler", 6, "The client reset the request stream"),
+    ];
+
     private readonly Lock _gate = new();
     private readonly FakeLogCollector _collector = new(Options.Create(new FakeLogCollectorOptions
     {
         FilteredLevels = { LogLevel.Error, LogLevel.Critical },
     }));
     private readonly List<LoggedError> _entries = [];
-    private readonly List<ExpectedError> _expected = [];
+    private readonly List<ExpectedError> _expected = [.. Always];
     private int _verified;
 
     /// <param name="host">What logged (for failure messages): "hub", "agent", "edge-agent process 1234".</param>
