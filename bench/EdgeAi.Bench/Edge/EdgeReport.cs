@@ -17,7 +17,8 @@ internal static class EdgeReport
 
     /// <param name="stats">(a) rule without model, (b) rule with the classifier, (c) the classifier over gRPC, (d) in process;
     /// then, unless <paramref name="pipelineMissing"/> says why not, (e) rule with the pipeline, (f) the pipeline over gRPC, (g) in process.</param>
-    public static void Write(TextWriter output, EdgeBenchSettings settings, string environment, IReadOnlyList<LatencyStats> stats, string? pipelineMissing)
+    /// <param name="insideRule">The pipeline call inside (e), as each fire timed it (its <c>inference_ms</c>).</param>
+    public static void Write(TextWriter output, EdgeBenchSettings settings, string environment, IReadOnlyList<LatencyStats> stats, string? pipelineMissing, LatencyStats? insideRule)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(stats);
@@ -45,6 +46,12 @@ internal static class EdgeReport
         {
             lines.Add(Machinery("With the pipeline, at p50, (e) − (g)", stats[4].P50Ms - stats[6].P50Ms)
                 + F($" (e) − (f), against the pipeline over gRPC: {stats[4].P50Ms - stats[5].P50Ms:0.000} ms."));
+            if (insideRule is not null)
+            {
+                lines.Add("");
+                lines.Add(F($"Inside (e), the pipeline call as the rule timed it (`inference_ms`): p50 {insideRule.P50Ms:0.000} ms, p99 {insideRule.P99Ms:0.000} ms; ")
+                    + F($"the rest of (e) (edge hop, newest-file scan, reading the photo, metadata, condition, GPIO write), p50 of (e) minus p50 of that: {stats[4].P50Ms - insideRule.P50Ms:0.000} ms."));
+            }
         }
         else
         {
