@@ -118,7 +118,8 @@ internal static class BenchCli
         var edge = new Command(
             "edge",
             "Edge-event benchmark, the agent in this process with the simulated GPIO chip: trigger-to-action latency (simulated pin edge → output pin written) "
-            + "of a rule with no model and of a rule with a classifier, beside the same model over gRPC and in process.")
+            + "of a rule with no model, of a rule with a classifier and of a rule with the colour pipeline on a real JPEG (needs scripts/test-images.sh, else those rows are not measured), "
+            + "each beside its target over gRPC and in process.")
         {
             iterations, warmup,
         };

@@ -2,8 +2,6 @@ using System.Text.Json;
 using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
 using Google.Protobuf;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace EdgeAi.IntegrationTests.Pipelines;
 
@@ -62,29 +60,6 @@ internal static class PipelineRequests
             [.. Output("indices").EnumerateArray().Select(e => e.GetInt64())]);
     }
 
-    /// <summary>
-    /// What the colour pipeline should answer for a photo, computed without it: each channel's mean over every pixel
-    /// of the full-size photo (an antialiased shrink keeps the mean), through the classifier's formula, best first.
-    /// </summary>
-    public static (string[] Labels, float[] Scores) Expected(byte[] photo)
-    {
-        using var image = SixLabors.ImageSharp.Image.Load<Rgb24>(photo);
-        var sums = new double[3];
-        image.ProcessPixelRows(rows =>
-        {
-            for (var y = 0; y < rows.Height; y++)
-            {
-                foreach (var p in rows.GetRowSpan(y))
-                {
-                    sums[0] += p.R;
-                    sums[1] += p.G;
-                    sums[2] += p.B;
-                }
-            }
-        });
-        var pixels = (double)image.Width * image.Height;
-        var probabilities = SampleModels.ChannelClassifierReference([.. sums.Select(s => s / pixels / 255)]);
-        var order = Enumerable.Range(0, 3).OrderByDescending(i => probabilities[i]).ToArray();
-        return ([.. order.Select(i => ColourLabels[i])], [.. order.Select(i => probabilities[i])]);
-    }
+    /// <summary>What the colour pipeline should answer for a photo, computed without it (<see cref="ChannelAnswers"/>).</summary>
+    public static (string[] Labels, float[] Scores) Expected(byte[] photo) => ChannelAnswers.Expected(photo, ColourLabels);
 }
