@@ -1,7 +1,6 @@
 using EdgeAi.Bench.Latency;
 using EdgeAi.Common.Inference;
 using Google.Protobuf;
-using Grpc.Net.Client;
 
 namespace EdgeAi.Bench.Pipeline;
 
@@ -10,23 +9,9 @@ namespace EdgeAi.Bench.Pipeline;
 /// pipeline, which pre-processes it and runs the model through the router; (m) pre-process itself and send the model
 /// the 224 × 224 tensor. The difference is what the pipeline costs on the device.
 /// </summary>
-internal sealed class PipelineGrpcPath : ILatencyPath
+internal static class PipelineGrpcPaths
 {
     public const string PipelineName = "resnet18-image";
-
-    private readonly GrpcChannel _channel;
-    private readonly GRPCInferenceService.GRPCInferenceServiceClient _client;
-    private readonly ModelInferRequest _request;
-
-    private PipelineGrpcPath(InProcessAgent agent, string label, ModelInferRequest request)
-    {
-        _channel = GrpcChannel.ForAddress(agent.GrpcUri);
-        _client = new GRPCInferenceService.GRPCInferenceServiceClient(_channel);
-        _request = request;
-        Label = label;
-    }
-
-    public string Label { get; }
 
     /// <summary>The agent configuration of the pipeline: ResNet18's own convention, post-processing off (the featurizer's output is features, not classes).</summary>
     public static Dictionary<string, string?> Settings() => new(StringComparer.OrdinalIgnoreCase)
@@ -42,38 +27,23 @@ internal sealed class PipelineGrpcPath : ILatencyPath
         [$"Pipelines:{PipelineName}:Post:Enabled"] = "false",
     };
 
-    public static PipelineGrpcPath Pipeline(InProcessAgent agent, byte[] jpeg)
+    public static AgentGrpcPath Pipeline(InProcessAgent agent, byte[] jpeg)
     {
         var request = new ModelInferRequest { ModelName = PipelineName };
         var input = new ModelInferRequest.Types.InferInputTensor { Name = "image", Datatype = "BYTES" };
         input.Shape.Add(1);
         request.Inputs.Add(input);
         request.RawInputContents.Add(ByteString.CopyFrom([.. BitConverter.GetBytes(jpeg.Length), .. jpeg]));
-        return new PipelineGrpcPath(agent, $"(p) pipeline over gRPC: {jpeg.Length / 1024} KiB JPEG in", request);
+        return new AgentGrpcPath(agent, $"(p) pipeline over gRPC: {jpeg.Length / 1024} KiB JPEG in", request);
     }
 
-    public static PipelineGrpcPath Model(InProcessAgent agent, byte[] tensor)
+    public static AgentGrpcPath Model(InProcessAgent agent, byte[] tensor)
     {
         var request = new ModelInferRequest { ModelName = ResNet18.ModelName };
         var input = new ModelInferRequest.Types.InferInputTensor { Name = ResNet18.InputName, Datatype = "FP32" };
         input.Shape.Add(ResNet18.Shape);
         request.Inputs.Add(input);
         request.RawInputContents.Add(UnsafeByteOperations.UnsafeWrap(tensor));
-        return new PipelineGrpcPath(agent, "(m) model over gRPC: the same frame as a pre-made 224×224 tensor", request);
-    }
-
-    public async ValueTask InferOnceAsync(CancellationToken cancellationToken) =>
-        await _client.ModelInferAsync(_request, cancellationToken: cancellationToken).ConfigureAwait(false);
-
-    public async ValueTask<float[]> InferAndReadAsync(CancellationToken cancellationToken)
-    {
-        var response = await _client.ModelInferAsync(_request, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return [.. RawTensor.ToDoubles(TensorDatatype.Fp32, response.RawOutputContents[0].Span).Select(v => (float)v)];
-    }
-
-    public ValueTask DisposeAsync()
-    {
-        _channel.Dispose();
-        return ValueTask.CompletedTask;
+        return new AgentGrpcPath(agent, "(m) model over gRPC: the same frame as a pre-made 224×224 tensor", request);
     }
 }

@@ -27,9 +27,9 @@ internal static class PipelineRun
         }
 
         await progress.WriteLineAsync("gRPC: starting the agent with ResNet18 and the pipeline").ConfigureAwait(false);
-        await using var agent = await InProcessAgent.StartAsync(model.Path, settings.Threads, PipelineGrpcPath.Settings(), cancellationToken).ConfigureAwait(false);
-        await using var pipeline = PipelineGrpcPath.Pipeline(agent, jpeg);
-        await using var direct = PipelineGrpcPath.Model(agent, tensor);
+        await using var agent = await InProcessAgent.StartAsync(model.Path, settings.Threads, PipelineGrpcPaths.Settings(), cancellationToken).ConfigureAwait(false);
+        await using var pipeline = PipelineGrpcPaths.Pipeline(agent, jpeg);
+        await using var direct = PipelineGrpcPaths.Model(agent, tensor);
 
         // The pipeline must give what the model gives for the tensor made here, or its latency means nothing.
         var expected = await direct.InferAndReadAsync(cancellationToken).ConfigureAwait(false);

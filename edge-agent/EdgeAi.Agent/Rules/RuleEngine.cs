@@ -4,6 +4,7 @@ using EdgeAi.Agent.SyncDown;
 using EdgeAi.Common.Sync;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
+using EdgeAi.Serving.Store;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.Rules;
@@ -17,7 +18,7 @@ namespace EdgeAi.Agent.Rules;
 /// </summary>
 internal sealed class RuleEngine(
     IOptionsMonitor<RulesOptions> options, IConfiguration configuration, GpioService gpio, GpioEdgePump edges, RuleRunner runner, RuleMetrics metrics,
-    IHttpClientFactory httpClients, IInferenceBackend backend, TimeProvider time, LoopSupervisor supervisor, ILogger<RuleEngine> logger)
+    IHttpClientFactory httpClients, IInferenceBackend backend, ModelLoader models, TimeProvider time, LoopSupervisor supervisor, ILogger<RuleEngine> logger)
     : IHostedService, IDeviceCommandHandler, IDisposable
 {
     /// <summary>The hub's command that fires a rule: <c>Command.name</c>, with the rule in <c>arguments["rule"]</c>.</summary>
@@ -242,6 +243,15 @@ internal sealed class RuleEngine(
 
     private async Task WarnUnknownTargetsAsync(RuleSet set)
     {
+        try
+        {
+            // At start the rules begin before the models have loaded: asked then, every model target is "not served".
+            await models.InitialLoad.WaitAsync(_stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
         foreach (var rule in set.Rules.Where(r => r.IsOn && !string.IsNullOrEmpty(r.Options.Target)))
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
