@@ -51,6 +51,7 @@ internal static class GpioEndpoints
 
     private static Task WritePin(HttpContext context) => Guard(context, async gpio =>
     {
+        LocalApi.RequireLocalControl(context, "writing a pin");
         var pin = gpio.Resolve(Pin(context));
         var body = await LocalApi.ReadJsonAsync(context, ValueExample).ConfigureAwait(false)
             ?? throw new LocalApiException(400, $"the body is empty; send the logical value to set, e.g. {ValueExample}");
@@ -69,6 +70,7 @@ internal static class GpioEndpoints
 
     private static Task PulsePin(HttpContext context) => Guard(context, async gpio =>
     {
+        LocalApi.RequireLocalControl(context, "pulsing a pin");
         var pin = gpio.Resolve(Pin(context));
         TimeSpan? length = null;
         if (context.Request.Query.TryGetValue("ms", out var ms))

@@ -19,6 +19,12 @@ internal sealed class AgentOptions : IValidatableObject
     [Required]
     public string ListenAddress { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// Whether callers on other machines may write GPIO pins and fire rules over the REST listener. Off: with
+    /// ListenAddress opened to the network for inference, the device's relays still answer only to this machine.
+    /// </summary>
+    public bool AllowRemoteControl { get; set; }
+
     /// <summary>Open Inference Protocol REST, /healthz. 0 picks a free port.</summary>
     [Range(0, 65535)]
     public int HttpPort { get; set; } = 8000;

@@ -1,6 +1,8 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.Hosting;
 
@@ -48,6 +50,28 @@ internal static class LocalApi
             writer.WriteEndObject();
         }
     }
+
+    /// <summary>
+    /// Refuses (403) a request that changes the device — a pin written or pulsed, a rule fired — from a caller on
+    /// another machine, unless Agent:AllowRemoteControl is set. The routes have no credentials of their own: what
+    /// keeps them local is the loopback, and an agent listening on the network for inference must not hand its
+    /// relays to the network too.
+    /// </summary>
+    public static void RequireLocalControl(HttpContext context, string what)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var allowed = context.RequestServices.GetRequiredService<IOptions<AgentOptions>>().Value.AllowRemoteControl;
+        if (!IsLocalControl(context.Connection.RemoteIpAddress, allowed))
+        {
+            throw new LocalApiException(
+                StatusCodes.Status403Forbidden,
+                $"{what} is taken only from this machine (the call came from {context.Connection.RemoteIpAddress}); set Agent:AllowRemoteControl=true to take it from the network");
+        }
+    }
+
+    /// <summary>Whether a caller at <paramref name="remote"/> may change the device (no address: an in-process call).</summary>
+    internal static bool IsLocalControl(IPAddress? remote, bool allowRemote) =>
+        allowRemote || remote is null || IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
 
     /// <summary>The request's JSON body (an object), or null when it has none; a body that is too large or not JSON is refused naming the problem.</summary>
     public static async Task<JsonElement?> ReadJsonAsync(HttpContext context, string example)

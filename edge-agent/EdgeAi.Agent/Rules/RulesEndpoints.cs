@@ -35,6 +35,15 @@ internal static class RulesEndpoints
     private static async Task Fire(HttpContext context)
     {
         var name = (string)context.Request.RouteValues["name"]!;
+        try
+        {
+            LocalApi.RequireLocalControl(context, "firing a rule");
+        }
+        catch (LocalApiException e)
+        {
+            await LocalApi.ProblemAsync(context, e.Status, e.Message).ConfigureAwait(false);
+            return;
+        }
         var engine = context.RequestServices.GetRequiredService<RuleEngine>();
         if (engine.Find(name) is not { } rule)
         {

@@ -64,6 +64,9 @@ public sealed class FuzzHosts : IAsyncLifetime
             new Dictionary<string, string?>
             {
                 ["ModelHost:MaxRequestBytes"] = Limit,
+                // The fuzz is about malformed input, not a slow hub: on a loaded CI machine a hub call can take
+                // longer than the test agent's 2 s attempt, and a timeout is rightly UNAVAILABLE, a 5xx.
+                ["Cloud:AttemptTimeout"] = "00:00:30",
                 // Pins and rules for the local routes (/gpio, /rules) to be fuzzed against.
                 ["Gpio:Driver"] = "simulated",
                 ["Gpio:PinCount"] = "8",
