@@ -1,0 +1,100 @@
+using EdgeAi.Quantization.Qdq;
+
+namespace EdgeAi.Quantization.Tests.Qdq;
+
+/// <summary>Each rewritten graph loads in ONNX Runtime, fuses into integer ops, and stays close to fp32.</summary>
+public sealed class QdqOrtTests
+{
+    private static readonly long[] ImageShape = [1, 3, 8, 8];
+
+    public static TheoryData<ActivationType, bool> Forms => new()
+    {
+        { ActivationType.Int8, false },
+        { ActivationType.UInt8, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Forms))]
+    public void ConvRelu_FusesIntoQLinearConvAndStaysClose(ActivationType activations, bool reduceRange)
+    {
+        var (fp32, int8) = Quantize(QdqModels.ConvRelu(), "input", ImageShape, activations, reduceRange);
+
+        var ops = OrtHarness.OptimizedOps(int8);
+        ops.ShouldContain("QLinearConv");
+        ops.ShouldNotContain("Conv");
+        ops.ShouldNotContain("Relu");
+        AssertClose(fp32, int8, "input", ImageShape, 0.995);
+    }
+
+    [Fact]
+    public void Branches_FuseConvAddConcatAndDropMaxPoolQdq()
+    {
+        var (fp32, int8) = Quantize(QdqModels.Branches(), "input", ImageShape, ActivationType.Int8, false);
+
+        var ops = OrtHarness.OptimizedOps(int8);
+        ops.Count(o => o == "QLinearConv").ShouldBe(3);
+        ops.ShouldContain("com.microsoft.QLinearAdd");
+        ops.ShouldContain("com.microsoft.QLinearConcat");
+        ops.ShouldNotContain("Conv");
+        ops.ShouldNotContain("Add");
+        ops.ShouldNotContain("Relu");
+        ops.ShouldContain("MaxPool");
+        // One Q for the graph input and one DQ for the graph output; nothing is dequantized in between.
+        ops.Count(o => o == "QuantizeLinear").ShouldBe(1);
+        ops.Count(o => o == "DequantizeLinear").ShouldBe(1);
+        AssertClose(fp32, int8, "input", ImageShape, 0.99);
+    }
+
+    [Fact]
+    public void GemmMatMul_FusesIntoIntegerOpsAndStaysClose()
+    {
+        long[] shape = [2, 16];
+        var (fp32, int8) = Quantize(QdqModels.GemmMatMul(), "input", shape, ActivationType.Int8, false);
+
+        var ops = OrtHarness.OptimizedOps(int8);
+        ops.ShouldContain("com.microsoft.QGemm");
+        ops.ShouldContain("QLinearMatMul");
+        ops.ShouldNotContain("Gemm");
+        ops.ShouldNotContain("MatMul");
+        AssertClose(fp32, int8, "input", shape, 0.99);
+    }
+
+    [Fact]
+    public void Opset8ConvRelu_RaisedModelLoadsAndFuses()
+    {
+        var (fp32, int8) = Quantize(QdqModels.ConvRelu(opset: 8), "input", ImageShape, ActivationType.Int8, false);
+
+        OrtHarness.OptimizedOps(int8).ShouldContain("QLinearConv");
+        AssertClose(fp32, int8, "input", ImageShape, 0.995);
+    }
+
+    [Fact]
+    public void NewestOpset_LoadsInOnnxRuntime()
+    {
+        var (_, int8) = Quantize(QdqModels.ConvRelu(opset: 23), "input", ImageShape, ActivationType.Int8, false);
+
+        OrtHarness.OptimizedOps(int8).ShouldContain("QLinearConv");
+    }
+
+    private static (byte[] Fp32, byte[] Int8) Quantize(byte[] model, string input, long[] shape, ActivationType activations, bool reduceRange)
+    {
+        var settings = new QdqSettings(activations, reduceRange, true, new HashSet<string>());
+        var plan = QdqQuantizer.Plan(model, settings);
+        var count = (int)shape.Aggregate(1L, (a, d) => a * d);
+        var ranges = OrtHarness.MinMax(model, plan.Tensors, input, Enumerable.Range(0, 8).Select(s => OrtHarness.Smooth(s, count)), shape);
+        return (model, QdqQuantizer.Apply(model, ranges, settings).Model);
+    }
+
+    private static void AssertClose(byte[] fp32, byte[] int8, string input, long[] shape, double minCosine)
+    {
+        var count = (int)shape.Aggregate(1L, (a, d) => a * d);
+        for (var seed = 100; seed < 104; seed++)
+        {
+            var data = OrtHarness.Smooth(seed, count);
+            var expected = OrtHarness.Run(fp32, input, data, shape).Values.Single();
+            var actual = OrtHarness.Run(int8, input, data, shape).Values.Single();
+            actual.Length.ShouldBe(expected.Length);
+            OrtHarness.Cosine(expected, actual).ShouldBeGreaterThan(minCosine);
+        }
+    }
+}
