@@ -36,9 +36,11 @@ public static class CpuFeatures
     }
 
     /// <summary>
-    /// The 8-bit form for these features: INT8 activations (S8S8 QDQ, ONNX Runtime's first choice on x86 and ARM),
-    /// and 7-bit weights only on x86 with AVX2 but no VNNI, where the U8S8 kernels add pairs of 8-bit products in
-    /// 16 bits and can saturate.
+    /// The 8-bit form for these features. On x86, UINT8 activations (U8S8): ONNX Runtime's x86 CPU kernels are U8S8 and
+    /// it rewrites S8 activation Q/DQ pairs to U8 at load (QDQS8ToU8Transformer), but not a pair whose Q feeds several
+    /// consumers (every residual branch), which then stays unfused: measured with ORT 1.31 on this machine. On ARM,
+    /// INT8 activations (S8S8). 7-bit weights only on x86 with AVX2 but no VNNI, where the U8S8 kernels add pairs of
+    /// 8-bit products in 16 bits and can saturate.
     /// </summary>
     public static HardwareProfile Choose(CpuFeatureSet features)
     {
@@ -58,6 +60,11 @@ public static class CpuFeatures
                 (false, "ARM NEON widens 8-bit products to 16 bits and accumulates in 32 bits, so full 8-bit weights are exact"),
             _ => (false, $"no tuned 8-bit kernels known for {name}: the portable kernels accumulate in 32 bits"),
         };
-        return new HardwareProfile(name, features.Avx2, features.Avx512, features.Vnni, features.ArmDotProduct, ActivationType.Int8, reduceRange, reason);
+        var x86 = features.Architecture is Architecture.X64 or Architecture.X86;
+        var activations = x86 ? ActivationType.UInt8 : ActivationType.Int8;
+        reason = x86
+            ? $"{reason}; UINT8 activations, the form ONNX Runtime's x86 kernels run (S8 activations are rewritten to U8 at load, and shared tensors then miss fusion)"
+            : $"{reason}; INT8 activations (S8S8), ONNX Runtime's form on ARM";
+        return new HardwareProfile(name, features.Avx2, features.Avx512, features.Vnni, features.ArmDotProduct, activations, reduceRange, reason);
     }
 }

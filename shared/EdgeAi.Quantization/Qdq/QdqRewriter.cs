@@ -19,7 +19,9 @@ internal sealed class QdqRewriter
     private readonly Dictionary<string, string> quantizedNames = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QuantizedWeight> weights = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (string Values, string Scale, string ZeroPoint)> weightNames = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Scale, string ZeroPoint)> scalars = new(StringComparer.Ordinal);
+    // By value: a pass-through op's output shares its input's initializers.
+    private readonly Dictionary<QuantParams, (string Scale, string ZeroPoint)> scalars = [];
+    private readonly Dictionary<string, string> dequantized = new(StringComparer.Ordinal);
     private readonly List<NodeProto> nodes = [];
     private readonly List<TensorProto> initializers = [];
 
@@ -75,17 +77,18 @@ internal sealed class QdqRewriter
         foreach (var node in graphProto.Node)
         {
             var isQuantized = selection.IsQuantized(node);
-            var dataInput = node.Input.Count > 0 ? node.Input[0] : "";
+            // The inputs as the model had them: slots are rewritten one by one, and the bias needs the weight and the data input.
+            var original = node.Input.ToArray();
             for (var slot = 0; slot < node.Input.Count; slot++)
             {
                 var input = node.Input[slot];
                 if (quantized.TryGetValue(input, out var p))
                 {
-                    node.Input[slot] = Dequantize(input, quantizedNames[input], p, node);
+                    node.Input[slot] = Dequantize(input, quantizedNames[input], p);
                 }
-                else if (isQuantized && graph.Initializers.ContainsKey(input))
+                else if (isQuantized && graph.Initializers.ContainsKey(input) && IsQuantizedConstant(node, slot))
                 {
-                    node.Input[slot] = Constant(node, slot, dataInput);
+                    node.Input[slot] = Constant(node, slot, original);
                 }
             }
 
@@ -104,6 +107,7 @@ internal sealed class QdqRewriter
                     node.Output[i] = names.Tensor($"{output}_fp32");
                     Quantize(output, node.Output[i]);
                     nodes.Add(DequantizeNode(quantizedNames[output], output, quantized[output], output));
+                    dequantized[output] = output;
                 }
                 else
                 {
@@ -133,11 +137,19 @@ internal sealed class QdqRewriter
         quantizedNames[tensor] = output;
     }
 
-    private string Dequantize(string tensor, string source, QuantParams p, NodeProto consumer)
+    // One DQ per quantized tensor, shared by its consumers, written before the first of them. ONNX Runtime gives each
+    // node unit its own copy (EnsureUniqueDQForNodeUnit) before fusing; separate DQs of one Q written here would be
+    // merged again by its common-subexpression pass after that, and the fusions around them would fail.
+    private string Dequantize(string tensor, string source, QuantParams p)
     {
-        var output = names.Tensor($"{tensor}_dequantized_{consumer.Name}");
+        if (dequantized.TryGetValue(tensor, out var existing))
+        {
+            return existing;
+        }
+
+        var output = names.Tensor($"{tensor}_dequantized");
         nodes.Add(DequantizeNode(source, output, p, tensor));
-        return output;
+        return dequantized[tensor] = output;
     }
 
     private NodeProto DequantizeNode(string source, string output, QuantParams p, string tensor)
@@ -151,7 +163,7 @@ internal sealed class QdqRewriter
 
     private (string Scale, string ZeroPoint) ScalarParams(string tensor, QuantParams p)
     {
-        if (scalars.TryGetValue(tensor, out var existing))
+        if (scalars.TryGetValue(p, out var existing))
         {
             return existing;
         }
@@ -160,15 +172,22 @@ internal sealed class QdqRewriter
         var zeroPoint = names.Tensor($"{tensor}_zero_point");
         initializers.Add(TensorData.Float(scale, [p.Scale], []));
         initializers.Add(ZeroPoints(zeroPoint, [p.ZeroPoint], []));
-        return scalars[tensor] = (scale, zeroPoint);
+        return scalars[p] = (scale, zeroPoint);
     }
 
     private TensorProto ZeroPoints(string name, int[] values, long[] dims) => settings.Activations == ActivationType.Int8
         ? TensorData.Int8(name, [.. values.Select(v => (sbyte)v)], dims)
         : TensorData.UInt8(name, [.. values.Select(v => (byte)v)], dims);
 
+    private bool IsQuantizedConstant(NodeProto node, int slot) => selection.KindOf(node) switch
+    {
+        QdqKind.Weighted => slot is 1 or 2,
+        QdqKind.Binary or QdqKind.Variadic => true,
+        _ => false,
+    };
+
     // A constant operand of a quantized node: the weight or bias of Conv/MatMul/Gemm, or a constant of Add/Mul/Concat.
-    private string Constant(NodeProto node, int slot, string dataInput)
+    private string Constant(NodeProto node, int slot, string[] original)
     {
         var name = node.Input[slot];
         var kind = selection.KindOf(node);
@@ -179,20 +198,20 @@ internal sealed class QdqRewriter
             initializers.Add(settings.Activations == ActivationType.Int8
                 ? TensorData.Int8(q, [.. values.Select(v => (sbyte)v)], graph.Initializers[name].Dims)
                 : TensorData.UInt8(q, [.. values.Select(v => (byte)v)], graph.Initializers[name].Dims));
-            return Dequantize(q, q, p, node);
+            return Dequantize(q, q, p);
         }
 
         return slot switch
         {
-            1 => Weight(node),
-            2 => Bias(node, quantized[dataInput].Scale),
+            1 => Weight(node, original[1]),
+            2 => Bias(node, original[2], original[1], quantized[original[0]].Scale),
             _ => name,
         };
     }
 
-    private string Weight(NodeProto node)
+    private string Weight(NodeProto node, string weightName)
     {
-        var tensor = graph.Initializers[node.Input[1]];
+        var tensor = graph.Initializers[weightName];
         var axis = WeightAxis(node, tensor);
         var key = $"{tensor.Name}@{axis}";
         if (!weights.TryGetValue(key, out var weight))
@@ -208,13 +227,13 @@ internal sealed class QdqRewriter
         }
 
         var (name, scale, zeroPoint) = weightNames[key];
-        return DequantizeConstant(node, name, scale, zeroPoint, axis);
+        return DequantizeConstant(name, scale, zeroPoint, axis);
     }
 
-    private string Bias(NodeProto node, float inputScale)
+    private string Bias(NodeProto node, string biasName, string weightName, float inputScale)
     {
-        var tensor = graph.Initializers[node.Input[2]];
-        var weightTensor = graph.Initializers[node.Input[1]];
+        var tensor = graph.Initializers[biasName];
+        var weightTensor = graph.Initializers[weightName];
         var axis = WeightAxis(node, weightTensor);
         var weight = weights[$"{weightTensor.Name}@{axis}"];
         var (values, scales) = QuantMath.Bias(TensorData.Floats(tensor), inputScale, weight.Scales);
@@ -233,12 +252,17 @@ internal sealed class QdqRewriter
             initializers.Add(TensorData.Int32(zeroPoint, new int[scales.Length], [scales.Length]));
         }
 
-        return DequantizeConstant(node, name, scale, zeroPoint, axis is null ? null : 0);
+        return DequantizeConstant(name, scale, zeroPoint, axis is null ? null : 0);
     }
 
-    private string DequantizeConstant(NodeProto node, string source, string scale, string zeroPoint, int? axis)
+    private string DequantizeConstant(string source, string scale, string zeroPoint, int? axis)
     {
-        var output = names.Tensor($"{source}_dequantized_{node.Name}");
+        if (dequantized.TryGetValue(source, out var existing))
+        {
+            return existing;
+        }
+
+        var output = dequantized[source] = names.Tensor($"{source}_dequantized");
         var dq = new NodeProto { OpType = "DequantizeLinear", Name = names.Node($"{output}_DequantizeLinear") };
         dq.Input.AddRange([source, scale, zeroPoint]);
         dq.Output.Add(output);

@@ -9,8 +9,9 @@ namespace EdgeAi.Quantization.Qdq;
 internal sealed class QdqSelection
 {
     private readonly QdqGraph graph;
-    private readonly Dictionary<NodeProto, QdqKind> kinds = [];
-    private readonly Dictionary<NodeProto, NodeProto> folds = [];
+    // By reference: a NodeProto's equality is by value, and the rewrite changes the nodes' inputs.
+    private readonly Dictionary<NodeProto, QdqKind> kinds = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<NodeProto, NodeProto> folds = new(ReferenceEqualityComparer.Instance);
 
     private QdqSelection(QdqGraph graph) => this.graph = graph;
 

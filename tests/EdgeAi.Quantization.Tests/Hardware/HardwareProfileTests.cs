@@ -11,7 +11,7 @@ public sealed class HardwareProfileTests
         var profile = CpuFeatures.Choose(new CpuFeatureSet(Architecture.X64, Avx2: true, Avx512: false, Vnni: false, ArmAdvSimd: false, ArmDotProduct: false));
 
         profile.ReduceRange.ShouldBeTrue();
-        profile.Activations.ShouldBe(ActivationType.Int8);
+        profile.Activations.ShouldBe(ActivationType.UInt8);
         profile.Reason.ShouldContain("saturate");
     }
 
@@ -26,6 +26,7 @@ public sealed class HardwareProfileTests
         profile.Vnni.ShouldBeTrue();
         profile.Avx512.ShouldBe(avx512);
         profile.Reason.ShouldContain("VNNI");
+        profile.Activations.ShouldBe(ActivationType.UInt8);
     }
 
     [Fact]

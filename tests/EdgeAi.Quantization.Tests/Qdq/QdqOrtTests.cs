@@ -23,16 +23,16 @@ public sealed class QdqOrtTests
         ops.ShouldContain("QLinearConv");
         ops.ShouldNotContain("Conv");
         ops.ShouldNotContain("Relu");
-        AssertClose(fp32, int8, "input", ImageShape, 0.995);
+        AssertClose(fp32, int8, "input", ImageShape, 0.99);
     }
 
     [Fact]
     public void Branches_FuseConvAddConcatAndDropMaxPoolQdq()
     {
-        var (fp32, int8) = Quantize(QdqModels.Branches(), "input", ImageShape, ActivationType.Int8, false);
+        var (fp32, int8) = Quantize(QdqModels.Branches(), "input", ImageShape, ActivationType.UInt8, false);
 
         var ops = OrtHarness.OptimizedOps(int8);
-        ops.Count(o => o == "QLinearConv").ShouldBe(3);
+        ops.Count(o => o == "QLinearConv").ShouldBe(3, string.Join(", ", ops));
         ops.ShouldContain("com.microsoft.QLinearAdd");
         ops.ShouldContain("com.microsoft.QLinearConcat");
         ops.ShouldNotContain("Conv");
@@ -43,6 +43,17 @@ public sealed class QdqOrtTests
         ops.Count(o => o == "QuantizeLinear").ShouldBe(1);
         ops.Count(o => o == "DequantizeLinear").ShouldBe(1);
         AssertClose(fp32, int8, "input", ImageShape, 0.99);
+    }
+
+    [Fact]
+    public void Branches_Int8OnX64_SharedTensorsMissFusion()
+    {
+        // Why the x86 profile picks UINT8: ORT rewrites S8 Q/DQ pairs to U8 at load, except a Q that feeds several
+        // consumers, and the nodes around that tensor then see mixed types and stay fp32.
+        Assert.SkipUnless(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, "x64 only");
+        var (_, int8) = Quantize(QdqModels.Branches(), "input", ImageShape, ActivationType.Int8, false);
+
+        OrtHarness.OptimizedOps(int8).ShouldContain("Conv");
     }
 
     [Fact]
@@ -65,7 +76,7 @@ public sealed class QdqOrtTests
         var (fp32, int8) = Quantize(QdqModels.ConvRelu(opset: 8), "input", ImageShape, ActivationType.Int8, false);
 
         OrtHarness.OptimizedOps(int8).ShouldContain("QLinearConv");
-        AssertClose(fp32, int8, "input", ImageShape, 0.995);
+        AssertClose(fp32, int8, "input", ImageShape, 0.99);
     }
 
     [Fact]
