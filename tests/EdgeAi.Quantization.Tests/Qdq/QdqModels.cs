@@ -65,6 +65,17 @@ internal static class QdqModels
         .Node("MatMul", ["r", "W2"], ["output"])
         .ToBytes();
 
+    /// <summary>input [1,3,8,8] → Conv(3→4, 3×3, pad 1) → Clip(0, 6) → "output".</summary>
+    public static byte[] ConvClip() => new OnnxModelBuilder("conv_clip", 13)
+        .Input("input", OnnxElementType.Float, 1, 3, 8, 8)
+        .Output("output", OnnxElementType.Float, 1, Channels, 8, 8)
+        .Initializer("W", Weights(9, Channels * 3 * 9, 1f), Channels, 3, 3, 3)
+        .Initializer("min", [0f])
+        .Initializer("max", [6f])
+        .Node("Conv", ["input", "W"], ["conv"], OnnxAttribute.Ints("pads", 1, 1, 1, 1))
+        .Node("Clip", ["conv", "min", "max"], ["output"])
+        .ToBytes();
+
     /// <summary>Rename one node (the builder names nodes {OpType}_{index}).</summary>
     public static byte[] Rename(byte[] model, string from, string to)
     {

@@ -27,6 +27,19 @@ public sealed class QdqOrtTests
     }
 
     [Fact]
+    public void ConvClip_ClipFoldedAndFusedIntoQLinearConv()
+    {
+        var (fp32, int8) = Quantize(QdqModels.ConvClip(), "input", ImageShape, ActivationType.UInt8, false);
+
+        var graph = Common.Onnx.Proto.ModelProto.Parser.ParseFrom(int8).Graph;
+        graph.Node.Single(n => n.OpType == "Clip").Input[0].ShouldBe(graph.Node.Single(n => n.OpType == "Conv").Output[0]);
+        var ops = OrtHarness.OptimizedOps(int8);
+        ops.ShouldContain("QLinearConv");
+        ops.ShouldNotContain("Clip");
+        AssertClose(fp32, int8, "input", ImageShape, 0.99);
+    }
+
+    [Fact]
     public void Branches_FuseConvAddConcatAndDropMaxPoolQdq()
     {
         var (fp32, int8) = Quantize(QdqModels.Branches(), "input", ImageShape, ActivationType.UInt8, false);
