@@ -59,6 +59,9 @@ internal static class OpsetUpgrade
         ["BatchNormalization"] = "whose spatial attribute was removed in opset 9",
     };
 
+    // Ops whose only change up to opset 13 moved an attribute to an input: Raise rewrites them.
+    private static readonly HashSet<string> Converted = new(StringComparer.Ordinal) { "Squeeze", "Unsqueeze" };
+
     /// <summary>The opset move the model needs (null: it is at 13 or later already); throws when it cannot be made.</summary>
     public static (long From, long To)? Check(ModelProto model)
     {
@@ -88,7 +91,7 @@ internal static class OpsetUpgrade
             .Where(n => n.Domain is "" or "ai.onnx")
             .Select(n => n.OpType)
             .Distinct(StringComparer.Ordinal)
-            .Where(op => !SameSince.TryGetValue(op, out var since) || since > opset)
+            .Where(op => !Converted.Contains(op) && (!SameSince.TryGetValue(op, out var since) || since > opset))
             .Order(StringComparer.Ordinal)
             .Select(op => SameSince.ContainsKey(op)
                 ? $"{op}, {WhatChanged.GetValueOrDefault(op, $"which changed after opset {opset}")}"
@@ -117,6 +120,40 @@ internal static class OpsetUpgrade
             import.Version = move.To;
         }
 
+        foreach (var node in model.Graph.Node.Where(n => n.Domain is "" or "ai.onnx" && Converted.Contains(n.OpType)))
+        {
+            AxesToInput(model.Graph, node);
+        }
+
         model.IrVersion = Math.Max(model.IrVersion, TargetIrVersion);
+    }
+
+    // Squeeze/Unsqueeze before 13 take axes as an attribute; from 13 as an INT64 input.
+    private static void AxesToInput(GraphProto graph, NodeProto node)
+    {
+        var axes = node.Attribute.FirstOrDefault(a => a.Name == "axes");
+        if (axes is null)
+        {
+            return;
+        }
+
+        var taken = graph.Initializer.Select(t => t.Name).Concat(graph.Node.SelectMany(n => n.Input.Concat(n.Output))).ToHashSet(StringComparer.Ordinal);
+        var name = $"{node.Name}_axes";
+        for (var i = 1; taken.Contains(name); i++)
+        {
+            name = $"{node.Name}_axes_{i}";
+        }
+
+        var bytes = new byte[axes.Ints.Count * 8];
+        for (var i = 0; i < axes.Ints.Count; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * 8), axes.Ints[i]);
+        }
+
+        var tensor = new TensorProto { Name = name, DataType = Common.Onnx.OnnxElementType.Int64, RawData = Google.Protobuf.ByteString.CopyFrom(bytes) };
+        tensor.Dims.Add(axes.Ints.Count);
+        graph.Initializer.Add(tensor);
+        node.Attribute.Remove(axes);
+        node.Input.Add(name);
     }
 }

@@ -70,10 +70,33 @@ public sealed class QdqOrtTests
     }
 
     [Fact]
-    public void GemmMatMul_FusesIntoIntegerOpsAndStaysClose()
+    public void Opset11Unsqueeze_AxesMovedToAnInputAndRunsInOrt()
+    {
+        long[] shape = [2, 4];
+        var model = new Common.Onnx.OnnxModelBuilder("unsqueeze", 11)
+            .Input("input", Common.Onnx.OnnxElementType.Float, 2, 4).Output("output", Common.Onnx.OnnxElementType.Float, 1, 2, 4)
+            .Initializer("W", QdqModels.Weights(11, 16), 4, 4)
+            .Node("MatMul", ["input", "W"], ["h"])
+            .Node("Unsqueeze", ["h"], ["output"], Common.Onnx.OnnxAttribute.Ints("axes", 0))
+            .ToBytes();
+
+        var (fp32, int8) = Quantize(model, "input", shape, ActivationType.UInt8, false);
+
+        var graph = Common.Onnx.Proto.ModelProto.Parser.ParseFrom(int8).Graph;
+        var unsqueeze = graph.Node.Single(n => n.OpType == "Unsqueeze");
+        unsqueeze.Attribute.ShouldBeEmpty();
+        graph.Initializer.Single(t => t.Name == unsqueeze.Input[1]).DataType.ShouldBe(Common.Onnx.OnnxElementType.Int64);
+        OrtHarness.OptimizedOps(int8).ShouldContain("QLinearMatMul");
+        AssertClose(fp32, int8, "input", shape, 0.99);
+    }
+
+    [Theory]
+    [InlineData(ActivationType.Int8)]
+    [InlineData(ActivationType.UInt8)]
+    public void GemmMatMul_FusesIntoIntegerOpsAndStaysClose(ActivationType activations)
     {
         long[] shape = [2, 16];
-        var (fp32, int8) = Quantize(QdqModels.GemmMatMul(), "input", shape, ActivationType.Int8, false);
+        var (fp32, int8) = Quantize(QdqModels.GemmMatMul(), "input", shape, activations, false);
 
         var ops = OrtHarness.OptimizedOps(int8);
         ops.ShouldContain("com.microsoft.QGemm");
