@@ -4,9 +4,10 @@ using EdgeAi.Quantization.Calibration;
 namespace EdgeAi.Quantization.Qdq;
 
 /// <summary>
-/// Writes the QDQ form: a QuantizeLinear after each quantized activation tensor's producer, a DequantizeLinear
-/// before each of its consumers (every consumer, so the producer's only consumer is the Q and ONNX Runtime fuses
-/// it), weights as INT8 initializers with a DequantizeLinear, biases as INT32.
+/// Writes the QDQ form: a QuantizeLinear after each quantized activation tensor's producer and one DequantizeLinear
+/// that every consumer reads (fp32 consumers too, so the producer's only consumer is the Q and ONNX Runtime fuses
+/// it); weights as INT8 initializers with a DequantizeLinear, biases as INT32; a graph output keeps its name and
+/// stays fp32 (the last DQ writes it).
 /// </summary>
 internal sealed class QdqRewriter
 {

@@ -52,31 +52,20 @@ internal static class OrtHarness
     }
 
     /// <summary>The op types (domain-qualified for contrib ops) of the graph ONNX Runtime writes after <paramref name="level"/> optimization.</summary>
-    public static List<string> OptimizedOps(byte[] model, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_EXTENDED, string? disable = null) =>
-        [.. Optimized(model, level, disable).Graph.Node.Select(n => n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}")];
+    public static List<string> OptimizedOps(byte[] model, GraphOptimizationLevel level = GraphOptimizationLevel.ORT_ENABLE_EXTENDED) =>
+        [.. Optimized(model, level).Graph.Node.Select(n => n.Domain is "" or "ai.onnx" ? n.OpType : $"{n.Domain}.{n.OpType}")];
 
-    public static ModelProto Optimized(byte[] model, GraphOptimizationLevel level, string? disable = null) =>
-        ModelProto.Parser.ParseFrom(OptimizedBytes(model, level, disable));
+    public static ModelProto Optimized(byte[] model, GraphOptimizationLevel level) =>
+        ModelProto.Parser.ParseFrom(OptimizedBytes(model, level));
 
-    public static byte[] OptimizedBytes(byte[] model, GraphOptimizationLevel level, string? disable = null)
+    public static byte[] OptimizedBytes(byte[] model, GraphOptimizationLevel level)
     {
         var path = Path.Combine(Path.GetTempPath(), $"edgeai-qdq-{Guid.NewGuid():N}.onnx");
         try
         {
             using (var options = new SessionOptions { GraphOptimizationLevel = level, OptimizedModelFilePath = path })
+            using (new InferenceSession(model, options))
             {
-                if (disable == "verbose")
-                {
-                    options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_VERBOSE;
-                }
-                else if (disable is not null)
-                {
-                    options.AddSessionConfigEntry("optimization.disable_specified_optimizers", disable);
-                }
-
-                using (new InferenceSession(model, options))
-                {
-                }
             }
 
             return File.ReadAllBytes(path);
