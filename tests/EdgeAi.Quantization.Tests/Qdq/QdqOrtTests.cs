@@ -90,6 +90,29 @@ public sealed class QdqOrtTests
         AssertClose(fp32, int8, "input", shape, 0.99);
     }
 
+    [Fact]
+    public void GemmWithoutTransBThenAddOfAConstant_PerColumnScalesAndQLinearAdd()
+    {
+        long[] shape = [2, 16];
+        var model = new Common.Onnx.OnnxModelBuilder("gemm_add", 13)
+            .Input("input", Common.Onnx.OnnxElementType.Float, 2, 16).Output("output", Common.Onnx.OnnxElementType.Float, 2, 8)
+            .Initializer("W", QdqModels.Weights(12, 16 * 8), 16, 8)
+            .Initializer("offset", QdqModels.Weights(13, 8), 8)
+            .Node("Gemm", ["input", "W"], ["g"])
+            .Node("Add", ["g", "offset"], ["output"])
+            .ToBytes();
+
+        var (fp32, int8) = Quantize(model, "input", shape, ActivationType.UInt8, false);
+
+        var graph = Common.Onnx.Proto.ModelProto.Parser.ParseFrom(int8).Graph;
+        graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Input[0] == "W_quantized").Attribute.Single().I.ShouldBe(1);
+        graph.Initializer.Single(t => t.Name == "offset_quantized").DataType.ShouldBe(Common.Onnx.OnnxElementType.UInt8);
+        var ops = OrtHarness.OptimizedOps(int8);
+        ops.ShouldContain("com.microsoft.QGemm");
+        ops.ShouldContain("com.microsoft.QLinearAdd");
+        AssertClose(fp32, int8, "input", shape, 0.99);
+    }
+
     [Theory]
     [InlineData(ActivationType.Int8)]
     [InlineData(ActivationType.UInt8)]
