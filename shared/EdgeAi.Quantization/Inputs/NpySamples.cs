@@ -73,7 +73,11 @@ internal static class NpySamples
             }
             var header = NpyHeader.Read(path);
             var shape = WithBatch(header, input);
-            Check(header, input, shape, ModelInputs.TakesBatchOfOne(input) && shape.Length > 0 && shape[0] > 1 ? " (a sample folder holds one sample: batch 1)" : "");
+            Check(header, input, shape, "");
+            if (ModelInputs.TakesBatchOfOne(input) && shape.Length == input.Shape.Count && shape[0] > 1)
+            {
+                throw NpyHeader.Bad(path, $"'{header.Descr}' shape {NpyHeader.Format(header.Shape)} is a batch of {shape[0]}, but a sample folder holds one sample: batch 1 for model input {ModelInputs.Describe(input)}");
+            }
             parts.Add(new NpyPart(input.Name, header, shape, 0, header.DataLength));
         }
         return new NpySample(folder, parts);

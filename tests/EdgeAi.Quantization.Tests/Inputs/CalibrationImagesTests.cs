@@ -53,7 +53,9 @@ public sealed class CalibrationImagesTests : IDisposable
         source.Description.ShouldContain("1 image in");
         source.Description.ShouldContain("via preprocess.json (4 × 4 stretch, RGB, NHWC, scale 0.5, mean 1, std 2/4/8)");
         var values = NpyWriter.ToFloats(source.Read().Single().Inputs["input"].Data);
-        values[..3].ShouldBe([(10 * 0.5f - 1) / 2, (20 * 0.5f - 1) / 4, (30 * 0.5f - 1) / 8]);
+        values[0].ShouldBe((10 * 0.5f - 1) / 2, 1e-5f);
+        values[1].ShouldBe((20 * 0.5f - 1) / 4, 1e-5f);
+        values[2].ShouldBe((30 * 0.5f - 1) / 8, 1e-5f);
     }
 
     [Fact]
