@@ -2,6 +2,7 @@ using System.CommandLine;
 using EdgeAi.Bench.Edge;
 using EdgeAi.Bench.Hub;
 using EdgeAi.Bench.Pipeline;
+using EdgeAi.Bench.Quantize;
 using EdgeAi.Bench.Sync;
 
 namespace EdgeAi.Bench;
@@ -24,9 +25,9 @@ internal static class BenchCli
         };
         var root = new RootCommand(
             "EdgeAi benchmark: ResNet18 at batch 1 on bare ONNX Runtime, the agent's ModelHost, and the agent over gRPC and REST; the agent process's start-up time and memory. "
-            + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down), `edge` for trigger-to-action latency of rules, `pipeline` for image pre-processing.")
+            + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down), `edge` for trigger-to-action latency of rules, `pipeline` for image pre-processing, `quantize` for ResNet18 fp32 vs INT8.")
         {
-            iterations, warmup, threads, raw, BuildHub(), BuildSync(), BuildEdge(), BuildPipeline(),
+            iterations, warmup, threads, raw, BuildHub(), BuildSync(), BuildEdge(), BuildPipeline(), BuildQuantize(),
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -159,6 +160,34 @@ internal static class BenchCli
             return await PipelineRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
         });
         return pipeline;
+    }
+
+    private static Command BuildQuantize()
+    {
+        var images = Count("--calibration-images", 100, "Calibration images: crops and mirror images of the real photos (scripts/test-images.sh).");
+        var runs = Count("--runs", 200, "Timed inferences per model (fp32, int8), split over interleaved rounds.");
+        var warmup = Warmup(20);
+        var threads = Threads();
+        var method = new Option<string>("--method") { Description = "Calibration method: minmax, percentile or entropy.", DefaultValueFactory = _ => "minmax" };
+        method.AcceptOnlyFromAmong("minmax", "percentile", "entropy");
+        var quantize = new Command(
+            "quantize",
+            "INT8 quantization: ResNet18 quantized with calibration crops of real photos (time taken), fp32 vs int8 p50/p99 at batch 1 with the same threads, "
+            + "output cosine on held-out photos, the hardware profile. Needs the test photos (scripts/test-images.sh).")
+        {
+            images, runs, warmup, threads, method,
+        };
+        quantize.SetAction((parse, cancellationToken) =>
+        {
+            var settings = new QuantizeBenchSettings(parse.GetValue(images), parse.GetValue(runs), parse.GetValue(warmup), parse.GetValue(threads), parse.GetRequiredValue(method));
+            if (settings.Problem() is { } problem)
+            {
+                Console.Error.WriteLine($"edgeai-bench quantize: {problem}");
+                return Task.FromResult(2);
+            }
+            return Task.FromResult(QuantizeRun.Run(settings, cancellationToken));
+        });
+        return quantize;
     }
 
     private static Option<int> Count(string name, int defaultValue, string description) => new(name)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using EdgeAi.Agent.Pipelines;
+using EdgeAi.Imaging;
 using EdgeAi.Bench.Latency;
 using Microsoft.ML.OnnxRuntime;
 

@@ -3,7 +3,7 @@ using EdgeAi.Agent.Hosting;
 
 namespace EdgeAi.Agent.Cli;
 
-/// <summary>The edge-agent command line: run, models, infer, quickstart, enroll, gpio, rules.</summary>
+/// <summary>The edge-agent command line: run, models (incl. quantize), infer, quickstart, enroll, gpio, rules.</summary>
 internal static class AgentCli
 {
     public static RootCommand Build()

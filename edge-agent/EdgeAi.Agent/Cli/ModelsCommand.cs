@@ -5,12 +5,12 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAi.Agent.Cli;
 
-/// <summary><c>edge-agent models list|add|remove|sample</c>: manage the model store. A running agent picks changes up on its next rescan.</summary>
+/// <summary><c>edge-agent models list|add|remove|sample|quantize</c>: manage the model store, and make INT8 variants. A running agent picks changes up on its next rescan.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var command = new Command("models", "List, add and remove installed models; write sample models.") { List(), Add(), Remove(), Sample() };
+        var command = new Command("models", "List, add and remove installed models; write sample models; quantize a model to INT8.") { List(), Add(), Remove(), Sample(), QuantizeCommand.Create() };
         return command;
     }
 

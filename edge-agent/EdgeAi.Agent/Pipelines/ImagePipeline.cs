@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeAi.Common.Inference;
+using EdgeAi.Imaging;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
@@ -121,7 +122,8 @@ internal sealed class ImagePipeline(string name, PipelineOptions options, IReadO
         }
         catch (ImageRejectedException e)
         {
-            throw new InferenceException(e.Error, $"pipeline '{Name}': input '{ImageInput.Name}': {e.Message}");
+            var error = e.Reason == ImageRejection.TooLarge ? InferenceError.ResourceExhausted : InferenceError.InvalidArgument;
+            throw new InferenceException(error, $"pipeline '{Name}': input '{ImageInput.Name}': {e.Message}");
         }
         var resize = Options.Resize;
         var pixels = resize.Mode == ResizeMode.Letterbox

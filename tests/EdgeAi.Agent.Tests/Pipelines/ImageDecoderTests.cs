@@ -1,5 +1,5 @@
 using EdgeAi.Agent.Pipelines;
-using EdgeAi.Serving;
+using EdgeAi.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -37,7 +37,7 @@ public sealed class ImageDecoderTests
     {
         var error = Should.Throw<ImageRejectedException>(() => ImageDecoder.Decode(TestPictures.PngHeaderOnly(30_000, 30_000), ImageLimits.DefaultMaxPixels));
 
-        error.Error.ShouldBe(InferenceError.ResourceExhausted);
+        error.Reason.ShouldBe(ImageRejection.TooLarge);
         error.Message.ShouldContain("30000 × 30000");
         error.Message.ShouldContain("900,000,000 pixels");
         error.Message.ShouldContain("Limits:MaxPixels");
@@ -50,7 +50,7 @@ public sealed class ImageDecoderTests
 
         var error = Should.Throw<ImageRejectedException>(() => ImageDecoder.Decode(png.AsSpan(0, png.Length - 20), ImageLimits.DefaultMaxPixels));
 
-        error.Error.ShouldBe(InferenceError.InvalidArgument);
+        error.Reason.ShouldBe(ImageRejection.Invalid);
         error.Message.ShouldContain("PNG is truncated");
     }
 
@@ -76,7 +76,7 @@ public sealed class ImageDecoderTests
 
         var error = Should.Throw<ImageRejectedException>(() => ImageDecoder.Decode(bytes, ImageLimits.DefaultMaxPixels));
 
-        error.Error.ShouldBe(InferenceError.InvalidArgument);
+        error.Reason.ShouldBe(ImageRejection.Invalid);
         error.Message.ShouldBe($"{format} images are not supported; send JPEG or PNG");
     }
 

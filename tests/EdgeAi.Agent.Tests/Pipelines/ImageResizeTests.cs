@@ -1,4 +1,5 @@
 using EdgeAi.Agent.Pipelines;
+using EdgeAi.Imaging;
 
 namespace EdgeAi.Agent.Tests.Pipelines;
 

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
 using EdgeAi.Agent.Pipelines;
+using EdgeAi.Imaging;
 
 namespace EdgeAi.Agent.Tests.Pipelines;
 

@@ -1,7 +1,7 @@
-namespace EdgeAi.Agent.Pipelines;
+namespace EdgeAi.Imaging;
 
 /// <summary>Where a letterboxed image lands in the target: its scale, its offset and its size; the rest is fill.</summary>
-internal readonly record struct LetterboxGeometry(double Scale, int Left, int Top, int Width, int Height)
+public readonly record struct LetterboxGeometry(double Scale, int Left, int Top, int Width, int Height)
 {
     /// <summary>Scale to fit inside the target keeping the aspect ratio (rounded to whole pixels, at least 1), centred.</summary>
     public static LetterboxGeometry Fit(int sourceWidth, int sourceHeight, int targetWidth, int targetHeight)
@@ -20,7 +20,7 @@ internal readonly record struct LetterboxGeometry(double Scale, int Left, int To
 /// Enlarging is plain bilinear interpolation with pixel centres aligned. Unlike PIL the intermediate row stays
 /// in float, so nothing is rounded twice.
 /// </summary>
-internal static class ImageResize
+public static class ImageResize
 {
     public static float[] Stretch(RgbImage image, int width, int height)
     {

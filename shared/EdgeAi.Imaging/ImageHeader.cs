@@ -1,34 +1,44 @@
 using System.Buffers.Binary;
-using EdgeAi.Serving;
 
-namespace EdgeAi.Agent.Pipelines;
+namespace EdgeAi.Imaging;
 
-internal enum ImageFormat
+/// <summary>The encoded formats the decoder reads.</summary>
+public enum ImageFormat
 {
     Jpeg,
     Png,
 }
 
-/// <summary>An image refused before or while decoding: the error (INVALID_ARGUMENT or RESOURCE_EXHAUSTED) and why.</summary>
-internal sealed class ImageRejectedException : Exception
+/// <summary>Why an image was refused: its bytes are no usable JPEG or PNG, or it is larger than the caller allows.</summary>
+public enum ImageRejection
 {
-    public ImageRejectedException(InferenceError error, string message)
-        : base(message) => Error = error;
+    /// <summary>Not a JPEG or PNG, damaged, truncated or undecodable (a server answers INVALID_ARGUMENT).</summary>
+    Invalid,
+
+    /// <summary>More pixels than the limit (a server answers RESOURCE_EXHAUSTED).</summary>
+    TooLarge,
+}
+
+/// <summary>An image refused before or while decoding: why (<see cref="Reason"/>) and a message naming what was found.</summary>
+public sealed class ImageRejectedException : Exception
+{
+    public ImageRejectedException(ImageRejection reason, string message)
+        : base(message) => Reason = reason;
 
     public ImageRejectedException()
-        : this(InferenceError.InvalidArgument, "the image was refused")
+        : this(ImageRejection.Invalid, "the image was refused")
     {
     }
 
     public ImageRejectedException(string message)
-        : this(InferenceError.InvalidArgument, message)
+        : this(ImageRejection.Invalid, message)
     {
     }
 
     public ImageRejectedException(string message, Exception innerException)
-        : base(message, innerException) => Error = InferenceError.InvalidArgument;
+        : base(message, innerException) => Reason = ImageRejection.Invalid;
 
-    public InferenceError Error { get; }
+    public ImageRejection Reason { get; }
 }
 
 /// <summary>
@@ -38,7 +48,7 @@ internal sealed class ImageRejectedException : Exception
 /// first is what lets a 30,000 × 30,000 image be refused before a pixel buffer exists; checking the structure is
 /// what catches a file cut short, which decoders tend to fill in with grey rather than refuse.
 /// </summary>
-internal readonly record struct ImageHeader(ImageFormat Format, long Width, long Height, string? Damage)
+public readonly record struct ImageHeader(ImageFormat Format, long Width, long Height, string? Damage)
 {
     private static ReadOnlySpan<byte> PngSignature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -59,11 +69,11 @@ internal readonly record struct ImageHeader(ImageFormat Format, long Width, long
         }
         if (OtherFormat(data) is { } other)
         {
-            throw new ImageRejectedException(InferenceError.InvalidArgument, $"{other} images are not supported; send JPEG or PNG");
+            throw new ImageRejectedException(ImageRejection.Invalid, $"{other} images are not supported; send JPEG or PNG");
         }
         var start = Convert.ToHexString(data[..Math.Min(8, data.Length)]);
         throw new ImageRejectedException(
-            InferenceError.InvalidArgument,
+            ImageRejection.Invalid,
             $"not an image: {data.Length} bytes starting 0x{start}, which is neither JPEG (FF D8 FF) nor PNG (89 50 4E 47 0D 0A 1A 0A)");
     }
 
@@ -134,13 +144,13 @@ internal readonly record struct ImageHeader(ImageFormat Format, long Width, long
         // Signature, then IHDR first: length 13, type, width, height, bit depth, colour type, ...
         if (data.Length < 8 + 8 + 13 || !data.Slice(12, 4).SequenceEqual("IHDR"u8) || BinaryPrimitives.ReadUInt32BigEndian(data[8..]) != 13)
         {
-            throw new ImageRejectedException(InferenceError.InvalidArgument, "PNG header is unreadable: the file must start with an IHDR chunk of 13 bytes");
+            throw new ImageRejectedException(ImageRejection.Invalid, "PNG header is unreadable: the file must start with an IHDR chunk of 13 bytes");
         }
         long width = BinaryPrimitives.ReadUInt32BigEndian(data[16..]);
         long height = BinaryPrimitives.ReadUInt32BigEndian(data[20..]);
         if (width == 0 || height == 0)
         {
-            throw new ImageRejectedException(InferenceError.InvalidArgument, $"PNG header says the image is {width} × {height}; both sides must be at least 1");
+            throw new ImageRejectedException(ImageRejection.Invalid, $"PNG header says the image is {width} × {height}; both sides must be at least 1");
         }
         return new ImageHeader(ImageFormat.Png, width, height, PngDamage(data));
     }
@@ -222,7 +232,7 @@ internal readonly record struct ImageHeader(ImageFormat Format, long Width, long
                 width = BinaryPrimitives.ReadUInt16BigEndian(data[(offset + 5)..]);
                 if (width == 0 || height == 0)
                 {
-                    throw new ImageRejectedException(InferenceError.InvalidArgument, $"JPEG frame header says the image is {width} × {height}; both sides must be at least 1");
+                    throw new ImageRejectedException(ImageRejection.Invalid, $"JPEG frame header says the image is {width} × {height}; both sides must be at least 1");
                 }
             }
             offset += length;
@@ -239,7 +249,7 @@ internal readonly record struct ImageHeader(ImageFormat Format, long Width, long
 
         ImageHeader Jpeg(string? damage) => width > 0
             ? new ImageHeader(ImageFormat.Jpeg, width, height, damage)
-            : throw new ImageRejectedException(InferenceError.InvalidArgument, damage ?? "JPEG has no frame header (SOF), so its size is unknown");
+            : throw new ImageRejectedException(ImageRejection.Invalid, damage ?? "JPEG has no frame header (SOF), so its size is unknown");
     }
 
     /// <summary>The offset of the marker that ends a scan's entropy-coded data (0xFF 0x00 is a stuffed byte, 0xFF D0–D7 a restart).</summary>

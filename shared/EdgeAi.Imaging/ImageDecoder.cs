@@ -1,14 +1,13 @@
-using EdgeAi.Serving;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.Memory;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace EdgeAi.Agent.Pipelines;
+namespace EdgeAi.Imaging;
 
 /// <summary>An image as 8-bit RGB pixels, row by row, three bytes a pixel.</summary>
-internal sealed record RgbImage(int Width, int Height, byte[] Pixels);
+public sealed record RgbImage(int Width, int Height, byte[] Pixels);
 
 /// <summary>
 /// Decodes JPEG and PNG with SixLabors.ImageSharp 2.1 (managed, bounds-checked; see README "Pipelines" for why
@@ -17,7 +16,7 @@ internal sealed record RgbImage(int Width, int Height, byte[] Pixels);
 /// nothing is allocated for a decompression bomb), and the file's structure (<see cref="ImageHeader"/>).
 /// Every refusal is an <see cref="ImageRejectedException"/>.
 /// </summary>
-internal static class ImageDecoder
+public static class ImageDecoder
 {
     private static readonly Configuration Codecs = CreateCodecs();
 
@@ -41,12 +40,12 @@ internal static class ImageDecoder
         if (header.Pixels > maxPixels)
         {
             throw new ImageRejectedException(
-                InferenceError.ResourceExhausted,
+                ImageRejection.TooLarge,
                 $"{header.Format.ToString().ToUpperInvariant()} is {header.Size} ({header.Pixels:N0} pixels), over the limit of {maxPixels:N0} pixels (Limits:MaxPixels); it was not decoded");
         }
         if (header.Damage is { } damage)
         {
-            throw new ImageRejectedException(InferenceError.InvalidArgument, damage);
+            throw new ImageRejectedException(ImageRejection.Invalid, damage);
         }
         Image<Rgb24> image;
         try
@@ -55,19 +54,19 @@ internal static class ImageDecoder
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or InvalidMemoryOperationException)
         {
-            throw new ImageRejectedException(InferenceError.InvalidArgument, $"{header.Format.ToString().ToUpperInvariant()} cannot be decoded: {e.Message}");
+            throw new ImageRejectedException(ImageRejection.Invalid, $"{header.Format.ToString().ToUpperInvariant()} cannot be decoded: {e.Message}");
         }
         catch (Exception e) when (e is IndexOutOfRangeException or ArgumentException or InvalidOperationException or OverflowException)
         {
             // A decoder bug met by crafted data is still about the caller's bytes, not a server fault.
-            throw new ImageRejectedException(InferenceError.InvalidArgument, $"{header.Format.ToString().ToUpperInvariant()} cannot be decoded ({e.GetType().Name}): {e.Message}");
+            throw new ImageRejectedException(ImageRejection.Invalid, $"{header.Format.ToString().ToUpperInvariant()} cannot be decoded ({e.GetType().Name}): {e.Message}");
         }
         using (image)
         {
             if (image.Width != header.Width || image.Height != header.Height)
             {
                 throw new ImageRejectedException(
-                    InferenceError.InvalidArgument, $"{header.Format.ToString().ToUpperInvariant()} header says {header.Size} but it decodes to {image.Width} × {image.Height}");
+                    ImageRejection.Invalid, $"{header.Format.ToString().ToUpperInvariant()} header says {header.Size} but it decodes to {image.Width} × {image.Height}");
             }
             var pixels = new byte[image.Width * image.Height * 3];
             image.CopyPixelDataTo(pixels);
