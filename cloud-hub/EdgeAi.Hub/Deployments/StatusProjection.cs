@@ -15,9 +15,10 @@ internal sealed class StatusProjection(IOptions<DeploymentOptions> options, Time
 {
     public const string CursorName = "rollout";
 
-    public async Task ApplyAsync(HubDbContext db, CancellationToken cancellationToken)
+    public async Task ApplyAsync(HubDbContext db, ChangeSet changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(changes);
         var cursor = await db.Cursors.FindAsync([CursorName], cancellationToken).ConfigureAwait(false);
         if (cursor is null)
         {
@@ -40,8 +41,17 @@ internal sealed class StatusProjection(IOptions<DeploymentOptions> options, Time
         {
             if (await db.Devices.FindAsync([latest.DeviceId], cancellationToken).ConfigureAwait(false) is { } device)
             {
+                var before = DesiredVariants.Providers(device.Reported);
                 device.Reported = latest.Body;
                 device.ReportedAtMs = latest.ReceivedAtMs;
+                if (await VariantChangedAsync(db, device.Id, before, DesiredVariants.Providers(latest.Body), cancellationToken).ConfigureAwait(false))
+                {
+                    // Its providers now lead to another variant of a model it is asked to run: a new revision names it.
+                    device.DesiredRevision = (device.DesiredRevision ?? 0) + 1;
+                    changes.Devices.Add(device.Id);
+                    changes.Record(Admin.AuditLog.HubActor, "device.variant", $"device/{device.Id}",
+                        $"execution providers now [{string.Join(", ", DesiredVariants.Providers(latest.Body))}]: desired revision {device.DesiredRevision}");
+                }
             }
         }
 
@@ -61,6 +71,26 @@ internal sealed class StatusProjection(IOptions<DeploymentOptions> options, Time
         {
             await ApplyStatusesAsync(db, statuses, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>True when one of the device's desired models resolves to another variant under the new providers than under the old.</summary>
+    private static async Task<bool> VariantChangedAsync(HubDbContext db, string deviceId, IReadOnlyList<string> before, IReadOnlyList<string> after, CancellationToken cancellationToken)
+    {
+        if (!VariantChooser.Differs(before, after))
+        {
+            return false;
+        }
+        var desired = await db.DesiredModels.AsNoTracking().Where(m => m.DeviceId == deviceId).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var model in desired)
+        {
+            var was = await DesiredVariants.ResolveAsync(db, model.DeploymentId, model.Model, model.Version, before, cancellationToken).ConfigureAwait(false);
+            var now = await DesiredVariants.ResolveAsync(db, model.DeploymentId, model.Model, model.Version, after, cancellationToken).ConfigureAwait(false);
+            if (was != now)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static async Task ApplyStatusesAsync(HubDbContext db, List<(string DeviceId, DeploymentStatus Status)> statuses, long now, CancellationToken cancellationToken)
