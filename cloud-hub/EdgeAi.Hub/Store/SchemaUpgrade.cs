@@ -32,7 +32,7 @@ internal static class SchemaUpgrade
         CREATE TABLE IF NOT EXISTS model_variants (
             name character varying(128) NOT NULL, version character varying(128) NOT NULL, variant character varying(16) NOT NULL,
             sha256 character varying(64) NOT NULL, size_bytes bigint NOT NULL, signature bytea NOT NULL, created_at_ms bigint NOT NULL,
-            created_by character varying(128) NOT NULL, report text NULL,
+            created_by character varying(128) NOT NULL, report text,
             CONSTRAINT "PK_model_variants" PRIMARY KEY (name, version, variant))
         """,
         """
