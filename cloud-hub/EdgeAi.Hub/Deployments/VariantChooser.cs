@@ -7,7 +7,8 @@ namespace EdgeAi.Hub.Deployments;
 /// "auto" (no preference) picks from the execution providers the device last reported: a GPU
 /// provider (CUDA, DirectML) gets fp16 when the version has it, a device that reported only the CPU
 /// gets int8 when the version has it; anything else, and a device that has not reported yet, fp32.
-/// Pure, so the choice is tested on its own.
+/// Providers are matched by ONNX Runtime's names (CUDAExecutionProvider) and by the short names the
+/// agent reports (CUDA, DirectML, CPU: its Serving chain's names). Pure, so the choice is tested on its own.
 /// </summary>
 internal static class VariantChooser
 {
@@ -42,13 +43,16 @@ internal static class VariantChooser
     /// <summary>True when the two provider lists can lead auto to different variants (a change that needs a new desired revision).</summary>
     public static bool Differs(IReadOnlyCollection<string> before, IReadOnlyCollection<string> after) => Class(before) != Class(after);
 
+    private static readonly HashSet<string> GpuProviders = new([Cuda, DirectMl, "CUDA", "DirectML", "TensorRT", "TensorrtExecutionProvider"], StringComparer.OrdinalIgnoreCase);
+    private static readonly HashSet<string> CpuProviders = new([Cpu, "CPU"], StringComparer.OrdinalIgnoreCase);
+
     private static ProviderClass Class(IReadOnlyCollection<string> providers)
     {
-        if (providers.Contains(Cuda) || providers.Contains(DirectMl))
+        if (providers.Any(GpuProviders.Contains))
         {
             return ProviderClass.Gpu;
         }
-        return providers.Count > 0 && providers.All(p => p == Cpu) ? ProviderClass.Cpu : ProviderClass.Unknown;
+        return providers.Count > 0 && providers.All(CpuProviders.Contains) ? ProviderClass.Cpu : ProviderClass.Unknown;
     }
 
     private enum ProviderClass

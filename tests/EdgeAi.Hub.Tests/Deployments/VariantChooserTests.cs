@@ -10,6 +10,9 @@ public sealed class VariantChooserTests
     [InlineData(new[] { "CUDAExecutionProvider", "CPUExecutionProvider" }, "fp16")]
     [InlineData(new[] { "DmlExecutionProvider" }, "fp16")]
     [InlineData(new[] { "CPUExecutionProvider" }, "int8")]
+    [InlineData(new[] { "CUDA", "CPU" }, "fp16")]
+    [InlineData(new[] { "DirectML" }, "fp16")]
+    [InlineData(new[] { "CPU" }, "int8")]
     [InlineData(new string[0], "fp32")]
     [InlineData(new[] { "OpenVINOExecutionProvider" }, "fp32")]
     public void Choose_Auto_ByReportedProviders(string[] providers, string expected) =>
