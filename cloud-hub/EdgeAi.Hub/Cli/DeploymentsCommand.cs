@@ -116,7 +116,7 @@ internal static class DeploymentsCommand
     {
         var selector = string.Join(",", d.GetProperty("selector").EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"deployment {d.GetProperty("id").GetInt64()}: {d.GetProperty("model").GetString()} {d.GetProperty("version").GetString()} ({d.GetProperty("routingPolicy").GetString()}, variant {Text(d, "variant")}) to {(selector.Length == 0 ? "every device" : selector)}: {d.GetProperty("state").GetString()}"))
+            $"deployment {d.GetProperty("id").GetInt64()}: {d.GetProperty("model").GetString()} {d.GetProperty("version").GetString()} ({d.GetProperty("routingPolicy").GetString()}{(Text(d, "variant") is "auto" or "" ? "" : $", variant {Text(d, "variant")}")}) to {(selector.Length == 0 ? "every device" : selector)}: {d.GetProperty("state").GetString()}"))
             .ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"  {d.GetProperty("strategy").GetString()} {string.Join(",", d.GetProperty("waves").EnumerateArray().Select(w => w.GetInt32()))}%, health timeout {Text(d, "healthTimeout")}, max error rate {d.GetProperty("maxErrorRate").GetDouble() * 100:0.#}%, min healthy share {d.GetProperty("minHealthyShare").GetDouble() * 100:0.#}%"))

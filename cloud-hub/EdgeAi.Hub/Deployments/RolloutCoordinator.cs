@@ -66,7 +66,7 @@ internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProj
                 db.DeploymentTargets.Add(new DeploymentTargetRow { DeploymentId = row.Id, DeviceId = device, Wave = wave, State = TargetStates.Pending, UpdatedAtMs = now });
             }
             changed.Record(actor, "deployment.create", row,
-                $"{spec.Model} {spec.Version} ({spec.RoutingPolicy}, variant {spec.Variant}) to {matched.Count} devices matching {selector}, {spec.Strategy} {row.Waves}, health timeout {spec.HealthTimeout}");
+                $"{spec.Model} {spec.Version} ({spec.RoutingPolicy}{(spec.Variant == VariantChooser.Auto ? "" : $", variant {spec.Variant}")}) to {matched.Count} devices matching {selector}, {spec.Strategy} {row.Waves}, health timeout {spec.HealthTimeout}");
             await SupersedeAsync(db, row, matched, now, changed, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             // The first wave goes out now, not on the next tick.
