@@ -78,6 +78,28 @@ public sealed class VariantDesiredStateTests() : SimulatedFleetTest([Cpu, Gpu])
     }
 
     [Fact]
+    public async Task ReportWithoutProviders_AgentRestarting_KeepsTheVariantAndRevision()
+    {
+        await DeployAsync(Admin, """{"model":"mm","version":"1"}""", Token);
+        var before = await Devices[0].WaitForDesiredAsync(s => s.Models.Count == 1 && s.Models[0].Variant == "int8", "int8 desired", Token);
+        var row = await HubStore.DeviceAsync(Hub, Cpu, Token);
+
+        // An agent that has not loaded a model yet reports no providers.
+        await Devices[0].SendAsync(Common.Sync.SyncTopics.Reported, new Common.Sync.ReportedState { AgentVersion = "restarted" }, Token);
+
+        Common.Sync.ReportedState? stored = null;
+        await Eventually.UntilAsync(async () =>
+        {
+            var now = await HubStore.DeviceAsync(Hub, Cpu, Token);
+            stored = now?.Reported is { } body ? Common.Sync.ReportedState.Parser.ParseFrom(body) : null;
+            return stored?.AgentVersion == "restarted";
+        }, "the restarted agent's report at the hub", Token);
+        stored!.ExecutionProviders.ShouldBe(["CPUExecutionProvider"]);
+        (await HubStore.DeviceAsync(Hub, Cpu, Token))!.DesiredRevision.ShouldBe(row!.DesiredRevision);
+        Devices[0].Latest!.Revision.ShouldBe(before.Revision);
+    }
+
+    [Fact]
     public async Task Deploy_VariantFp32_OverridesTheProviders_AndAMissingVariantIsRefused()
     {
         var id = await DeployAsync(Admin, """{"model":"mm","version":"1","variant":"fp32"}""", Token);

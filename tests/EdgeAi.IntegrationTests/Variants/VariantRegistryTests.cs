@@ -68,7 +68,11 @@ public sealed class VariantRegistryTests() : SimulatedFleetTest([Device], new Di
         await RefusedAsync(AddAsync(Admin, "mm", "9", "int8", VariantModels.Int8(), Token), HttpStatusCode.NotFound, "the registry has no model 'mm' version '9'");
         await RefusedAsync(AddAsync(Admin, "mm", "1", "int8", VariantModels.OtherShape(), Token), HttpStatusCode.Conflict,
             "the int8 variant must have the inputs and outputs of mm version 1 (names, datatypes, shapes): input 'input' has shape [-1, 8], the version's is [-1, 4]");
-        await RefusedAsync(AddAsync(Admin, "mm", "1", "int8", new byte[5000], Token), HttpStatusCode.RequestEntityTooLarge, "Hub:Registry:MaxArtifactBytes (4096 bytes)");
+        using (var once = AdminClient(Hub))
+        {
+            // A client of its own: the hub closes the connection after a 413 rather than read the unwanted body.
+            await RefusedAsync(AddAsync(once, "mm", "1", "int8", new byte[5000], Token), HttpStatusCode.RequestEntityTooLarge, "Hub:Registry:MaxArtifactBytes (4096 bytes)");
+        }
         await RefusedAsync(AddAsync(Admin, "mm", "1", "int8", "not onnx"u8.ToArray(), Token), HttpStatusCode.BadRequest, "not an ONNX model");
         await AddOkAsync(Admin, "mm", "1", "int8", VariantModels.Int8(), Token);
         await RefusedAsync(AddAsync(Admin, "mm", "1", "int8", VariantModels.Int8(3f), Token), HttpStatusCode.Conflict, "already has a int8 variant");
