@@ -37,9 +37,10 @@ internal static class DeploymentsCommand
         var policy = new Option<string?>("--routing-policy") { Description = "local-first (default), local-only, cloud-first or cloud-only." };
         var maxErrorRate = new Option<double?>("--max-error-rate") { Description = "Highest share of failed requests a wave may show (default 0.05)." };
         var minHealthy = new Option<double?>("--min-healthy-share") { Description = "Share of a wave's devices that must report the version active (default 1.0)." };
+        var variant = new Option<string?>("--variant") { Description = "auto (default: fp16 on CUDA/DirectML devices, int8 on CPU-only ones, when the version has them; else fp32), fp32, int8 or fp16." };
         var create = new Command("create", "Deploy a model version to the devices a selector matches.")
         {
-            model, version, selector, waves, strategy, timeout, policy, maxErrorRate, minHealthy,
+            model, version, selector, waves, strategy, timeout, policy, maxErrorRate, minHealthy, variant,
         };
         create.SetAction(async (parse, cancellationToken) =>
         {
@@ -53,7 +54,7 @@ internal static class DeploymentsCommand
             {
                 var request = new CreateDeploymentRequest(parse.GetRequiredValue(model), parse.GetRequiredValue(version), parse.GetValue(policy),
                     Selector(parse.GetValue(selector) ?? []), parse.GetValue(strategy), Waves(parse.GetValue(waves)), parse.GetValue(timeout),
-                    parse.GetValue(maxErrorRate), parse.GetValue(minHealthy));
+                    parse.GetValue(maxErrorRate), parse.GetValue(minHealthy), parse.GetValue(variant));
                 var body = JsonSerializer.Serialize(request, DeploymentJson.Default.CreateDeploymentRequest);
                 var deployment = await ApiCalls.PostAsync(client, "/api/deployments", ApiCalls.Json(body), ct).ConfigureAwait(false);
                 await WriteAsync(output, deployment, withTargets: false).ConfigureAwait(false);
@@ -115,7 +116,7 @@ internal static class DeploymentsCommand
     {
         var selector = string.Join(",", d.GetProperty("selector").EnumerateObject().Select(p => $"{p.Name}={p.Value.GetString()}"));
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"deployment {d.GetProperty("id").GetInt64()}: {d.GetProperty("model").GetString()} {d.GetProperty("version").GetString()} ({d.GetProperty("routingPolicy").GetString()}) to {(selector.Length == 0 ? "every device" : selector)}: {d.GetProperty("state").GetString()}"))
+            $"deployment {d.GetProperty("id").GetInt64()}: {d.GetProperty("model").GetString()} {d.GetProperty("version").GetString()} ({d.GetProperty("routingPolicy").GetString()}{(Text(d, "variant") is "auto" or "" ? "" : $", variant {Text(d, "variant")}")}) to {(selector.Length == 0 ? "every device" : selector)}: {d.GetProperty("state").GetString()}"))
             .ConfigureAwait(false);
         await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"  {d.GetProperty("strategy").GetString()} {string.Join(",", d.GetProperty("waves").EnumerateArray().Select(w => w.GetInt32()))}%, health timeout {Text(d, "healthTimeout")}, max error rate {d.GetProperty("maxErrorRate").GetDouble() * 100:0.#}%, min healthy share {d.GetProperty("minHealthyShare").GetDouble() * 100:0.#}%"))

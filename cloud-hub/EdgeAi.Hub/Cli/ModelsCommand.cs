@@ -1,11 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Net.Http.Headers;
 using System.Text.Json;
 
 namespace EdgeAi.Hub.Cli;
 
-/// <summary><c>cloud-hub models push|list|show|delete</c>: the model registry of a running hub.</summary>
+/// <summary><c>cloud-hub models push|list|show|delete|variant</c>: the model registry of a running hub.</summary>
 internal static class ModelsCommand
 {
     public static Command Create()
@@ -16,6 +15,7 @@ internal static class ModelsCommand
         models.Subcommands.Add(List());
         models.Subcommands.Add(Show());
         models.Subcommands.Add(Delete());
+        models.Subcommands.Add(ModelVariantsCommand.Create());
         return models;
     }
 
@@ -24,7 +24,19 @@ internal static class ModelsCommand
         var file = new Argument<FileInfo>("file") { Description = "The ONNX model file (one self-contained .onnx)." };
         var name = new Option<string>("--name") { Description = "Model name (letters, digits, '.', '_', '-').", Required = true };
         var version = new Option<string>("--version") { Description = "Version to register it as; versions are immutable.", Required = true };
-        var push = new Command("push", "Upload a model file: the hub hashes, checks, signs and registers it.") { file, name, version };
+        var variant = new Option<string?>("--variant") { Description = "Push FILE as the int8 or fp16 variant of an already registered version (made elsewhere) instead of a new version." };
+        var report = new Option<FileInfo?>("--report") { Description = "With --variant: the variant's accuracy report (JSON) to store beside it." };
+        var quantize = new Option<string?>("--quantize") { Description = "After pushing fp32, quantize it here (in this process) and push the result as a variant: int8." };
+        var calibration = new Option<DirectoryInfo?>("--calibration") { Description = "With --quantize: the calibration set (.npy tensors, or JPEG/PNG images with --pipeline-json or a preprocess.json)." };
+        var pipeline = new Option<FileInfo?>("--pipeline-json") { Description = "With --quantize: the images' pre-processing as JSON (width, height, letterbox, fill, scale, mean, std, bgr, nhwc, input)." };
+        var method = new Option<string?>("--method") { Description = "With --quantize: minmax (default), percentile or entropy." };
+        var maxCosineDrop = new Option<double?>("--max-cosine-drop") { Description = "With --quantize: budget, the largest 1 - cosine allowed for any output (e.g. 0.01)." };
+        var minTop1 = new Option<double?>("--min-top1-agreement") { Description = "With --quantize: budget, the smallest top-1 agreement with fp32 (0-1, e.g. 0.98)." };
+        var exclude = new Option<string[]>("--exclude") { Description = "With --quantize: node names kept fp32 (repeat or comma-separate).", AllowMultipleArgumentsPerToken = true };
+        var push = new Command("push", "Upload a model file: the hub hashes, checks, signs and registers it; optionally quantize it to an int8 variant here.")
+        {
+            file, name, version, variant, report, quantize, calibration, pipeline, method, maxCosineDrop, minTop1, exclude,
+        };
         push.SetAction((parse, cancellationToken) => AdminCommandRunner.RunAsync(parse, async (client, output, ct) =>
         {
             var path = parse.GetRequiredValue(file);
@@ -33,28 +45,38 @@ internal static class ModelsCommand
                 throw new AdminCommandException($"no such file: {path.FullName}");
             }
             var (n, v) = (parse.GetRequiredValue(name), parse.GetRequiredValue(version));
+            var versionPath = $"/api/models/{ApiCalls.Escape(n)}/versions/{ApiCalls.Escape(v)}";
             var error = parse.InvocationConfiguration.Error;
-            var progress = new UploadProgress(path.Length, error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected, TimeProvider.System);
-            var content = new StreamContent(new ProgressStream(path.OpenRead(), progress), 1 << 20);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            content.Headers.ContentLength = path.Length;
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/api/models/{ApiCalls.Escape(n)}/versions/{ApiCalls.Escape(v)}", UriKind.Relative))
+            if (parse.GetValue(variant) is { } asVariant)
             {
-                Content = content,
-            };
-            // The hub answers a taken version or a bad name before any byte is sent.
-            request.Headers.ExpectContinue = true;
-            JsonElement model;
-            try
-            {
-                model = await ApiCalls.SendAsync(client, request, ct).ConfigureAwait(false);
+                if (parse.GetValue(quantize) is not null)
+                {
+                    throw new AdminCommandException("--variant pushes a file made elsewhere; --quantize makes one from the fp32 file: use one or the other");
+                }
+                await ModelVariantsCommand.AddAsync(client, versionPath, asVariant, path, parse.GetValue(report), output, error, ct).ConfigureAwait(false);
+                return;
             }
-            finally
+            QuantizeRequest? quantizing = null;
+            if (parse.GetValue(quantize) is { } target)
             {
-                progress.Done();
+                if (target != "int8")
+                {
+                    throw new AdminCommandException($"--quantize {target} is not supported: the quantizer makes int8 (make fp16 elsewhere and push it with --variant fp16)");
+                }
+                var set = parse.GetValue(calibration) ?? throw new AdminCommandException("--quantize int8 needs --calibration DIR: a directory of .npy tensors or images");
+                quantizing = new QuantizeRequest(set, parse.GetValue(pipeline), parse.GetValue(method), parse.GetValue(maxCosineDrop), parse.GetValue(minTop1), parse.GetValue(exclude) ?? []);
+                // Options and pre-processing are checked before the fp32 upload, so a typo costs nothing.
+                QuantizeStep.Options(quantizing);
+                QuantizeStep.Preprocessing(quantizing.PipelineJson);
             }
+            var model = await ArtifactUpload.SendFileAsync(client, path, versionPath, error, ct).ConfigureAwait(false);
             await output.WriteLineAsync($"registered {n} {v}: {Size(model.GetProperty("sizeBytes").GetInt64())}, signed by the hub").ConfigureAwait(false);
             await WriteDetailAsync(output, model).ConfigureAwait(false);
+            if (quantizing is not null)
+            {
+                var fp32 = await File.ReadAllBytesAsync(path.FullName, ct).ConfigureAwait(false);
+                await QuantizeStep.RunAsync(client, versionPath, fp32, quantizing, output, error, ct).ConfigureAwait(false);
+            }
         }, cancellationToken));
         return push;
     }
@@ -96,6 +118,10 @@ internal static class ModelsCommand
             {
                 await output.WriteLineAsync($"  signature {signature.GetString()}").ConfigureAwait(false);
             }
+            if (model.TryGetProperty("variants", out var variants))
+            {
+                await ModelVariantsCommand.WriteAsync(output, variants).ConfigureAwait(false);
+            }
         }, cancellationToken));
         return show;
     }
@@ -131,7 +157,7 @@ internal static class ModelsCommand
         }
     }
 
-    private static string Size(long bytes) => bytes switch
+    public static string Size(long bytes) => bytes switch
     {
         < 10_000 => $"{bytes} B",
         < 10_000_000 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e3:F1} kB"),

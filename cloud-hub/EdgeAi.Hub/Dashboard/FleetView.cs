@@ -3,7 +3,8 @@ using EdgeAi.Hub.Store;
 
 namespace EdgeAi.Hub.Dashboard;
 
-internal sealed record DeviceModelView(string Name, string Version, string State, string? ExecutionProvider);
+/// <summary>A model as the device reported it; Variant is "fp32" for agents that predate variants (they report none).</summary>
+internal sealed record DeviceModelView(string Name, string Version, string State, string? ExecutionProvider, string Variant = "fp32");
 
 /// <summary>A <c>rule_fired</c> event of the device: the rule, its result (label and score, or "fired"), trigger-to-action latency, when.</summary>
 internal sealed record RuleFiredView(string Rule, string Result, double? LatencyMs, string? Trigger, DateTimeOffset At);
@@ -67,7 +68,7 @@ internal static class FleetView
             lastSeen,
             reported is { AgentVersion.Length: > 0 } ? reported.AgentVersion : device.AgentVersion,
             reported is { ExecutionProviders.Count: > 0 } ? [.. reported.ExecutionProviders] : telemetryProviders,
-            reported is null ? [] : [.. reported.Models.Select(m => new DeviceModelView(m.Name, m.Version, m.State, m.ExecutionProvider.Length > 0 ? m.ExecutionProvider : null))],
+            reported is null ? [] : [.. reported.Models.Select(m => new DeviceModelView(m.Name, m.Version, m.State, m.ExecutionProvider.Length > 0 ? m.ExecutionProvider : null, Common.Fleet.ModelVariants.Normalize(m.Variant)))],
             reported is null ? [] : [.. reported.Pipelines.Select(p => new DevicePipelineView(p.Name, p.Model, p.ModelVersion.Length > 0 ? p.ModelVersion : null, p.State, p.Reason.Length > 0 ? p.Reason : null))],
             StringMapJson.Read(device.Tags),
             device.DesiredRevision,

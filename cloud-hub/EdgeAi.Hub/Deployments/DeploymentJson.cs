@@ -15,7 +15,7 @@ internal sealed record DeploymentView(
     long Id, string Model, string Version, string RoutingPolicy, IReadOnlyDictionary<string, string> Selector, string Strategy,
     IReadOnlyList<int> Waves, int CurrentWave, string State, string? Message, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     string CreatedBy, string HealthTimeout, double MaxErrorRate, double MinHealthyShare,
-    DeviceCounts Devices, IReadOnlyList<WaveProgress> WaveProgress, IReadOnlyList<TargetView>? Targets = null);
+    DeviceCounts Devices, IReadOnlyList<WaveProgress> WaveProgress, IReadOnlyList<TargetView>? Targets = null, string Variant = VariantChooser.Auto);
 
 /// <summary>Deployment JSON of the admin API (and of deployments.waves), source-generated.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,

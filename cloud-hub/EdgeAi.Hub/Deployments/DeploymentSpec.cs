@@ -9,12 +9,12 @@ namespace EdgeAi.Hub.Deployments;
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateDeploymentRequest(
     string? Model, string? Version, string? RoutingPolicy, Dictionary<string, string>? Selector, string? Strategy,
-    int[]? Waves, string? HealthTimeout, double? MaxErrorRate, double? MinHealthyShare);
+    int[]? Waves, string? HealthTimeout, double? MaxErrorRate, double? MinHealthyShare, string? Variant = null);
 
 /// <summary>A checked deployment request, defaults filled in.</summary>
 internal sealed record DeploymentSpec(
     string Model, string Version, string RoutingPolicy, IReadOnlyDictionary<string, string> Selector, string Strategy,
-    IReadOnlyList<int> Waves, TimeSpan HealthTimeout, double MaxErrorRate, double MinHealthyShare)
+    IReadOnlyList<int> Waves, TimeSpan HealthTimeout, double MaxErrorRate, double MinHealthyShare, string Variant = VariantChooser.Auto)
 {
     public const string StrategyAll = "all";
     public const string StrategyWaves = "waves";
@@ -87,7 +87,12 @@ internal sealed record DeploymentSpec(
         {
             return Bad("minHealthyShare", $"must be a share above 0 and at most 1 (1 = every device of the wave), not {minHealthyShare.ToString(CultureInfo.InvariantCulture)}");
         }
-        return new DeploymentSpec(request.Model, request.Version, policy, selector, strategy, waves, timeout, maxErrorRate, minHealthyShare);
+        var variant = request.Variant ?? VariantChooser.Auto;
+        if (!VariantChooser.Choices.Contains(variant))
+        {
+            return Bad("variant", $"must be one of {string.Join(", ", VariantChooser.Choices)} (auto: the hub chooses per device from its execution providers), not '{variant}'");
+        }
+        return new DeploymentSpec(request.Model, request.Version, policy, selector, strategy, waves, timeout, maxErrorRate, minHealthyShare, variant);
     }
 
     /// <summary>Why a wave list is unusable, or null: percentages from 1 to 100, strictly increasing, ending at 100.</summary>

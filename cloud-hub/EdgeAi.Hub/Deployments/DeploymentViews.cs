@@ -14,7 +14,8 @@ internal static class DeploymentViews
         var ids = deployments.Select(d => d.Id).ToList();
         var targets = (await db.DeploymentTargets.AsNoTracking().Where(t => ids.Contains(t.DeploymentId)).ToListAsync(cancellationToken).ConfigureAwait(false))
             .ToLookup(t => t.DeploymentId);
-        return [.. deployments.Select(d => View(d, [.. targets[d.Id]], withTargets: false))];
+        var variants = await db.DeploymentVariants.AsNoTracking().Where(v => ids.Contains(v.DeploymentId)).ToDictionaryAsync(v => v.DeploymentId, v => v.Variant, cancellationToken).ConfigureAwait(false);
+        return [.. deployments.Select(d => View(d, [.. targets[d.Id]], withTargets: false, variants.GetValueOrDefault(d.Id)))];
     }
 
     public static async Task<DeploymentView?> GetAsync(HubDbContext db, long id, CancellationToken cancellationToken)
@@ -26,10 +27,11 @@ internal static class DeploymentViews
             return null;
         }
         var targets = await db.DeploymentTargets.AsNoTracking().Where(t => t.DeploymentId == id).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return View(deployment, targets, withTargets: true);
+        var variant = await db.DeploymentVariants.AsNoTracking().Where(v => v.DeploymentId == id).Select(v => v.Variant).FirstOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+        return View(deployment, targets, withTargets: true, variant);
     }
 
-    public static DeploymentView View(DeploymentRow d, IReadOnlyList<DeploymentTargetRow> targets, bool withTargets)
+    public static DeploymentView View(DeploymentRow d, IReadOnlyList<DeploymentTargetRow> targets, bool withTargets, string? variant = null)
     {
         ArgumentNullException.ThrowIfNull(d);
         ArgumentNullException.ThrowIfNull(targets);
@@ -56,7 +58,8 @@ internal static class DeploymentViews
             withTargets
                 ? [.. targets.OrderBy(t => t.Wave).ThenBy(t => t.DeviceId, StringComparer.Ordinal)
                     .Select(t => new TargetView(t.DeviceId, t.Wave, t.State, t.PreviousVersion, t.Message, DateTimeOffset.FromUnixTimeMilliseconds(t.UpdatedAtMs), t.Revision))]
-                : null);
+                : null,
+            variant ?? VariantChooser.Auto);
     }
 
     /// <summary>pending | in_progress | paused | passed | failed | rolled_back | cancelled | superseded.</summary>

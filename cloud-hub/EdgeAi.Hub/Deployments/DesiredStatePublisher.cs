@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Store;
@@ -83,7 +84,7 @@ internal sealed class DesiredStatePublisher(
     {
         ArgumentNullException.ThrowIfNull(db);
         var device = await db.Devices.AsNoTracking().Where(d => d.Id == deviceId)
-            .Select(d => new { d.DesiredRevision, d.DesiredConfig }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
+            .Select(d => new { d.DesiredRevision, d.DesiredConfig, d.Reported }).SingleOrDefaultAsync(cancellationToken).ConfigureAwait(false);
         if (device is null)
         {
             return null;
@@ -92,17 +93,34 @@ internal sealed class DesiredStatePublisher(
                             join model in db.Models on new { Name = desired.Model, desired.Version } equals new { model.Name, model.Version }
                             where desired.DeviceId == deviceId
                             orderby desired.Model
-                            select new { desired.Model, desired.Version, desired.RoutingPolicy, model.Sha256, model.Signature })
+                            select new { desired.Model, desired.Version, desired.RoutingPolicy, desired.DeploymentId, model.Sha256, model.Signature })
             .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var providers = DesiredVariants.Providers(device.Reported);
         var state = new DesiredState { Revision = device.DesiredRevision ?? 0 };
-        state.Models.AddRange(models.Select(m => new DesiredModel
+        foreach (var m in models)
         {
-            Name = m.Model,
-            Version = m.Version,
-            Sha256 = m.Sha256,
-            Signature = ByteString.CopyFrom(m.Signature),
-            RoutingPolicy = m.RoutingPolicy,
-        }));
+            var variant = await DesiredVariants.ResolveAsync(db, m.DeploymentId, m.Model, m.Version, providers, cancellationToken).ConfigureAwait(false);
+            var (sha256, signature) = (m.Sha256, m.Signature);
+            if (!ModelVariants.IsDefault(variant)
+                && await db.ModelVariants.AsNoTracking().SingleOrDefaultAsync(v => v.Name == m.Model && v.Version == m.Version && v.Variant == variant, cancellationToken).ConfigureAwait(false) is { } row)
+            {
+                (sha256, signature) = (row.Sha256, row.Signature);
+            }
+            else
+            {
+                // A pinned variant the version no longer has (refused at create and at delete, so only by hand): the fp32 artifact.
+                variant = ModelVariants.Fp32;
+            }
+            state.Models.Add(new DesiredModel
+            {
+                Name = m.Model,
+                Version = m.Version,
+                Sha256 = sha256,
+                Signature = ByteString.CopyFrom(signature),
+                RoutingPolicy = m.RoutingPolicy,
+                Variant = variant,
+            });
+        }
         state.Config.Add(StringMapJson.Read(device.DesiredConfig));
         return state;
     }

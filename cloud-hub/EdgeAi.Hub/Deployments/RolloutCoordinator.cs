@@ -23,6 +23,12 @@ internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProj
             {
                 return ModelRegistry.Unknown(spec.Model, spec.Version);
             }
+            if (spec.Variant is not (VariantChooser.Auto or Common.Fleet.ModelVariants.Fp32)
+                && !await db.ModelVariants.AnyAsync(v => v.Name == spec.Model && v.Version == spec.Version && v.Variant == spec.Variant, cancellationToken).ConfigureAwait(false))
+            {
+                var has = await db.ModelVariants.Where(v => v.Name == spec.Model && v.Version == spec.Version).Select(v => v.Variant).ToListAsync(cancellationToken).ConfigureAwait(false);
+                return Refusal.Invalid("Bad variant", $"{spec.Model} version {spec.Version} has no {spec.Variant} variant (it has fp32{string.Concat(has.Order(StringComparer.Ordinal).Select(v => ", " + v))}); add it first (cloud-hub models variant add) or use --variant auto");
+            }
             var devices = await db.Devices.AsNoTracking().Where(d => d.RevokedAtMs == null).Select(d => new { d.Id, d.Tags }).ToListAsync(cancellationToken).ConfigureAwait(false);
             var matched = devices.Where(d => WavePlan.Matches(spec.Selector, StringMapJson.Read(d.Tags))).Select(d => d.Id).ToList();
             var selector = StringMapJson.Write(spec.Selector);
@@ -51,12 +57,16 @@ internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProj
             };
             db.Deployments.Add(row);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            if (spec.Variant != VariantChooser.Auto)
+            {
+                db.DeploymentVariants.Add(new DeploymentVariantRow { DeploymentId = row.Id, Variant = spec.Variant });
+            }
             foreach (var (device, wave) in WavePlan.Assign(matched, spec.Waves))
             {
                 db.DeploymentTargets.Add(new DeploymentTargetRow { DeploymentId = row.Id, DeviceId = device, Wave = wave, State = TargetStates.Pending, UpdatedAtMs = now });
             }
             changed.Record(actor, "deployment.create", row,
-                $"{spec.Model} {spec.Version} ({spec.RoutingPolicy}) to {matched.Count} devices matching {selector}, {spec.Strategy} {row.Waves}, health timeout {spec.HealthTimeout}");
+                $"{spec.Model} {spec.Version} ({spec.RoutingPolicy}{(spec.Variant == VariantChooser.Auto ? "" : $", variant {spec.Variant}")}) to {matched.Count} devices matching {selector}, {spec.Strategy} {row.Waves}, health timeout {spec.HealthTimeout}");
             await SupersedeAsync(db, row, matched, now, changed, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             // The first wave goes out now, not on the next tick.
@@ -114,7 +124,7 @@ internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProj
         await changes.ChangeAsync<bool>(async (db, changed) =>
         {
             var now = Now;
-            await projection.ApplyAsync(db, cancellationToken).ConfigureAwait(false);
+            await projection.ApplyAsync(db, changed, cancellationToken).ConfigureAwait(false);
             var open = await db.Deployments.Where(d => d.State == DeploymentStates.Running || d.State == DeploymentStates.Halted)
                 .OrderBy(d => d.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var deployment in open)

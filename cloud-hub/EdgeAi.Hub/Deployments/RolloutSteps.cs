@@ -159,7 +159,8 @@ internal static class RolloutSteps
         target.PreviousDeploymentId = removed ? null : current?.DeploymentId;
         target.PreviousRoutingPolicy = removed ? null : current?.RoutingPolicy;
         var alreadyActive = current is not null && current.Version == d.Version
-            && (await db.DeploymentTargets.FindAsync([current.DeploymentId, target.DeviceId], cancellationToken).ConfigureAwait(false))?.State == TargetStates.Active;
+            && (await db.DeploymentTargets.FindAsync([current.DeploymentId, target.DeviceId], cancellationToken).ConfigureAwait(false))?.State == TargetStates.Active
+            && await VariantOfAsync(db, current.DeploymentId, cancellationToken).ConfigureAwait(false) == await VariantOfAsync(db, d.Id, cancellationToken).ConfigureAwait(false);
         if (current is null)
         {
             db.DesiredModels.Add(new DesiredModelRow { DeviceId = target.DeviceId, Model = d.Model, Version = d.Version, RoutingPolicy = d.RoutingPolicy, DeploymentId = d.Id });
@@ -176,6 +177,10 @@ internal static class RolloutSteps
         (target.State, target.Message) = alreadyActive ? (TargetStates.Active, "already running this version") : (TargetStates.Updating, null);
         changes.Devices.Add(target.DeviceId);
     }
+
+    /// <summary>The variant a deployment asks for (auto when it names none); tracked rows included, so one added in this step counts.</summary>
+    private static async Task<string> VariantOfAsync(HubDbContext db, long deploymentId, CancellationToken cancellationToken) =>
+        (await db.DeploymentVariants.FindAsync([deploymentId], cancellationToken).ConfigureAwait(false))?.Variant ?? VariantChooser.Auto;
 
     /// <summary>
     /// Puts the device's desired model back to what it was before this deployment; if that came from a

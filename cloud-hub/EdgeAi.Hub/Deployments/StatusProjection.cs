@@ -15,9 +15,10 @@ internal sealed class StatusProjection(IOptions<DeploymentOptions> options, Time
 {
     public const string CursorName = "rollout";
 
-    public async Task ApplyAsync(HubDbContext db, CancellationToken cancellationToken)
+    public async Task ApplyAsync(HubDbContext db, ChangeSet changes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(changes);
         var cursor = await db.Cursors.FindAsync([CursorName], cancellationToken).ConfigureAwait(false);
         if (cursor is null)
         {
@@ -40,8 +41,17 @@ internal sealed class StatusProjection(IOptions<DeploymentOptions> options, Time
         {
             if (await db.Devices.FindAsync([latest.DeviceId], cancellationToken).ConfigureAwait(false) is { } device)
             {
-                device.Reported = latest.Body;
+                var before = DesiredVariants.Providers(device.Reported);
+                device.Reported = KeepProviders(latest.Body, before);
                 device.ReportedAtMs = latest.ReceivedAtMs;
+                if (await VariantChangedAsync(db, device.Id, before, DesiredVariants.Providers(device.Reported), cancellationToken).ConfigureAwait(false))
+                {
+                    // Its providers now lead to another variant of a model it is asked to run: a new revision names it.
+                    device.DesiredRevision = (device.DesiredRevision ?? 0) + 1;
+                    changes.Devices.Add(device.Id);
+                    changes.Record(Admin.AuditLog.HubActor, "device.variant", $"device/{device.Id}",
+                        $"execution providers now [{string.Join(", ", DesiredVariants.Providers(device.Reported))}]: desired revision {device.DesiredRevision}");
+                }
             }
         }
 
@@ -61,6 +71,41 @@ internal sealed class StatusProjection(IOptions<DeploymentOptions> options, Time
         {
             await ApplyStatusesAsync(db, statuses, time.GetUtcNow().ToUnixTimeMilliseconds(), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The agent lists the providers of the models it has loaded, so a report made before its first load
+    /// (a restart) or while nothing loads names none. That says nothing about the machine: the device keeps
+    /// the providers it last named, or every restart would flip an int8 device to fp32 and back.
+    /// </summary>
+    private static byte[] KeepProviders(byte[] body, IReadOnlyList<string> before)
+    {
+        if (before.Count == 0 || StoredBody.TryParse(body, ReportedState.Parser) is not { ExecutionProviders.Count: 0 } reported)
+        {
+            return body;
+        }
+        reported.ExecutionProviders.Add(before);
+        return reported.ToByteArray();
+    }
+
+    /// <summary>True when one of the device's desired models resolves to another variant under the new providers than under the old.</summary>
+    private static async Task<bool> VariantChangedAsync(HubDbContext db, string deviceId, IReadOnlyList<string> before, IReadOnlyList<string> after, CancellationToken cancellationToken)
+    {
+        if (!VariantChooser.Differs(before, after))
+        {
+            return false;
+        }
+        var desired = await db.DesiredModels.AsNoTracking().Where(m => m.DeviceId == deviceId).ToListAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var model in desired)
+        {
+            var was = await DesiredVariants.ResolveAsync(db, model.DeploymentId, model.Model, model.Version, before, cancellationToken).ConfigureAwait(false);
+            var now = await DesiredVariants.ResolveAsync(db, model.DeploymentId, model.Model, model.Version, after, cancellationToken).ConfigureAwait(false);
+            if (was != now)
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static async Task ApplyStatusesAsync(HubDbContext db, List<(string DeviceId, DeploymentStatus Status)> statuses, long now, CancellationToken cancellationToken)

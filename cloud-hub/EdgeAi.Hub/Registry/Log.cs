@@ -17,4 +17,10 @@ internal static partial class Log
 
     [LoggerMessage(3511, LogLevel.Warning, "Refused a download of {Name} version {Version} by {DeviceId}: {Reason}")]
     public static partial void DownloadRefused(ILogger logger, string deviceId, string name, string version, string reason);
+
+    [LoggerMessage(3503, LogLevel.Information, "Registered the {Variant} variant of model {Name} version {Version}: {Size} bytes, sha256 {Sha256}")]
+    public static partial void VariantAdded(ILogger logger, string name, string version, string variant, long size, string sha256);
+
+    [LoggerMessage(3504, LogLevel.Information, "Deleted the {Variant} variant of model {Name} version {Version}")]
+    public static partial void VariantDeleted(ILogger logger, string name, string version, string variant);
 }

@@ -1,4 +1,5 @@
 using EdgeAi.Common.Fleet;
+using EdgeAi.Hub.Deployments;
 using EdgeAi.Hub.Store;
 using Google.Protobuf;
 using Grpc.Core;
@@ -24,39 +25,57 @@ internal sealed class ModelDownloads(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         var (name, version, offset) = (request.Name, request.Version, request.Offset);
+        var variant = ModelVariants.Normalize(request.Variant);
         if (ModelRegistry.CheckNames(name, version) is { } invalid)
         {
             throw Refuse(deviceId, name, version, StatusCode.InvalidArgument, invalid.Detail);
         }
+        if (!ModelVariants.IsKnown(variant))
+        {
+            throw Refuse(deviceId, name, version, StatusCode.InvalidArgument, $"variant '{request.Variant}' is unknown: ask for fp32, int8 or fp16 (empty means fp32)");
+        }
         var model = await registry.FindAsync(name, version, cancellationToken).ConfigureAwait(false)
             ?? throw Refuse(deviceId, name, version, StatusCode.NotFound, $"the hub has no model '{name}' version '{version}'");
-        if (!await IsDesiredAsync(deviceId, name, version, cancellationToken).ConfigureAwait(false))
+        var (sha256, size) = (model.Sha256, model.SizeBytes);
+        if (!ModelVariants.IsDefault(variant))
+        {
+            var row = await registry.FindVariantAsync(name, version, variant, cancellationToken).ConfigureAwait(false)
+                ?? throw Refuse(deviceId, name, version, StatusCode.NotFound, $"the hub has no {variant} variant of '{name}' version '{version}'");
+            (sha256, size) = (row.Sha256, row.SizeBytes);
+        }
+        var desired = await DesiredVariantAsync(deviceId, name, version, cancellationToken).ConfigureAwait(false);
+        if (desired is null)
         {
             throw Refuse(deviceId, name, version, StatusCode.PermissionDenied,
                 $"'{name}' version '{version}' is not in device {deviceId}'s desired state; a device may download only what it is asked to run");
         }
+        if (desired != variant)
+        {
+            throw Refuse(deviceId, name, version, StatusCode.PermissionDenied,
+                $"device {deviceId}'s desired state names the {desired} variant of '{name}' version '{version}', not {variant}; a device may download only what it is asked to run");
+        }
         if (offset < 0)
         {
-            throw Refuse(deviceId, name, version, StatusCode.InvalidArgument, $"offset {offset} is negative; the artifact is {model.SizeBytes} bytes");
+            throw Refuse(deviceId, name, version, StatusCode.InvalidArgument, $"offset {offset} is negative; the artifact is {size} bytes");
         }
-        if (offset > model.SizeBytes)
+        if (offset > size)
         {
             throw Refuse(deviceId, name, version, StatusCode.OutOfRange,
-                $"offset {offset} is past the end of the artifact ({model.SizeBytes} bytes); start again from 0 if the partial file is not this artifact");
+                $"offset {offset} is past the end of the artifact ({size} bytes); start again from 0 if the partial file is not this artifact");
         }
         FileStream file;
         try
         {
-            file = new FileStream(registry.ArtifactPath(name, version), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            file = new FileStream(registry.ArtifactPath(name, version, variant), FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw Refuse(deviceId, name, version, StatusCode.DataLoss, $"the artifact of '{name}' version '{version}' is missing from the hub's artifact directory");
+            throw Refuse(deviceId, name, version, StatusCode.DataLoss, $"the {variant} artifact of '{name}' version '{version}' is missing from the hub's artifact directory");
         }
         await using (file.ConfigureAwait(false))
         {
             metrics.Start(offset);
-            Log.DownloadStarted(logger, deviceId, name, version, offset, model.SizeBytes);
+            Log.DownloadStarted(logger, deviceId, name, version, offset, size);
             file.Seek(offset, SeekOrigin.Begin);
             var settings = options.Value;
             var buffer = new byte[settings.DownloadChunkBytes];
@@ -70,8 +89,8 @@ internal sealed class ModelDownloads(
                 {
                     Offset = offset + sent,
                     Data = UnsafeByteOperations.UnsafeWrap(buffer.AsMemory(0, read)),
-                    TotalSize = model.SizeBytes,
-                    Sha256 = model.Sha256,
+                    TotalSize = size,
+                    Sha256 = sha256,
                 }, cancellationToken).ConfigureAwait(false);
                 sent += read;
                 metrics.Sent(read);
@@ -85,16 +104,16 @@ internal sealed class ModelDownloads(
                 }
             }
             // At the end (offset == size included) one chunk still goes out, so the device learns size and sha256.
-            while (offset + sent < model.SizeBytes);
+            while (offset + sent < size);
         }
     }
 
-    private async Task<bool> IsDesiredAsync(string deviceId, string name, string version, CancellationToken cancellationToken)
+    private async Task<string?> DesiredVariantAsync(string deviceId, string name, string version, CancellationToken cancellationToken)
     {
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
-            return await db.DesiredModels.AnyAsync(m => m.DeviceId == deviceId && m.Model == name && m.Version == version, cancellationToken).ConfigureAwait(false);
+            return await DesiredVariants.ForDeviceAsync(db, deviceId, name, version, cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -17,7 +17,7 @@ namespace EdgeAi.Hub.Registry;
 /// checked as ONNX, signed with the hub's key, moved into artifacts/{name}/{version}/ in one rename
 /// and recorded; it is also installed into the hub's own serving store, so devices can fall back to it.
 /// </summary>
-internal sealed class ModelRegistry(
+internal sealed partial class ModelRegistry(
     IDbContextFactory<HubDbContext> store,
     IOptions<HubOptions> hubOptions,
     AuditLog audit,
@@ -110,7 +110,7 @@ internal sealed class ModelRegistry(
             await audit.RecordAsync(actor, "model.push", $"{name}/{version}", $"sha256 {sha256}, {size} bytes", cancellationToken).ConfigureAwait(false);
             // The answer does not wait for the hub's own copy to load; GET /v2/models/{name} shows when it is ready.
             _ = serving.InstallAsync(name, version, ArtifactPath(name, version), sha256);
-            return View(row, deployed: false, withSignature: true);
+            return View(row, deployed: false, withSignature: true, [Fp32View(row, withSignature: true)]);
         }
         finally
         {
@@ -127,10 +127,12 @@ internal sealed class ModelRegistry(
         await using (db.ConfigureAwait(false))
         {
             var rows = await db.Models.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false);
+            var variants = (await db.ModelVariants.AsNoTracking().ToListAsync(cancellationToken).ConfigureAwait(false))
+                .ToLookup(v => (v.Name, v.Version));
             var deployed = (await db.DesiredModels.Select(m => new { m.Model, m.Version }).Distinct().ToListAsync(cancellationToken).ConfigureAwait(false))
                 .Select(m => (m.Model, m.Version)).ToHashSet();
             return [.. rows.OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Version, Serving.Runtime.ModelVersions.Comparer)
-                .Select(r => View(r, deployed.Contains((r.Name, r.Version)), withSignature: false))];
+                .Select(r => View(r, deployed.Contains((r.Name, r.Version)), withSignature: false, Variants(r, variants[(r.Name, r.Version)], withSignature: false)))];
         }
     }
 
@@ -145,7 +147,8 @@ internal sealed class ModelRegistry(
                 return Unknown(name, version);
             }
             var deployed = await db.DesiredModels.AnyAsync(m => m.Model == name && m.Version == version, cancellationToken).ConfigureAwait(false);
-            return View(row, deployed, withSignature: true);
+            var variants = await db.ModelVariants.AsNoTracking().Where(v => v.Name == name && v.Version == version).ToListAsync(cancellationToken).ConfigureAwait(false);
+            return View(row, deployed, withSignature: true, Variants(row, variants, withSignature: true));
         }
     }
 
@@ -177,6 +180,8 @@ internal sealed class ModelRegistry(
                     return Refusal.Conflict("Model in use", $"{name} version {version} cannot be deleted: {reason}");
                 }
                 db.Models.Remove(row);
+                // Its variants go with it (their files are under the version's directory).
+                db.ModelVariants.RemoveRange(await db.ModelVariants.Where(v => v.Name == name && v.Version == version).ToListAsync(cancellationToken).ConfigureAwait(false));
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 var directory = Path.GetDirectoryName(ArtifactPath(name, version))!;
                 if (Directory.Exists(directory))
@@ -300,13 +305,13 @@ internal sealed class ModelRegistry(
     private static ModelTensor Tensor(OnnxTensorInfo tensor) =>
         new(tensor.Name, tensor.DatatypeName ?? $"ONNX type {tensor.ElementType}", tensor.Shape);
 
-    public static ModelView View(ModelRow row, bool deployed, bool withSignature)
+    public static ModelView View(ModelRow row, bool deployed, bool withSignature, IReadOnlyList<VariantView>? variants = null)
     {
         ArgumentNullException.ThrowIfNull(row);
         return new(row.Name, row.Version, row.Sha256, row.SizeBytes, DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAtMs), row.CreatedBy,
             JsonSerializer.Deserialize(row.Inputs, RegistryJson.Default.ModelTensorArray) ?? [],
             JsonSerializer.Deserialize(row.Outputs, RegistryJson.Default.ModelTensorArray) ?? [],
-            deployed, withSignature ? Convert.ToBase64String(row.Signature) : null);
+            deployed, withSignature ? Convert.ToBase64String(row.Signature) : null, variants);
     }
 
     public void Dispose()

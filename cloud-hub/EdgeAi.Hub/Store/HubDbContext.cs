@@ -22,6 +22,10 @@ internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbC
 
     public DbSet<ModelRow> Models => Set<ModelRow>();
 
+    public DbSet<ModelVariantRow> ModelVariants => Set<ModelVariantRow>();
+
+    public DbSet<DeploymentVariantRow> DeploymentVariants => Set<DeploymentVariantRow>();
+
     public DbSet<DeploymentRow> Deployments => Set<DeploymentRow>();
 
     public DbSet<DeploymentTargetRow> DeploymentTargets => Set<DeploymentTargetRow>();

@@ -49,7 +49,11 @@ internal sealed class StoreInitializer : IHostedService
                 // Persistent in the database file; set before the tables so every later connection sees it.
                 await context.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;").ConfigureAwait(false);
             }
-            await context.Database.EnsureCreatedAsync().ConfigureAwait(false);
+            if (!await context.Database.EnsureCreatedAsync().ConfigureAwait(false))
+            {
+                // The store existed: add the tables that came after it was made.
+                await SchemaUpgrade.ApplyAsync(context, _store.IsSqlite, CancellationToken.None).ConfigureAwait(false);
+            }
         }
     }
 }

@@ -72,9 +72,10 @@ internal sealed class ArtifactVerifier
         }
         using (key)
         {
-            if (!ModelSignature.Verify(key, model.Name, model.Version, sha, model.Signature.Span))
+            // The variant is in the payload (fp32 keeps the payload of hubs that predate variants).
+            if (!ModelSignature.Verify(key, model.Name, model.Version, ModelVariants.Normalize(model.Variant), sha, model.Signature.Span))
             {
-                throw new DeploymentException($"artifact refused: its signature does not verify with the hub's model-signing key ('{_keyPath}'); the artifact or its signature was tampered with");
+                throw new DeploymentException($"artifact refused: its signature does not verify with the hub's model-signing key ('{_keyPath}') for the {ModelVariants.Normalize(model.Variant)} variant; the artifact or its signature was tampered with");
             }
         }
     }

@@ -1,3 +1,4 @@
+using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Sync;
 using EdgeAi.Serving.Store;
 
@@ -7,9 +8,13 @@ namespace EdgeAi.Agent.SyncDown;
 /// <param name="Serving">The ready version requests without a version go to, or null.</param>
 /// <param name="Persisted">The persisted active version: null when the fleet never managed the model, empty when deactivated.</param>
 /// <param name="Installed">Versions in the model store.</param>
-internal sealed record ModelView(string Name, string? Serving, string? Persisted, IReadOnlyCollection<string> Installed)
+/// <param name="Variants">The variant each installed version holds (from its manifest); a version missing here is fp32.</param>
+internal sealed record ModelView(string Name, string? Serving, string? Persisted, IReadOnlyCollection<string> Installed, IReadOnlyDictionary<string, string>? Variants = null)
 {
     public bool Managed => Persisted is not null;
+
+    /// <summary>The variant installed for a version ("fp32" when installed without one).</summary>
+    public string VariantOf(string version) => Variants?.GetValueOrDefault(version) ?? ModelVariants.Fp32;
 }
 
 internal enum StepKind
@@ -28,6 +33,10 @@ internal enum StepKind
     Deactivate,
     /// <summary>The desired version already serves: say so for this revision.</summary>
     ReportActive,
+    /// <summary>Open the downloaded variant of the serving version beside it, not serving yet.</summary>
+    Prepare,
+    /// <summary>Put the smoke-tested variant in place of the installed one (store and host), atomically for requests.</summary>
+    Swap,
 }
 
 /// <summary>One small step of a plan; a model's steps run in order and stop at the first failure.</summary>
@@ -61,9 +70,22 @@ internal static class DeploymentPlanner
                 continue; // reported already; a new revision tries again
             }
             var view = device.GetValueOrDefault(model.Name);
-            if (view is not null && view.Serving == model.Version && view.Persisted == model.Version)
+            var variant = ModelVariants.Normalize(model.Variant);
+            var installedVariant = view is not null && view.Installed.Contains(model.Version) ? view.VariantOf(model.Version) : null;
+            if (view is not null && view.Serving == model.Version && view.Persisted == model.Version && installedVariant == variant)
             {
                 steps.Add(new PlanStep(StepKind.ReportActive, model.Name, model.Version, model));
+                continue;
+            }
+            if (installedVariant is not null && installedVariant != variant)
+            {
+                // Another variant of the same version: a reinstall beside the serving copy, smoke-tested, then swapped in.
+                steps.Add(new PlanStep(StepKind.Download, model.Name, model.Version, model));
+                steps.Add(new PlanStep(StepKind.Verify, model.Name, model.Version, model));
+                steps.Add(new PlanStep(StepKind.Prepare, model.Name, model.Version, model));
+                steps.Add(new PlanStep(StepKind.Smoke, model.Name, model.Version, model));
+                steps.Add(new PlanStep(StepKind.Swap, model.Name, model.Version, model));
+                steps.Add(new PlanStep(StepKind.Prune, model.Name, model.Version, model));
                 continue;
             }
             if (view is null || !view.Installed.Contains(model.Version))
@@ -102,6 +124,10 @@ internal static class DeploymentPlanner
         if (model.Sha256.Length != 64 || !model.Sha256.All(char.IsAsciiHexDigit))
         {
             return $"sha256 of model '{model.Name}' version {model.Version} is not 64 hex digits";
+        }
+        if (!ModelVariants.IsKnown(ModelVariants.Normalize(model.Variant)))
+        {
+            return $"variant '{model.Variant}' of model '{model.Name}' version {model.Version} is unknown (fp32, int8 or fp16)";
         }
         return seen.Contains(model.Name) ? $"model '{model.Name}' is desired more than once; only the first entry is used" : null;
     }

@@ -1,3 +1,4 @@
+using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Sync;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
@@ -15,16 +16,19 @@ internal sealed class DeviceModels(ModelLoader loader, ModelHost host, ILogger<D
     public Dictionary<string, ModelView> Current(DesiredState desired)
     {
         ArgumentNullException.ThrowIfNull(desired);
-        var installed = loader.Store.List()
-            .Where(m => m.Manifest is not null)
+        var stored = loader.Store.List().Where(m => m.Manifest is not null).ToList();
+        var installed = stored
             .GroupBy(m => m.Name, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => (IReadOnlyCollection<string>)[.. g.Select(m => m.Version)], StringComparer.Ordinal);
+        var variants = stored
+            .GroupBy(m => m.Name, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyDictionary<string, string>)g.ToDictionary(m => m.Version, m => ModelVariants.Normalize(m.Manifest!.Variant), StringComparer.Ordinal), StringComparer.Ordinal);
         var names = installed.Keys.Concat(host.Models.Select(m => m.Name)).Concat(desired.Models.Select(m => m.Name))
             .Where(ModelStore.IsValidName)
             .ToHashSet(StringComparer.Ordinal);
         return names.ToDictionary(
             n => n,
-            n => new ModelView(n, loader.Serving(n), loader.Store.ReadActive(n), installed.GetValueOrDefault(n) ?? []),
+            n => new ModelView(n, loader.Serving(n), loader.Store.ReadActive(n), installed.GetValueOrDefault(n) ?? [], variants.GetValueOrDefault(n)),
             StringComparer.Ordinal);
     }
 

@@ -45,13 +45,15 @@ internal sealed class ModelDownloader
 
     public string Directory { get; }
 
-    public string PartPath(string name, string version) => Path.Combine(Directory, name, version + ".part");
+    /// <summary>Where a download lands; a variant other than fp32 has its own file, so one variant's bytes never resume another's.</summary>
+    public string PartPath(string name, string version, string? variant = null) =>
+        Path.Combine(Directory, name, (ModelVariants.IsDefault(variant) ? version : $"{version}.{variant}") + ".part");
 
     public async Task<DownloadResult> DownloadAsync(DesiredModel model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         var channel = _hub.Channel ?? throw new DeploymentException("no hub configured (Cloud:HubUrl): cannot download the model");
-        var run = new DownloadRun(new EdgeAi.Common.Fleet.Fleet.FleetClient(channel), model, PartPath(model.Name, model.Version));
+        var run = new DownloadRun(new EdgeAi.Common.Fleet.Fleet.FleetClient(channel), model, PartPath(model.Name, model.Version, model.Variant));
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(run.Path)!);
         if (File.Exists(run.Path) && string.Equals(await Sha256Async(run.Path, cancellationToken).ConfigureAwait(false), model.Sha256, StringComparison.OrdinalIgnoreCase))
         {
@@ -157,7 +159,7 @@ internal sealed class ModelDownloader
     /// <summary>One call from <paramref name="offset"/>; returns the bytes appended.</summary>
     private async Task<long> StreamAsync(DownloadRun run, long offset, CancellationToken cancellationToken)
     {
-        var request = new DownloadModelRequest { Name = run.Model.Name, Version = run.Model.Version, Offset = offset };
+        var request = new DownloadModelRequest { Name = run.Model.Name, Version = run.Model.Version, Offset = offset, Variant = run.Model.Variant };
         using var call = run.Client.DownloadModel(request, new CallOptions(_hub.Headers, cancellationToken: cancellationToken));
         // Unbuffered: each chunk reaches the file as it arrives, so even a killed process resumes after it.
         var file = new FileStream(run.Path, FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0, useAsync: true);

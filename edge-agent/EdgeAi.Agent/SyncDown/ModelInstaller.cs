@@ -1,3 +1,4 @@
+using EdgeAi.Common.Fleet;
 using EdgeAi.Common.Sync;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
@@ -24,6 +25,15 @@ internal sealed class ModelCandidate(string name, string version, DesiredModel? 
 
     /// <summary>The version that served before this one was activated.</summary>
     public string? Previous { get; set; }
+
+    /// <summary>The variant it brings: the desired one, fp32 when the desired state names none.</summary>
+    public string Variant => ModelVariants.Normalize(Desired?.Variant);
+
+    /// <summary>Set when it replaces another variant of the same version (<see cref="StepKind.Prepare"/>).</summary>
+    public bool Replacement { get; set; }
+
+    /// <summary>For a replacement: the variant that served before the swap.</summary>
+    public string? PreviousVariant { get; set; }
 }
 
 /// <summary>
@@ -50,7 +60,7 @@ internal sealed class ModelInstaller(ModelDownloader downloader, ArtifactVerifie
     public void Install(ModelCandidate candidate)
     {
         ArgumentNullException.ThrowIfNull(candidate);
-        loader.Install(candidate.Download!.Path, candidate.Name, candidate.Version);
+        loader.Install(candidate.Download!.Path, candidate.Name, candidate.Version, candidate.Variant);
         candidate.Installed = true;
         TryDelete(candidate.Download.Path);
     }
@@ -74,6 +84,28 @@ internal sealed class ModelInstaller(ModelDownloader downloader, ArtifactVerifie
             : throw new DeploymentException($"the model does not load: {instance.FailureReason}");
     }
 
+    /// <summary>Opens the verified download of another variant of the serving version, beside it and not serving.</summary>
+    public void Prepare(ModelCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        candidate.Replacement = true;
+        var instance = loader.PrepareReplacement(candidate.Download!.Path, candidate.Name, candidate.Version, candidate.Variant);
+        candidate.Instance = instance;
+        if (instance.State != ModelState.Ready)
+        {
+            throw new DeploymentException($"the {candidate.Variant} variant does not load: {instance.FailureReason}");
+        }
+    }
+
+    /// <summary>Swaps the smoke-tested variant in for the installed one, then deletes the download.</summary>
+    public void Swap(ModelCandidate candidate)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        candidate.PreviousVariant = loader.Replace(candidate.Download!.Path, candidate.Instance!);
+        candidate.Activated = true;
+        TryDelete(candidate.Download.Path);
+    }
+
     public async Task SmokeTestAsync(ModelCandidate candidate, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(candidate);
@@ -88,11 +120,20 @@ internal sealed class ModelInstaller(ModelDownloader downloader, ArtifactVerifie
         {
             return;
         }
+        if (candidate.Replacement)
+        {
+            // The installed variant still serves and its files stay: only the prepared session goes.
+            if (candidate.Instance is { } prepared)
+            {
+                loader.DiscardPrepared(prepared);
+            }
+            return;
+        }
         loader.Discard(candidate.Name, candidate.Version, removeFiles);
     }
 
     /// <summary>Deletes a partial or refused download: refused bytes never stay on the device.</summary>
-    public void DeleteDownload(string name, string version) => TryDelete(downloader.PartPath(name, version));
+    public void DeleteDownload(string name, string version, string? variant = null) => TryDelete(downloader.PartPath(name, version, variant));
 
     /// <summary>Removes partial downloads of versions no longer desired.</summary>
     public void CleanDownloads(DesiredState state)
@@ -103,7 +144,7 @@ internal sealed class ModelInstaller(ModelDownloader downloader, ArtifactVerifie
             return;
         }
         var wanted = state.Models.Where(m => ModelStore.IsValidName(m.Name) && ModelStore.IsValidName(m.Version))
-            .Select(m => Path.GetFullPath(downloader.PartPath(m.Name, m.Version)))
+            .Select(m => Path.GetFullPath(downloader.PartPath(m.Name, m.Version, m.Variant)))
             .ToHashSet(StringComparer.Ordinal);
         foreach (var file in Directory.EnumerateFiles(downloader.Directory, "*.part", SearchOption.AllDirectories))
         {

@@ -75,7 +75,7 @@ internal sealed class Reconciler(
             }
             if (steps.Any(s => s.Kind == StepKind.Download))
             {
-                installer.DeleteDownload(candidate.Name, candidate.Version);
+                installer.DeleteDownload(candidate.Name, candidate.Version, candidate.Variant);
             }
             if (candidate.Desired is { } desired)
             {
@@ -124,6 +124,14 @@ internal sealed class Reconciler(
             case StepKind.ReportActive:
                 deployments.Report(revision, model, version, DeploymentStates.Active);
                 break;
+            case StepKind.Prepare:
+                deployments.Report(revision, model, version, DeploymentStates.Loading, $"{candidate.Variant} variant beside the serving one");
+                installer.Prepare(candidate);
+                break;
+            case StepKind.Swap:
+                installer.Swap(candidate);
+                deployments.Report(revision, model, version, DeploymentStates.Active, $"{candidate.Variant} variant replaced {candidate.PreviousVariant}");
+                break;
         }
     }
 
@@ -134,7 +142,8 @@ internal sealed class Reconciler(
         {
             deployments.Report(revision, model, previous, DeploymentStates.RolledBack, $"replaced by the previous version {version}, kept on the device");
         }
-        deployments.Report(revision, model, version, DeploymentStates.Active, previous is null ? "" : $"replaced version {previous}");
+        var variant = candidate.Variant == Common.Fleet.ModelVariants.Fp32 ? "" : $" ({candidate.Variant})";
+        deployments.Report(revision, model, version, DeploymentStates.Active, previous is null ? variant.Trim() : $"replaced version {previous}{variant}");
     }
 
     private static (string, string, string) Key(DesiredModel model) => (model.Name, model.Version, model.Sha256.ToLowerInvariant());

@@ -80,6 +80,7 @@ internal sealed class ReportedStateReporter(
                 Version = m.Version,
                 State = serving ? "active" : m.State.ToString().ToLowerInvariant(),
                 ExecutionProvider = m.ExecutionProvider ?? "",
+                Variant = m.Variant,
             });
         }
         reported.ExecutionProviders.Add(models.Select(m => m.ExecutionProvider).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));

@@ -12,6 +12,9 @@ public static class InferenceParameters
     public const string ServedBy = "edgeai.served_by";
     public const string ExecutionProvider = "edgeai.execution_provider";
     public const string ModelVersion = "edgeai.model_version";
+
+    /// <summary>The variant of the version that answered: "fp32", "int8" or "fp16" ("fp32" for a model installed without one).</summary>
+    public const string ModelVariant = "edgeai.model_variant";
     public const string FallbackReason = "edgeai.fallback_reason";
 
     /// <summary>Values of <see cref="ServedBy"/>.</summary>

@@ -38,16 +38,31 @@ public sealed class ModelHost : IDisposable
     public bool AnyReady => Models.Any(m => m.State == ModelState.Ready);
 
     /// <summary>Loads (or reloads) a model version from an ONNX file. Never throws for a bad model: the instance says Failed.</summary>
-    public ModelInstance Load(string name, string version, string path)
+    public ModelInstance Load(string name, string version, string path) => Load(name, version, path, null);
+
+    /// <summary>Loads (or reloads) one variant of a model version; null or empty is fp32.</summary>
+    public ModelInstance Load(string name, string version, string path, string? variant)
+    {
+        var instance = Prepare(name, version, path, path, variant);
+        Publish(instance);
+        return instance;
+    }
+
+    /// <summary>
+    /// Opens a session on <paramref name="sessionPath"/> for a version without serving it: nothing resolves it
+    /// until <see cref="Swap"/> (or it is dropped with <see cref="Discard"/>). How another variant of the serving
+    /// version is smoke-tested before it replaces it. <paramref name="path"/> is where the file will live.
+    /// </summary>
+    public ModelInstance Prepare(string name, string version, string sessionPath, string path, string? variant)
     {
         var stopwatch = Stopwatch.StartNew();
         ModelInstance instance;
         try
         {
-            var created = _sessions.Create(path, name);
+            var created = _sessions.Create(sessionPath, name);
             try
             {
-                instance = ModelInstance.Ready(name, version, path, created, _options.MaxConcurrentRunsPerModel);
+                instance = ModelInstance.Ready(name, version, path, created, _options.MaxConcurrentRunsPerModel, variant);
             }
             catch
             {
@@ -59,11 +74,27 @@ public sealed class ModelHost : IDisposable
         }
         catch (ModelLoadException e)
         {
-            instance = ModelInstance.Failed(name, version, path, e.Message, e.Skipped);
+            instance = ModelInstance.Failed(name, version, path, e.Message, e.Skipped, variant);
             Log.ModelFailed(_logger, name, version, e.Message);
         }
-        Publish(instance);
         return instance;
+    }
+
+    /// <summary>Serves a prepared instance in place of the one loaded for its version, atomically: in-flight requests finish on the old one.</summary>
+    public void Swap(ModelInstance instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        Publish(instance);
+    }
+
+    /// <summary>Drops a prepared instance that never served (its smoke test failed).</summary>
+    public void Discard(ModelInstance instance)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        if (!Volatile.Read(ref _catalog).Models.TryGetValue(instance.Name, out var versions) || !versions.TryGetValue(instance.Version, out var published) || !ReferenceEquals(published, instance))
+        {
+            instance.Retire();
+        }
     }
 
     /// <summary>Registers a version that must not be loaded (e.g. its file fails its checksum) so it reports not ready with the reason.</summary>

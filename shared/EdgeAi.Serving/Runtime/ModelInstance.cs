@@ -32,6 +32,9 @@ public sealed class ModelInstance
 
     public string Path { get; }
 
+    /// <summary>The variant this instance runs ("fp32", "int8", "fp16"); responses carry it as <see cref="InferenceParameters.ModelVariant"/>.</summary>
+    public string Variant { get; private init; } = Common.Fleet.ModelVariants.Fp32;
+
     public ModelState State { get; private init; }
 
     /// <summary>Why the model is not ready, for a Failed instance.</summary>
@@ -50,21 +53,22 @@ public sealed class ModelInstance
 
     internal InferenceSession Session => _created?.Session ?? throw new InvalidOperationException("model is not loaded");
 
-    internal static ModelInstance Ready(string name, string version, string path, CreatedSession created, int maxConcurrency)
+    internal static ModelInstance Ready(string name, string version, string path, CreatedSession created, int maxConcurrency, string? variant = null)
     {
         var inputs = created.Session.InputMetadata.Select(kv => ToSpec(kv.Key, kv.Value, "input")).ToList();
         var outputs = created.Session.OutputMetadata.Select(kv => ToSpec(kv.Key, kv.Value, "output")).ToList();
         return new ModelInstance(name, version, path, created, maxConcurrency)
         {
             State = ModelState.Ready,
+            Variant = Common.Fleet.ModelVariants.Normalize(variant),
             Inputs = inputs,
             Outputs = outputs,
             SkippedProviders = created.SkippedProviders,
         };
     }
 
-    internal static ModelInstance Failed(string name, string version, string path, string reason, IReadOnlyList<ProviderAttempt> skipped) =>
-        new(name, version, path) { State = ModelState.Failed, FailureReason = reason, SkippedProviders = skipped };
+    internal static ModelInstance Failed(string name, string version, string path, string reason, IReadOnlyList<ProviderAttempt> skipped, string? variant = null) =>
+        new(name, version, path) { State = ModelState.Failed, FailureReason = reason, SkippedProviders = skipped, Variant = Common.Fleet.ModelVariants.Normalize(variant) };
 
     private ModelInstance(string name, string version, string path, CreatedSession created, int maxConcurrency)
         : this(name, version, path)
@@ -94,6 +98,7 @@ public sealed class ModelInstance
         metadata.Outputs.AddRange(Outputs.Select(o => o.ToMetadata()));
         metadata.Parameters.Set("edgeai.state", State.ToString().ToUpperInvariant());
         metadata.Parameters.Set(InferenceParameters.ModelVersion, Version);
+        metadata.Parameters.Set(InferenceParameters.ModelVariant, Variant);
         if (ExecutionProvider is not null)
         {
             metadata.Parameters.Set(InferenceParameters.ExecutionProvider, ExecutionProvider);
@@ -196,6 +201,7 @@ public sealed class ModelInstance
             }
             response.Parameters.Set(InferenceParameters.ExecutionProvider, ExecutionProvider!);
             response.Parameters.Set(InferenceParameters.ModelVersion, Version);
+            response.Parameters.Set(InferenceParameters.ModelVariant, Variant);
             return response;
         }
     }

@@ -110,14 +110,54 @@ public sealed class ModelLoader : BackgroundService
     /// active version gets the one serving now pinned first, so the new version does not start serving
     /// merely by being the newest.
     /// </summary>
-    public StoredModel Install(string sourcePath, string name, string version)
+    public StoredModel Install(string sourcePath, string name, string version) => Install(sourcePath, name, version, null);
+
+    /// <summary>Installs one variant of a version (see <see cref="Install(string, string, string)"/>); null is fp32.</summary>
+    public StoredModel Install(string sourcePath, string name, string version, string? variant)
     {
         lock (_gate)
         {
             Pin(name);
-            return _store.Add(sourcePath, name, version);
+            return _store.Add(sourcePath, name, version, null, variant);
         }
     }
+
+    /// <summary>
+    /// Opens another variant of an installed version from a verified file without serving it, so it can be
+    /// smoke-tested while the installed variant keeps serving; <see cref="Replace"/> then swaps it in.
+    /// </summary>
+    public ModelInstance PrepareReplacement(string sourcePath, string name, string version, string variant) =>
+        _host.Prepare(name, version, sourcePath, _store.ModelPath(name, version), variant);
+
+    /// <summary>
+    /// Swaps a smoke-tested replacement in: the store's copy of the version becomes the new variant's file,
+    /// then the host serves the prepared instance (requests under way finish on the old one) and the
+    /// version is persisted active. Returns the variant that served before.
+    /// </summary>
+    public string Replace(string sourcePath, ModelInstance prepared)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        lock (_gate)
+        {
+            if (prepared.State != ModelState.Ready)
+            {
+                throw new InvalidOperationException($"model '{prepared.Name}' version {prepared.Version} ({prepared.Variant}) is not ready; it cannot replace the serving copy");
+            }
+            var before = _host.Models.FirstOrDefault(m => m.Name == prepared.Name && m.Version == prepared.Version)?.Variant ?? Common.Fleet.ModelVariants.Fp32;
+            _store.Replace(sourcePath, prepared.Name, prepared.Version, prepared.Variant);
+            _host.Swap(prepared);
+            _store.WriteActive(prepared.Name, prepared.Version);
+            _host.SetActive(prepared.Name, prepared.Version);
+            foreach (var other in _host.VersionsOf(prepared.Name).Where(v => v != prepared.Version))
+            {
+                _host.Unload(prepared.Name, other);
+            }
+            return before;
+        }
+    }
+
+    /// <summary>Drops a prepared replacement that did not pass (the installed variant goes on serving).</summary>
+    public void DiscardPrepared(ModelInstance prepared) => _host.Discard(prepared);
 
     /// <summary>Loads an installed version beside the serving one (requests without a version still go to the active one); a loaded ready instance is reused.</summary>
     public ModelInstance LoadBeside(string name, string version)
@@ -135,7 +175,7 @@ public sealed class ModelLoader : BackgroundService
             {
                 throw new ModelStoreException($"model '{name}' version {version} cannot be loaded: {problem}");
             }
-            return _host.Load(name, version, stored.ModelPath);
+            return _host.Load(name, version, stored.ModelPath, stored.Manifest?.Variant);
         }
     }
 
@@ -227,7 +267,7 @@ public sealed class ModelLoader : BackgroundService
         var problem = ModelStore.CheckIntegrity(model);
         if (problem is null)
         {
-            _host.Load(model.Name, model.Version, model.ModelPath);
+            _host.Load(model.Name, model.Version, model.ModelPath, model.Manifest?.Variant);
         }
         else
         {

@@ -22,6 +22,9 @@ public sealed record ModelManifest
 
     public DateTimeOffset InstalledAt { get; init; }
 
+    /// <summary>The fleet variant installed ("int8", "fp16", "fp32"); null for one installed before variants or by hand, which is fp32.</summary>
+    public string? Variant { get; init; }
+
     /// <summary>File name the model was installed from, for people reading the store.</summary>
     public string? Source { get; init; }
 }

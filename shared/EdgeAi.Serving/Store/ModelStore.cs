@@ -62,7 +62,10 @@ public sealed partial class ModelStore
     /// gets the staged copy and may throw to refuse it (the agent trial-loads it in ONNX Runtime).
     /// Without a version, the next integer after the highest installed one is used.
     /// </summary>
-    public StoredModel Add(string sourcePath, string name, string? version, Action<string>? verify = null)
+    public StoredModel Add(string sourcePath, string name, string? version, Action<string>? verify = null) => Add(sourcePath, name, version, verify, null);
+
+    /// <summary>Installs one variant of a version (recorded in its manifest; null is fp32, as before variants).</summary>
+    public StoredModel Add(string sourcePath, string name, string? version, Action<string>? verify, string? variant)
     {
         if (!IsValidName(name))
         {
@@ -89,7 +92,7 @@ public sealed partial class ModelStore
         {
             var stagedModel = Path.Combine(staging, ModelFileName);
             File.Copy(sourcePath, stagedModel);
-            var manifest = Describe(stagedModel, name, version, Path.GetFileName(sourcePath));
+            var manifest = Describe(stagedModel, name, version, Path.GetFileName(sourcePath)) with { Variant = variant };
             verify?.Invoke(stagedModel);
             File.WriteAllBytes(Path.Combine(staging, ManifestFileName), JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJsonContext.Default.ModelManifest));
             Directory.CreateDirectory(Path.Combine(Root, name));
@@ -101,6 +104,44 @@ public sealed partial class ModelStore
             if (Directory.Exists(staging))
             {
                 Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Puts another variant of an installed version in place of the one there: staged beside it, then the old
+    /// directory is renamed away and the new one renamed in (a crash between the two leaves the version
+    /// missing, which the fleet reinstalls, never half of one).
+    /// </summary>
+    public StoredModel Replace(string sourcePath, string name, string version, string? variant)
+    {
+        if (!IsValidName(name) || !IsValidName(version))
+        {
+            throw new ModelStoreException($"invalid model name '{name}' or version '{version}'");
+        }
+        var target = Path.Combine(Root, name, version);
+        var staging = Path.Combine(Root, StagingDirectoryName, Guid.NewGuid().ToString("N"));
+        var trash = Path.Combine(Root, StagingDirectoryName, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var stagedModel = Path.Combine(staging, ModelFileName);
+            File.Copy(sourcePath, stagedModel);
+            var manifest = Describe(stagedModel, name, version, Path.GetFileName(sourcePath)) with { Variant = variant };
+            File.WriteAllBytes(Path.Combine(staging, ManifestFileName), JsonSerializer.SerializeToUtf8Bytes(manifest, StoreJsonContext.Default.ModelManifest));
+            Directory.CreateDirectory(Path.Combine(Root, name));
+            if (Directory.Exists(target))
+            {
+                Directory.Move(target, trash);
+            }
+            Directory.Move(staging, target);
+            return new StoredModel(name, version, Path.Combine(target, ModelFileName), manifest, null);
+        }
+        finally
+        {
+            foreach (var dir in new[] { staging, trash }.Where(Directory.Exists))
+            {
+                Directory.Delete(dir, recursive: true);
             }
         }
     }

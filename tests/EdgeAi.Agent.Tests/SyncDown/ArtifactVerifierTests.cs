@@ -26,6 +26,29 @@ public sealed class ArtifactVerifierTests : IDisposable
     }
 
     [Fact]
+    public async Task Verify_Int8VariantSignedWithVariant_Passes()
+    {
+        var model = Signed();
+        model.Variant = "int8";
+        model.Signature = ByteString.CopyFrom(ModelSignature.Sign(_key, "m", "1", "int8", Sha(_bytes)));
+
+        await Verifier().VerifyAsync(model, Download(_bytes), Token);
+    }
+
+    [Fact]
+    public async Task Verify_Fp32SignatureOnAnInt8Variant_Refused()
+    {
+        // The hub signed these bytes as fp32; a desired state that calls them int8 must not pass.
+        var model = Signed();
+        model.Variant = "int8";
+
+        var error = await Should.ThrowAsync<DeploymentException>(() => Verifier().VerifyAsync(model, Download(_bytes), Token));
+
+        error.Message.ShouldContain("does not verify");
+        error.Message.ShouldContain("int8 variant");
+    }
+
+    [Fact]
     public async Task Verify_TamperedBytes_RefusedNamingBothChecksums()
     {
         var tampered = (byte[])_bytes.Clone();

@@ -17,6 +17,49 @@ public sealed class DeploymentPlannerTests
     }
 
     [Fact]
+    public void Plan_SameVersionOtherVariant_ReinstallsBesideTheServingOneAndSwaps()
+    {
+        var desired = Desired(("m", "2"));
+        desired.Models[0].Variant = "int8";
+
+        var plan = DeploymentPlanner.Plan(desired, Device(new ModelView("m", "2", "2", ["2"])), NotFailed);
+
+        Kinds(plan).ShouldBe([StepKind.Download, StepKind.Verify, StepKind.Prepare, StepKind.Smoke, StepKind.Swap, StepKind.Prune]);
+    }
+
+    [Fact]
+    public void Plan_DesiredVariantServing_OnlyReportsIt()
+    {
+        var desired = Desired(("m", "2"));
+        desired.Models[0].Variant = "int8";
+
+        var plan = DeploymentPlanner.Plan(desired, Device(new ModelView("m", "2", "2", ["2"], new Dictionary<string, string> { ["2"] = "int8" })), NotFailed);
+
+        Kinds(plan).ShouldBe([StepKind.ReportActive]);
+    }
+
+    [Fact]
+    public void Plan_NoVariantNamed_IsFp32_SoAnInstalledInt8IsReplaced()
+    {
+        // A hub that predates variants names none: that is fp32.
+        var plan = DeploymentPlanner.Plan(Desired(("m", "2")), Device(new ModelView("m", "2", "2", ["2"], new Dictionary<string, string> { ["2"] = "int8" })), NotFailed);
+
+        Kinds(plan).ShouldContain(StepKind.Swap);
+    }
+
+    [Fact]
+    public void Plan_UnknownVariant_Refused()
+    {
+        var desired = Desired(("m", "2"));
+        desired.Models[0].Variant = "int4";
+
+        var plan = DeploymentPlanner.Plan(desired, Device(), NotFailed);
+
+        plan.Single().Kind.ShouldBe(StepKind.Refuse);
+        plan.Single().Reason!.ShouldContain("variant 'int4'");
+    }
+
+    [Fact]
     public void Plan_PreviousVersionKept_RollsBackWithoutDownload()
     {
         var plan = DeploymentPlanner.Plan(Desired(("m", "1")), Device(new ModelView("m", "2", "2", ["1", "2"])), NotFailed);

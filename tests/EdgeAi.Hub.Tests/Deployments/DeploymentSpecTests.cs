@@ -10,8 +10,26 @@ public sealed class DeploymentSpecTests
 
     private static CreateDeploymentRequest Request(
         string? model = "classifier", string? version = "2", string? policy = null, Dictionary<string, string>? selector = null, string? strategy = null,
-        int[]? waves = null, string? timeout = null, double? maxErrorRate = null, double? minHealthyShare = null) =>
-        new(model, version, policy, selector, strategy, waves, timeout, maxErrorRate, minHealthyShare);
+        int[]? waves = null, string? timeout = null, double? maxErrorRate = null, double? minHealthyShare = null, string? variant = null) =>
+        new(model, version, policy, selector, strategy, waves, timeout, maxErrorRate, minHealthyShare, variant);
+
+    [Theory]
+    [InlineData(null, "auto")]
+    [InlineData("auto", "auto")]
+    [InlineData("fp32", "fp32")]
+    [InlineData("int8", "int8")]
+    [InlineData("fp16", "fp16")]
+    public void Parse_Variant_AutoByDefault(string? variant, string expected) =>
+        DeploymentSpec.Parse(Request(variant: variant), DefaultTimeout).Value!.Variant.ShouldBe(expected);
+
+    [Fact]
+    public void Parse_UnknownVariant_InvalidNamingTheChoices()
+    {
+        var refusal = DeploymentSpec.Parse(Request(variant: "int4"), DefaultTimeout).Error!;
+
+        refusal.Kind.ShouldBe(RefusalKind.Invalid);
+        refusal.Detail.ShouldBe("'variant' must be one of auto, fp32, int8, fp16 (auto: the hub chooses per device from its execution providers), not 'int4'");
+    }
 
     [Fact]
     public void Parse_ModelAndVersionOnly_DefaultsToAllAtOnceLocalFirst()

@@ -27,6 +27,29 @@ public sealed class StoreSchemaTests
         Lines(db.Database.GenerateCreateScript()).ShouldBe(Lines(Postgres));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SchemaUpgrade_Statements_CreateExactlyWhatEnsureCreatedWrites(bool sqlite)
+    {
+        var builder = new DbContextOptionsBuilder<HubDbContext>();
+        using var db = new HubDbContext((sqlite ? builder.UseSqlite("Data Source=:memory:") : builder.UseNpgsql("Host=localhost")).Options);
+        var script = db.Database.GenerateCreateScript();
+
+        var statements = SchemaUpgrade.Statements(sqlite);
+
+        statements.Count.ShouldBe(2);
+        foreach (var table in new[] { "model_variants", "deployment_variants" })
+        {
+            var created = script.Split(';').Select(Squash).Single(t => t.StartsWith(Squash($"CREATE TABLE {Quote(table, sqlite)} ("), StringComparison.Ordinal));
+            statements.Select(st => Squash(st.Replace("IF NOT EXISTS ", "", StringComparison.Ordinal))).ShouldContain(created, $"the upgrade's {table}");
+        }
+    }
+
+    private static string Quote(string table, bool sqlite) => sqlite ? $"\"{table}\"" : table;
+
+    private static string Squash(string sql) => new([.. sql.Where(c => !char.IsWhiteSpace(c))]);
+
     private static string[] Lines(string script) =>
         [.. script.ReplaceLineEndings("\n").Split('\n').Select(l => l.TrimEnd()).Where(l => l.Length > 0)];
 
@@ -53,6 +76,12 @@ public sealed class StoreSchemaTests
             "message" TEXT NULL,
             "updated_at_ms" INTEGER NOT NULL,
             CONSTRAINT "PK_deployment_targets" PRIMARY KEY ("deployment_id", "device_id")
+        );
+
+
+        CREATE TABLE "deployment_variants" (
+            "deployment_id" INTEGER NOT NULL CONSTRAINT "PK_deployment_variants" PRIMARY KEY,
+            "variant" TEXT NOT NULL
         );
 
 
@@ -128,6 +157,20 @@ public sealed class StoreSchemaTests
         );
 
 
+        CREATE TABLE "model_variants" (
+            "name" TEXT NOT NULL,
+            "version" TEXT NOT NULL,
+            "variant" TEXT NOT NULL,
+            "sha256" TEXT NOT NULL,
+            "size_bytes" INTEGER NOT NULL,
+            "signature" BLOB NOT NULL,
+            "created_at_ms" INTEGER NOT NULL,
+            "created_by" TEXT NOT NULL,
+            "report" TEXT NULL,
+            CONSTRAINT "PK_model_variants" PRIMARY KEY ("name", "version", "variant")
+        );
+
+
         CREATE TABLE "models" (
             "name" TEXT NOT NULL,
             "version" TEXT NOT NULL,
@@ -196,6 +239,13 @@ public sealed class StoreSchemaTests
             message text,
             updated_at_ms bigint NOT NULL,
             CONSTRAINT "PK_deployment_targets" PRIMARY KEY (deployment_id, device_id)
+        );
+
+
+        CREATE TABLE deployment_variants (
+            deployment_id bigint NOT NULL,
+            variant character varying(16) NOT NULL,
+            CONSTRAINT "PK_deployment_variants" PRIMARY KEY (deployment_id)
         );
 
 
@@ -272,6 +322,20 @@ public sealed class StoreSchemaTests
             name character varying(64) NOT NULL,
             position bigint NOT NULL,
             CONSTRAINT "PK_hub_cursors" PRIMARY KEY (name)
+        );
+
+
+        CREATE TABLE model_variants (
+            name character varying(128) NOT NULL,
+            version character varying(128) NOT NULL,
+            variant character varying(16) NOT NULL,
+            sha256 character varying(64) NOT NULL,
+            size_bytes bigint NOT NULL,
+            signature bytea NOT NULL,
+            created_at_ms bigint NOT NULL,
+            created_by character varying(128) NOT NULL,
+            report text,
+            CONSTRAINT "PK_model_variants" PRIMARY KEY (name, version, variant)
         );
 
 
