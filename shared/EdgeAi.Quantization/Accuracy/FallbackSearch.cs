@@ -8,7 +8,7 @@ internal sealed record FallbackOutcome<T>(T Model, IReadOnlyList<OutputAccuracy>
 /// <summary>
 /// The accuracy-aware fallback. Each quantized weighted node is ranked by what leaving it alone in fp32 gains
 /// (quantize all but that node, evaluate), then the worst are put back to fp32 one more at a time until the budget
-/// holds. Leave-one-out is measured end to end on the real outputs, so it ranks by what the budget counts (a
+/// holds; only nodes whose fp32 copy helped on its own are put back. Leave-one-out is measured end to end on the real outputs, so it ranks by what the budget counts (a
 /// layer-wise cosine, cheaper, mixes in the error each layer inherits and rewards late layers); it costs one
 /// quantize and evaluate per candidate, which for ResNet-sized models is seconds each.
 /// </summary>
@@ -65,6 +65,16 @@ internal static class FallbackSearch
 
         var order = Enumerable.Range(0, candidates.Count).OrderByDescending(i => gains[i]).ToArray();
         var ranked = order.Select(i => candidates[i]).ToArray();
+
+        // A node whose fp32 copy did not help alone is not put back: on a real model most gains are noise around 0, and
+        // adding them makes the model slower without making it better.
+        var helpful = order.Count(i => gains[i] > 0);
+        if (helpful == 0)
+        {
+            throw GiveUp(budget, best, $"putting any one of the {candidates.Count} quantized weighted nodes back to fp32 does not bring it closer");
+        }
+
+        limit = Math.Min(limit, helpful);
         progress?.Report("fallback: costliest first (gain in budget slack): " + string.Join(", ", order.Take(8).Select(
             i => string.Create(CultureInfo.InvariantCulture, $"{candidates[i]} ({gains[i]:+0.#####;-0.#####;0})"))));
 
@@ -83,7 +93,9 @@ internal static class FallbackSearch
             {
                 throw GiveUp(budget, best, count >= candidates.Count - 1
                     ? $"even with all but one of the {candidates.Count} quantized weighted nodes in fp32"
-                    : $"after putting back {count} nodes (the most the search tries)");
+                    : count >= helpful
+                        ? $"after putting back the {count} node{(count == 1 ? "" : "s")} whose fp32 copy helps"
+                        : $"after putting back {count} nodes (the most the search tries)");
             }
 
             cancellationToken.ThrowIfCancellationRequested();

@@ -47,9 +47,10 @@ public static class ActivationCalibrator
         {
             var histogram = histograms.Histogram(i);
             var width = histograms.BinWidth(i);
+            var levels = extremes.Range(i).Min >= 0 ? 2 * Thresholds.Levels : Thresholds.Levels;
             var threshold = options.Method == CalibrationMethod.Percentile
                 ? Thresholds.Percentile(histogram, width, options.Percentile)
-                : Thresholds.Entropy(histogram, width);
+                : Thresholds.Entropy(histogram, width, levels);
             ranges[names[i]] = Thresholds.Clip(threshold, extremes.Range(i));
         }
 

@@ -39,26 +39,34 @@ internal static class Thresholds
         return histogram.Length * binWidth;
     }
 
-    /// <summary>TensorRT's entropy calibration: the threshold whose 128-level copy of the histogram loses the least information (KL divergence).</summary>
-    public static double Entropy(ReadOnlySpan<long> histogram, double binWidth) => BestEntropyBins(histogram) * binWidth;
+    /// <summary>
+    /// TensorRT's entropy calibration: the threshold whose <paramref name="levels"/>-level copy of the histogram loses the
+    /// least information (KL divergence). 128 levels for a signed tensor (the magnitude of a symmetric 8-bit value), 256
+    /// for one that is never negative (its asymmetric range [0, t] gets every level).
+    /// </summary>
+    public static double Entropy(ReadOnlySpan<long> histogram, double binWidth, int levels = Levels) => BestEntropyBins(histogram, levels) * binWidth;
 
-    /// <summary>The number of bins i (from 128 up to all) to keep below the threshold.</summary>
-    public static int BestEntropyBins(ReadOnlySpan<long> histogram)
+    /// <summary>The number of bins i (from <paramref name="levels"/> up to all) to keep below the threshold.</summary>
+    public static int BestEntropyBins(ReadOnlySpan<long> histogram, int levels = Levels)
     {
         var bins = histogram.Length;
-        if (bins <= Levels)
+        if (bins <= levels)
         {
             return bins;
         }
 
-        var step = Math.Max(1, (bins - Levels) / MaxCandidates);
+        // The exact zeros of a ReLU output pile into bin 0; left in, their spike spread over the merged first level
+        // dominates the divergence and drives the threshold to the smallest candidate (NVIDIA's calibrator does the same).
+        var counts = histogram.ToArray();
+        counts[0] = Math.Min(counts[0], counts[1]);
+        var step = Math.Max(1, (bins - levels) / MaxCandidates);
         var p = new double[bins];
         var q = new double[bins];
         var best = bins;
         var bestDivergence = double.PositiveInfinity;
-        for (var i = Levels; ; i = Math.Min(i + step, bins))
+        for (var i = levels; ; i = Math.Min(i + step, bins))
         {
-            var divergence = Divergence(histogram, i, p, q);
+            var divergence = Divergence(counts, i, p, q, levels);
             if (divergence < bestDivergence)
             {
                 bestDivergence = divergence;
@@ -72,8 +80,8 @@ internal static class Thresholds
         }
     }
 
-    /// <summary>KL(P‖Q) for the first <paramref name="kept"/> bins: P with the outliers in its last bin, Q its 128-level copy.</summary>
-    internal static double Divergence(ReadOnlySpan<long> histogram, int kept, double[] p, double[] q)
+    /// <summary>KL(P‖Q) for the first <paramref name="kept"/> bins: P with the outliers in its last bin, Q its copy in <paramref name="levels"/> levels.</summary>
+    internal static double Divergence(ReadOnlySpan<long> histogram, int kept, double[] p, double[] q, int levels = Levels)
     {
         var outliers = 0L;
         for (var j = kept; j < histogram.Length; j++)
@@ -88,12 +96,12 @@ internal static class Thresholds
 
         p[kept - 1] += outliers;
 
-        // Q: the kept bins (without the outliers) merged into Levels groups, each group's count spread evenly over
+        // Q: the kept bins (without the outliers) merged into as many groups as levels, each group's count spread evenly over
         // the bins of the group where P is not empty.
-        for (var level = 0; level < Levels; level++)
+        for (var level = 0; level < levels; level++)
         {
-            var start = (int)((long)level * kept / Levels);
-            var end = (int)((long)(level + 1) * kept / Levels);
+            var start = (int)((long)level * kept / levels);
+            var end = (int)((long)(level + 1) * kept / levels);
             var total = 0.0;
             var nonEmpty = 0;
             for (var j = start; j < end; j++)

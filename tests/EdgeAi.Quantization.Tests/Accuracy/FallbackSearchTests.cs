@@ -81,6 +81,22 @@ public sealed class FallbackSearchTests
     }
 
     [Fact]
+    public void Run_NodesThatDoNotHelp_AreNotPutBack()
+    {
+        var none = new HashSet<string>(StringComparer.Ordinal);
+        var calls = 0;
+        IReadOnlyList<OutputAccuracy> Drop(IReadOnlySet<string> fp32) =>
+            [new OutputAccuracy("y", 1 - 0.005 - (fp32.Contains("a") ? 0 : 0.01), 0.9, 0.1, 0.01, null)];
+
+        var error = Should.Throw<QuantizationException>(() => FallbackSearch.Run<IReadOnlySet<string>>(
+            ["a", "b", "c"], none, none, Drop(none), new AccuracyBudget(0.001, null), s => { calls++; return s; }, Drop, null, CancellationToken.None));
+
+        error.Message.ShouldContain("after putting back the 1 node whose fp32 copy helps");
+        error.Message.ShouldContain("1 node (a) in fp32");
+        calls.ShouldBe(3);
+    }
+
+    [Fact]
     public void Run_SingleWeightedNode_CannotFallBack()
     {
         var none = new HashSet<string>(StringComparer.Ordinal);

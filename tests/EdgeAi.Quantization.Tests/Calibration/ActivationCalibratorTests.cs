@@ -61,6 +61,22 @@ public sealed class ActivationCalibratorTests
     }
 
     [Fact]
+    public void Collect_EntropyOfAReluOutput_ItsZerosDoNotCollapseTheRange()
+    {
+        // y = relu(2x) for Gaussian x: half exact zeros, the rest half-normal with σ 2. Left in, the zeros' spike in
+        // bin 0 drove the threshold to the smallest candidate (1/16 of the range here).
+        var values = TestSets.Gaussian(40_000, seed: 11);
+        var source = new GeneratedSource(8, i => TestSets.Rows($"s{i}.npy", values[(i * 5000)..((i + 1) * 5000)]));
+
+        var ranges = ActivationCalibrator.Collect(
+            TestSets.DoubleRelu(), Tensors, source, new QuantizationOptions { Method = CalibrationMethod.Entropy }, CancellationToken.None);
+
+        ranges["y"].Min.ShouldBe(0f);
+        ranges["y"].Max.ShouldBeGreaterThan(4f);
+        ranges["y"].Max.ShouldBeLessThanOrEqualTo(ranges["doubled"].Max);
+    }
+
+    [Fact]
     public void Collect_TwoPasses_MemoryIsBinsTimesTensorsWhateverTheSetSize()
     {
         var few = new GeneratedSource(2, i => TestSets.Rows($"s{i}.npy", TestSets.Gaussian(400, i)));
