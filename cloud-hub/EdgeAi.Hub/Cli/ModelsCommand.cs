@@ -27,8 +27,8 @@ internal static class ModelsCommand
         var variant = new Option<string?>("--variant") { Description = "Push FILE as the int8 or fp16 variant of an already registered version (made elsewhere) instead of a new version." };
         var report = new Option<FileInfo?>("--report") { Description = "With --variant: the variant's accuracy report (JSON) to store beside it." };
         var quantize = new Option<string?>("--quantize") { Description = "After pushing fp32, quantize it here (in this process) and push the result as a variant: int8." };
-        var calibration = new Option<DirectoryInfo?>("--calibration") { Description = "With --quantize: the calibration set (.npy tensors, or JPEG/PNG images with --pipeline-json or a preprocess.json)." };
-        var pipeline = new Option<FileInfo?>("--pipeline-json") { Description = "With --quantize: the images' pre-processing as JSON (width, height, letterbox, fill, scale, mean, std, bgr, nhwc, input)." };
+        var calibration = new Option<DirectoryInfo?>("--calibration") { Description = "With --quantize: the calibration set (.npy tensors, or JPEG/PNG images with --preprocess FILE or a preprocess.json in DIR)." };
+        var pipeline = new Option<FileInfo?>("--preprocess") { Description = "With --quantize: the images' pre-processing, as a preprocess.json (width, height, letterbox, fill, scale, mean, std, bgr, nhwc, input)." };
         var method = new Option<string?>("--method") { Description = "With --quantize: minmax (default), percentile or entropy." };
         var maxCosineDrop = new Option<double?>("--max-cosine-drop") { Description = "With --quantize: budget, the largest 1 - cosine allowed for any output (e.g. 0.01)." };
         var minTop1 = new Option<double?>("--min-top1-agreement") { Description = "With --quantize: budget, the smallest top-1 agreement with fp32 (0-1, e.g. 0.98)." };
@@ -67,7 +67,7 @@ internal static class ModelsCommand
                 quantizing = new QuantizeRequest(set, parse.GetValue(pipeline), parse.GetValue(method), parse.GetValue(maxCosineDrop), parse.GetValue(minTop1), parse.GetValue(exclude) ?? []);
                 // Options and pre-processing are checked before the fp32 upload, so a typo costs nothing.
                 QuantizeStep.Options(quantizing);
-                QuantizeStep.Preprocessing(quantizing.PipelineJson);
+                QuantizeStep.Preprocessing(quantizing.Preprocess);
             }
             var model = await ArtifactUpload.SendFileAsync(client, path, versionPath, error, ct).ConfigureAwait(false);
             await output.WriteLineAsync($"registered {n} {v}: {Size(model.GetProperty("sizeBytes").GetInt64())}, signed by the hub").ConfigureAwait(false);

@@ -2,13 +2,14 @@ using System.Globalization;
 using System.Text.Json;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Quantization;
+using EdgeAi.Quantization.Accuracy;
 using EdgeAi.Quantization.Inputs;
 
 namespace EdgeAi.Hub.Cli;
 
 /// <summary>What <c>models push --quantize int8</c> was told: the calibration set and the quantizer's options.</summary>
 internal sealed record QuantizeRequest(
-    DirectoryInfo Calibration, FileInfo? PipelineJson, string? Method, double? MaxCosineDrop, double? MinTop1Agreement, IReadOnlyList<string> Exclude);
+    DirectoryInfo Calibration, FileInfo? Preprocess, string? Method, double? MaxCosineDrop, double? MinTop1Agreement, IReadOnlyList<string> Exclude);
 
 /// <summary>
 /// Quantizes the pushed fp32 file in the CLI's own process (the hub never runs a calibration) and uploads
@@ -43,25 +44,20 @@ internal static class QuantizeStep
         return options;
     }
 
-    /// <summary>Reads --pipeline-json: the image pre-processing (width, height, letterbox, fill, scale, mean, std, bgr, nhwc, input).</summary>
+    /// <summary>Reads --preprocess: the images' pre-processing, in the format of a calibration directory's preprocess.json.</summary>
     public static ImagePreprocessing? Preprocessing(FileInfo? file)
     {
         if (file is null)
         {
             return null;
         }
-        if (!file.Exists)
-        {
-            throw new AdminCommandException($"no such file: {file.FullName} (--pipeline-json)");
-        }
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllText(file.FullName), QuantizeJson.Default.ImagePreprocessing)
-                ?? throw new AdminCommandException($"{file.FullName} (--pipeline-json) holds null; expected an object like {Example}");
+            return CalibrationDirectory.ReadPreprocessing(file.FullName);
         }
-        catch (JsonException e)
+        catch (QuantizationException e)
         {
-            throw new AdminCommandException($"{file.FullName} (--pipeline-json) is not a pre-processing object like {Example}: {e.Message}");
+            throw new AdminCommandException($"--preprocess: {e.Message}");
         }
     }
 
@@ -77,7 +73,7 @@ internal static class QuantizeStep
             throw new AdminCommandException($"no such directory: {request.Calibration.FullName} (--calibration)");
         }
         var options = Options(request);
-        var images = Preprocessing(request.PipelineJson);
+        var images = Preprocessing(request.Preprocess);
         QuantizationResult result;
         try
         {
@@ -92,7 +88,7 @@ internal static class QuantizeStep
         }
         var variantPath = $"{versionPath}/variants/int8";
         var variant = await ArtifactUpload.SendBytesAsync(client, result.Model, variantPath, cancellationToken).ConfigureAwait(false);
-        var report = JsonSerializer.Serialize(result.Report, QuantizeJson.Default.AccuracyReport);
+        var report = JsonSerializer.Serialize(result.Report, QuantizationJson.Default.AccuracyReport);
         variant = await ArtifactUpload.PutReportAsync(client, variantPath, report, cancellationToken).ConfigureAwait(false);
         await output.WriteLineAsync($"registered the int8 variant: {result.Model.Length} bytes, {Summary(variant)}").ConfigureAwait(false);
         return variant;
@@ -107,5 +103,4 @@ internal static class QuantizeStep
         return ReportSummaries.Describe(ReportSummaries.Of(report));
     }
 
-    private const string Example = """{"width": 224, "height": 224, "letterbox": false, "fill": 0, "scale": 0.00392157, "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "bgr": false, "nhwc": false, "input": null}""";
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using EdgeAi.Agent.Pipelines;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Quantization;
+using EdgeAi.Quantization.Accuracy;
 using EdgeAi.Quantization.Calibration;
 using EdgeAi.Quantization.Inputs;
 using Microsoft.ML.OnnxRuntime;
@@ -114,7 +115,7 @@ internal static class QuantizeCommand
             AtomicFile.Write(request.Output, result.Model);
             if (request.Report is { } reportPath)
             {
-                AtomicFile.Write(reportPath, JsonSerializer.SerializeToUtf8Bytes(result.Report, QuantizeJsonContext.Default.AccuracyReport));
+                AtomicFile.Write(reportPath, JsonSerializer.SerializeToUtf8Bytes(result.Report, QuantizationJson.Default.AccuracyReport));
             }
             WriteReport(stdout, request, result, model.Length, source);
             return 0;
@@ -135,7 +136,7 @@ internal static class QuantizeCommand
     {
         if (request.Json)
         {
-            stdout.WriteLine(JsonSerializer.Serialize(result.Report, QuantizeJsonContext.Default.AccuracyReport));
+            stdout.WriteLine(JsonSerializer.Serialize(result.Report, QuantizationJson.Default.AccuracyReport));
             return;
         }
         QuantizeReport.Write(stdout, new QuantizeReport.Run(request.Input, request.Output, fp32Bytes, result.Model.Length, source.Description, request.Options), result.Report);

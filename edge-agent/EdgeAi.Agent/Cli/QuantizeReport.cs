@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using EdgeAi.Quantization;
 using EdgeAi.Quantization.Accuracy;
 
@@ -75,15 +74,3 @@ internal static class QuantizeReport
 
     private static string N(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
 }
-
-/// <summary>
-/// The report as JSON for <c>--report</c> and <c>--json</c> (source-generated: the agent is trimmed). The library's
-/// own QuantizationJson context replaces this one once it is merged.
-/// </summary>
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    WriteIndented = true,
-    UseStringEnumConverter = true,
-    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
-[JsonSerializable(typeof(AccuracyReport))]
-internal sealed partial class QuantizeJsonContext : JsonSerializerContext;

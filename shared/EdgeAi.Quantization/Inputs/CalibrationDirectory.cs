@@ -32,6 +32,16 @@ public static class CalibrationDirectory
     private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png"];
 
     /// <summary>
+    /// Reads a pre-processing file in the <c>preprocess.json</c> format (camelCase fields of <see cref="ImagePreprocessing"/>;
+    /// an unknown field is an error). Throws <see cref="QuantizationException"/> naming the file and what is wrong.
+    /// </summary>
+    public static ImagePreprocessing ReadPreprocessing(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return File.Exists(path) ? PreprocessFile.Read(path) : throw new QuantizationException($"pre-processing file {path} does not exist");
+    }
+
+    /// <summary>
     /// Opens <paramref name="directory"/> for <paramref name="model"/>; images need <paramref name="images"/> or a
     /// <c>preprocess.json</c> in the directory. Throws <see cref="QuantizationException"/> for an empty set, tensors of the
     /// wrong shape or datatype, or images with no pre-processing.

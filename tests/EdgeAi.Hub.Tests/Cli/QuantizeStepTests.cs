@@ -30,9 +30,9 @@ public sealed class QuantizeStepTests : IDisposable
     }
 
     [Fact]
-    public void Preprocessing_PipelineJson_ReadAsTheQuantizerTakesIt()
+    public void Preprocessing_PreprocessFile_ReadAsTheQuantizerTakesIt()
     {
-        var file = Path.Combine(_dir, "pipeline.json");
+        var file = Path.Combine(_dir, "preprocess.json");
         File.WriteAllText(file, """{"width":224,"height":224,"letterbox":false,"fill":0,"scale":0.00392157,"mean":[0.485,0.456,0.406],"std":[0.229,0.224,0.225],"bgr":false,"nhwc":false,"input":"data"}""");
 
         var images = QuantizeStep.Preprocessing(new FileInfo(file))!;
@@ -43,14 +43,25 @@ public sealed class QuantizeStepTests : IDisposable
     }
 
     [Fact]
-    public void Preprocessing_NotJson_RefusedWithAnExample()
+    public void Preprocessing_NotJson_RefusedNamingTheFile()
     {
-        var file = Path.Combine(_dir, "pipeline.json");
+        var file = Path.Combine(_dir, "preprocess.json");
         File.WriteAllText(file, "width: 224");
 
         var error = Should.Throw<AdminCommandException>(() => QuantizeStep.Preprocessing(new FileInfo(file)));
 
-        error.Message.ShouldContain("is not a pre-processing object like {\"width\": 224");
+        error.Message.ShouldStartWith("--preprocess: ");
+        error.Message.ShouldContain($"{file}: not valid pre-processing JSON");
+    }
+
+    [Fact]
+    public void Preprocessing_MissingFile_RefusedNamingIt()
+    {
+        var file = Path.Combine(_dir, "absent.json");
+
+        var error = Should.Throw<AdminCommandException>(() => QuantizeStep.Preprocessing(new FileInfo(file)));
+
+        error.Message.ShouldBe($"--preprocess: pre-processing file {file} does not exist");
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
