@@ -27,6 +27,9 @@ public sealed partial class BenchCommandTests(BenchBuild build)
         ["--backlog"] = "2000",
         ["--devices"] = "4",
         ["--records-per-device"] = "20",
+        ["--calibration-images"] = "4",
+        ["--runs"] = "3",
+        ["--method"] = "minmax",
     };
 
     public static TheoryData<string> ReadmeCommands()
@@ -68,6 +71,7 @@ public sealed partial class BenchCommandTests(BenchBuild build)
             "sync" => "| Measurement | Result |",
             "edge" => "| Path | p50 (ms) | p99 (ms) | mean (ms) |",
             "pipeline" => "| Step | p50 (ms) |",
+            "quantize" => "| Model | size (MiB) | p50 (ms) |",
             _ => throw new InvalidOperationException($"README names a bench subcommand this test does not know: {subcommand}"),
         });
         var echoed = stdout.Split('\n').Single(l => l.Contains("--project bench/EdgeAi.Bench --", StringComparison.Ordinal));

@@ -101,6 +101,33 @@ public static class SampleModels
             .ToBytes();
     }
 
+    /// <summary>
+    /// A small convolutional classifier for quantization tests and demos: input "image" FLOAT [1, 3, 16, 16] (NCHW,
+    /// values 0..1), Conv 3x3 + Relu, Conv 1x1, GlobalAveragePool, Flatten, Gemm to "scores" FLOAT [1, 5]. Weights
+    /// are fixed pseudo-random numbers (seeded), so every call writes the same model.
+    /// </summary>
+    public static byte[] ConvClassifier()
+    {
+        var random = new Random(3);
+        float[] Weights(int count, double scale) => [.. Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() - 0.5) * scale))];
+        return new OnnxModelBuilder("small_conv")
+            .Input("image", OnnxElementType.Float, 1, 3, 16, 16)
+            .Output("scores", OnnxElementType.Float, 1, 5)
+            .Initializer("w1", Weights(8 * 3 * 3 * 3, 0.02), 8, 3, 3, 3)
+            .Initializer("b1", Weights(8, 0.1), 8)
+            .Initializer("w2", Weights(4 * 8, 0.5), 4, 8, 1, 1)
+            .Initializer("b2", Weights(4, 0.1), 4)
+            .Initializer("w3", Weights(5 * 4, 1.0), 5, 4)
+            .Initializer("b3", Weights(5, 0.1), 5)
+            .Node("Conv", ["image", "w1", "b1"], ["c1"], OnnxAttribute.Ints("pads", 1, 1, 1, 1))
+            .Node("Relu", ["c1"], ["r1"])
+            .Node("Conv", ["r1", "w2", "b2"], ["c2"])
+            .Node("GlobalAveragePool", ["c2"], ["pooled"])
+            .Node("Flatten", ["pooled"], ["flat"])
+            .Node("Gemm", ["flat", "w3", "b3"], ["scores"], OnnxAttribute.Int("transB", 1))
+            .ToBytes();
+    }
+
     /// <summary>What <see cref="ChannelClassifier"/> answers for an image whose channels average <paramref name="means"/> (0..1).</summary>
     public static float[] ChannelClassifierReference(IReadOnlyList<double> means, float sharpness = 10f)
     {

@@ -14,28 +14,6 @@ public sealed class ModelQuantizerTests
     private static readonly QuantizationOptions Fast = new() { SkipSpeedCheck = true };
 
     /// <summary>A small convolutional net: Conv 3→8 (3×3) + Relu, Conv 8→4 (1×1), global average pool, flatten, Gemm 4→5 classes.</summary>
-    private static byte[] SmallConvNet()
-    {
-        var random = new Random(3);
-        float[] Weights(int count, double scale) => Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() - 0.5) * scale)).ToArray();
-        return new OnnxModelBuilder("small_conv")
-            .Input("image", OnnxElementType.Float, 1, 3, 16, 16)
-            .Output("scores", OnnxElementType.Float, 1, 5)
-            .Initializer("w1", Weights(8 * 3 * 3 * 3, 0.02), 8, 3, 3, 3)
-            .Initializer("b1", Weights(8, 0.1), 8)
-            .Initializer("w2", Weights(4 * 8, 0.5), 4, 8, 1, 1)
-            .Initializer("b2", Weights(4, 0.1), 4)
-            .Initializer("w3", Weights(5 * 4, 1.0), 5, 4)
-            .Initializer("b3", Weights(5, 0.1), 5)
-            .Node("Conv", ["image", "w1", "b1"], ["c1"], OnnxAttribute.Ints("pads", 1, 1, 1, 1))
-            .Node("Relu", ["c1"], ["r1"])
-            .Node("Conv", ["r1", "w2", "b2"], ["c2"])
-            .Node("GlobalAveragePool", ["c2"], ["pooled"])
-            .Node("Flatten", ["pooled"], ["flat"])
-            .Node("Gemm", ["flat", "w3", "b3"], ["scores"], OnnxAttribute.Int("transB", 1))
-            .ToBytes();
-    }
-
     [Fact]
     public void Quantize_NotAModel_ThrowsQuantizationException()
     {
@@ -121,7 +99,7 @@ public sealed class ModelQuantizerTests
         var source = PhotoSamples.Source("image", 16, PhotoSamples.Photos);
         var options = new QuantizationOptions { Method = CalibrationMethod.Percentile, EvaluationSamples = 4 };
 
-        var result = ModelQuantizer.Quantize(SmallConvNet(), source, options, new Collector(progress), CancellationToken.None);
+        var result = ModelQuantizer.Quantize(SampleModels.ConvClassifier(), source, options, new Collector(progress), CancellationToken.None);
 
         result.Report.CalibrationSamples.ShouldBe(8);
         result.Report.EvaluationSamples.ShouldBe(4);
@@ -144,7 +122,7 @@ public sealed class ModelQuantizerTests
         var source = PhotoSamples.Source("image", 16, PhotoSamples.Photos);
         var options = new QuantizationOptions { EvaluationSamples = 4, MaxCosineDrop = 0, SkipSpeedCheck = true };
 
-        Should.Throw<QuantizationException>(() => ModelQuantizer.Quantize(SmallConvNet(), source, options, null, CancellationToken.None))
+        Should.Throw<QuantizationException>(() => ModelQuantizer.Quantize(SampleModels.ConvClassifier(), source, options, null, CancellationToken.None))
             .Message.ShouldContain("the accuracy budget (cosine drop ≤ 0) cannot be met");
     }
 
