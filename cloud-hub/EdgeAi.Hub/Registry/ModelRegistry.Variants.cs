@@ -123,12 +123,10 @@ internal sealed partial class ModelRegistry
             var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
             await using (db.ConfigureAwait(false))
             {
-                var row = await db.ModelVariants.SingleOrDefaultAsync(v => v.Name == name && v.Version == version && v.Variant == variant, cancellationToken).ConfigureAwait(false);
+                var (row, missing) = await FindVariantAsync(db, name, version, variant, cancellationToken).ConfigureAwait(false);
                 if (row is null)
                 {
-                    return await db.Models.AnyAsync(m => m.Name == name && m.Version == version, cancellationToken).ConfigureAwait(false)
-                        ? UnknownVariant(name, version, variant)
-                        : Unknown(name, version);
+                    return missing!;
                 }
                 row.Report = json;
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
@@ -179,12 +177,10 @@ internal sealed partial class ModelRegistry
             var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
             await using (db.ConfigureAwait(false))
             {
-                var row = await db.ModelVariants.SingleOrDefaultAsync(v => v.Name == name && v.Version == version && v.Variant == variant, cancellationToken).ConfigureAwait(false);
+                var (row, missing) = await FindVariantAsync(db, name, version, variant, cancellationToken).ConfigureAwait(false);
                 if (row is null)
                 {
-                    return await db.Models.AnyAsync(m => m.Name == name && m.Version == version, cancellationToken).ConfigureAwait(false)
-                        ? UnknownVariant(name, version, variant)
-                        : Unknown(name, version);
+                    return missing!;
                 }
                 if (await DesiredVariants.UsersAsync(db, name, version, variant, cancellationToken).ConfigureAwait(false) is { } reason)
                 {
@@ -282,6 +278,20 @@ internal sealed partial class ModelRegistry
 
     private static string Names(ModelTensor[] tensors) => tensors.Length == 0 ? "none" : string.Join(", ", tensors.Select(t => $"'{t.Name}'"));
 
+    /// <summary>The variant's row, or why there is none: an unknown variant of a known version, or an unknown version.</summary>
+    private static async Task<(ModelVariantRow? Row, Refusal? Missing)> FindVariantAsync(
+        HubDbContext db, string name, string version, string variant, CancellationToken cancellationToken)
+    {
+        var row = await db.ModelVariants.SingleOrDefaultAsync(v => v.Name == name && v.Version == version && v.Variant == variant, cancellationToken).ConfigureAwait(false);
+        if (row is not null)
+        {
+            return (row, null);
+        }
+        return (null, await db.Models.AnyAsync(m => m.Name == name && m.Version == version, cancellationToken).ConfigureAwait(false)
+            ? UnknownVariant(name, version, variant)
+            : Unknown(name, version));
+    }
+
     private async Task<Refusal?> CommitVariantAsync(ModelVariantRow row, string scratch, CancellationToken cancellationToken)
     {
         await _commit.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -299,24 +309,9 @@ internal sealed partial class ModelRegistry
                 {
                     return VariantExists(row.Name, row.Version, row.Variant);
                 }
-                var target = Path.GetDirectoryName(ArtifactPath(row.Name, row.Version, row.Variant))!;
-                if (Directory.Exists(target))
-                {
-                    Directory.Delete(target, recursive: true);
-                }
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                Directory.Move(scratch, target);
                 db.ModelVariants.Add(row);
-                try
-                {
-                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (DbUpdateException)
-                {
-                    Directory.Delete(target, recursive: true);
-                    return VariantExists(row.Name, row.Version, row.Variant);
-                }
-                return null;
+                return await PlaceAsync(db, scratch, Path.GetDirectoryName(ArtifactPath(row.Name, row.Version, row.Variant))!,
+                    VariantExists(row.Name, row.Version, row.Variant), cancellationToken).ConfigureAwait(false);
             }
         }
         finally

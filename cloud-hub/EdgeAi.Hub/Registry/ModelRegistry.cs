@@ -235,31 +235,39 @@ internal sealed partial class ModelRegistry(
                 {
                     return Exists(row.Name, row.Version);
                 }
-                var target = Path.GetDirectoryName(ArtifactPath(row.Name, row.Version))!;
-                if (Directory.Exists(target))
-                {
-                    // Left by a crash between the rename and the insert: no record means no one relies on it.
-                    Directory.Delete(target, recursive: true);
-                }
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                Directory.Move(scratch, target);
                 db.Models.Add(row);
-                try
-                {
-                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (DbUpdateException)
-                {
-                    Directory.Delete(target, recursive: true);
-                    return Exists(row.Name, row.Version);
-                }
-                return null;
+                return await PlaceAsync(db, scratch, Path.GetDirectoryName(ArtifactPath(row.Name, row.Version))!, Exists(row.Name, row.Version), cancellationToken).ConfigureAwait(false);
             }
         }
         finally
         {
             _commit.Release();
         }
+    }
+
+    /// <summary>
+    /// Moves the uploaded <paramref name="scratch"/> directory into place as <paramref name="target"/> and saves the row
+    /// added to <paramref name="db"/>; when another upload won the race, its files are removed and <paramref name="taken"/> returned.
+    /// </summary>
+    private static async Task<Refusal?> PlaceAsync(HubDbContext db, string scratch, string target, Refusal taken, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(target))
+        {
+            // Left by a crash between the rename and the insert: no record means no one relies on it.
+            Directory.Delete(target, recursive: true);
+        }
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        Directory.Move(scratch, target);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbUpdateException)
+        {
+            Directory.Delete(target, recursive: true);
+            return taken;
+        }
+        return null;
     }
 
     private static async Task<(string Sha256, long Size)> CopyHashingAsync(Stream body, string path, CancellationToken cancellationToken)

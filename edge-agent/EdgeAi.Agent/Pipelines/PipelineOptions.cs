@@ -94,20 +94,6 @@ internal sealed class NormalizeOptions
     public TensorLayout Layout { get; set; } = TensorLayout.Nchw;
 
     public PixelDatatype Datatype { get; set; } = PixelDatatype.Fp32;
-
-    public float MeanOf(int channel) => Mean.Length switch
-    {
-        0 => 0f,
-        1 => Mean[0],
-        _ => Mean[channel],
-    };
-
-    public float StdOf(int channel) => Std.Length switch
-    {
-        0 => 1f,
-        1 => Std[0],
-        _ => Std[channel],
-    };
 }
 
 /// <summary>Classifier post-processing of one score output into labels, scores and indices, best first.</summary>
