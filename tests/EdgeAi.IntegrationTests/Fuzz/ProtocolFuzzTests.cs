@@ -308,7 +308,7 @@ public sealed partial class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<F
         {
             var key = fuzz.Next(10) switch { < 7 => TestHub.AdminKey, 7 => null, 8 => "wrong-key-0123456789", _ => TestHub.DeviceKey };
             var id = fuzz.Chance(0.7) ? fuzz.Pick(ids) : Uri.EscapeDataString(fuzz.JunkString());
-            var (method, path) = fuzz.Next(19) switch
+            var (method, path) = fuzz.Next(23) switch
             {
                 0 => (HttpMethod.Get, "/api/devices"),
                 1 => (HttpMethod.Get, $"/api/devices/{id}"),
@@ -328,6 +328,10 @@ public sealed partial class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<F
                 15 => (HttpMethod.Delete, $"/api/tokens/{id}"),
                 16 => (HttpMethod.Post, $"/api/devices/{id}/revoke"),
                 17 => (HttpMethod.Get, $"/api/audit?limit={fuzz.QueryValue()}&action={fuzz.QueryValue()}"),
+                18 => (HttpMethod.Post, $"/api/models/{id}/versions/{fuzz.PathSegment(["1"])}/variants/{Variant(fuzz)}"),
+                19 => (HttpMethod.Get, $"/api/models/{id}/versions/{fuzz.PathSegment(["1"])}/variants"),
+                20 => (HttpMethod.Delete, $"/api/models/{id}/versions/{fuzz.PathSegment(["1"])}/variants/{Variant(fuzz)}"),
+                21 => (HttpMethod.Put, $"/api/models/{id}/versions/{fuzz.PathSegment(["1"])}/variants/{Variant(fuzz)}/report"),
                 _ => (HttpMethod.Get, fuzz.Pick(["/api/hub", "/api/fleet/devices", "/api/" + fuzz.PathSegment(["x"]), "/dashboard", "/metrics", "/healthz"])),
             };
             var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
@@ -336,7 +340,7 @@ public sealed partial class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<F
             {
                 var content = AdminBody(fuzz, path);
                 request.Content = new ByteArrayContent(content);
-                request.Content.Headers.ContentType = new MediaTypeHeaderValue(path.Contains("/versions/", StringComparison.Ordinal) ? "application/octet-stream" : "application/json");
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue(IsArtifact(path) ? "application/octet-stream" : "application/json");
                 what += $" body {Short(Encoding.UTF8.GetString(content))}";
             }
             if (key is not null)
@@ -355,16 +359,22 @@ public sealed partial class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<F
         }
     }
 
+    private static string Variant(MalformedRequests fuzz) => fuzz.PathSegment(["int8", "fp16", "fp32", "INT8", "int4"]);
+
+    /// <summary>Model and variant uploads take raw ONNX bytes; a variant's report and the other routes take JSON.</summary>
+    private static bool IsArtifact(string path) => path.Contains("/versions/", StringComparison.Ordinal) && !path.EndsWith("/report", StringComparison.Ordinal);
+
     private static byte[] AdminBody(MalformedRequests fuzz, string path)
     {
-        if (path.Contains("/versions/", StringComparison.Ordinal))
+        if (IsArtifact(path))
         {
             return fuzz.RandomBytes(fuzz.Next(2000));
         }
         var template = path switch
         {
             "/api/tokens" => """{"tags":{"site":"lobby"},"uses":@,"expiresIn":"@"}""",
-            "/api/deployments" => """{"model":"@","version":"@","selector":{"site":"@"},"waves":[@],"healthTimeout":"@","maxErrorRate":@,"minHealthyShare":@}""",
+            "/api/deployments" => """{"model":"@","version":"@","selector":{"site":"@"},"waves":[@],"healthTimeout":"@","maxErrorRate":@,"minHealthyShare":@,"variant":"@"}""",
+            _ when path.EndsWith("/report", StringComparison.Ordinal) => """{"method":"@","outputs":[{"name":"@","cosine":@}],"speed":{"ratio":@},"budgetMet":@}""",
             _ => """{"Routing:DefaultPolicy":"@","Telemetry:SampleRate":"@"}""",
         };
         var text = new StringBuilder();
