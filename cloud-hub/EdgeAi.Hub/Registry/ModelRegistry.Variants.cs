@@ -47,23 +47,10 @@ internal sealed partial class ModelRegistry
         try
         {
             var staged = Path.Combine(scratch, Serving.Store.ModelStore.ModelFileName);
-            var (sha256, size) = await CopyHashingAsync(body, staged, cancellationToken).ConfigureAwait(false);
-            if (size == 0)
+            var (sha256, size, info, refused) = await ReceiveAsync(body, staged, $"{variant} variant", cancellationToken).ConfigureAwait(false);
+            if (refused is not null)
             {
-                return Refusal.Invalid("Empty artifact", $"the body is empty: send the {variant} ONNX file's bytes as application/octet-stream");
-            }
-            OnnxModelInfo info;
-            try
-            {
-                info = OnnxModelReader.Read(staged);
-            }
-            catch (InvalidOnnxModelException e)
-            {
-                return Refusal.Invalid("Not an ONNX model", e.Message.Replace(staged, "the upload", StringComparison.Ordinal));
-            }
-            if (info.HasExternalData)
-            {
-                return Refusal.Invalid("External weights", "the variant keeps its weights in files beside it; save it as one self-contained .onnx file");
+                return refused;
             }
             if (InterfaceMismatch(model, info, variant) is { } mismatch)
             {

@@ -71,24 +71,10 @@ internal sealed partial class ModelRegistry(
         try
         {
             var staged = Path.Combine(scratch, Serving.Store.ModelStore.ModelFileName);
-            var (sha256, size) = await CopyHashingAsync(body, staged, cancellationToken).ConfigureAwait(false);
-            if (size == 0)
+            var (sha256, size, info, refused) = await ReceiveAsync(body, staged, "model", cancellationToken).ConfigureAwait(false);
+            if (refused is not null)
             {
-                return Refusal.Invalid("Empty artifact", "the body is empty: send the ONNX file's bytes as application/octet-stream");
-            }
-            OnnxModelInfo info;
-            try
-            {
-                info = OnnxModelReader.Read(staged);
-            }
-            catch (InvalidOnnxModelException e)
-            {
-                return Refusal.Invalid("Not an ONNX model", e.Message.Replace(staged, "the upload", StringComparison.Ordinal));
-            }
-            if (info.HasExternalData)
-            {
-                return Refusal.Invalid("External weights",
-                    "the model keeps its weights in files beside it; save it as one self-contained .onnx file (e.g. onnx.save with save_as_external_data=False)");
+                return refused;
             }
             var row = new ModelRow
             {
@@ -268,6 +254,33 @@ internal sealed partial class ModelRegistry(
             return taken;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Streams an upload into <paramref name="staged"/> while hashing it and reads its interface; or why it is refused
+    /// (empty, not ONNX, weights in external files). <paramref name="what"/> names it in the messages ("model", "int8 variant").
+    /// </summary>
+    private static async Task<(string Sha256, long Size, OnnxModelInfo Info, Refusal? Refused)> ReceiveAsync(
+        Stream body, string staged, string what, CancellationToken cancellationToken)
+    {
+        var (sha256, size) = await CopyHashingAsync(body, staged, cancellationToken).ConfigureAwait(false);
+        if (size == 0)
+        {
+            return (sha256, size, null!, Refusal.Invalid("Empty artifact", $"the body is empty: send the {what}'s ONNX file bytes as application/octet-stream"));
+        }
+        OnnxModelInfo info;
+        try
+        {
+            info = OnnxModelReader.Read(staged);
+        }
+        catch (InvalidOnnxModelException e)
+        {
+            return (sha256, size, null!, Refusal.Invalid("Not an ONNX model", e.Message.Replace(staged, "the upload", StringComparison.Ordinal)));
+        }
+        return info.HasExternalData
+            ? (sha256, size, info, Refusal.Invalid("External weights",
+                $"the {what} keeps its weights in files beside it; save it as one self-contained .onnx file (e.g. onnx.save with save_as_external_data=False)"))
+            : (sha256, size, info, null);
     }
 
     private static async Task<(string Sha256, long Size)> CopyHashingAsync(Stream body, string path, CancellationToken cancellationToken)
