@@ -104,6 +104,19 @@ internal sealed partial class ModelRegistry
         {
             return Refusal.Invalid("Bad report", $"the accuracy report is not JSON: {e.Message.Split(" Path:", 2)[0]}");
         }
+        return await WithVariantAsync(name, version, variant, async (db, row) =>
+        {
+            row.Report = json;
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await audit.RecordAsync(actor, "model.variant.report", $"{name}/{version}/{variant}", $"{json.Length} characters", cancellationToken).ConfigureAwait(false);
+            return VariantOf(row, withSignature: false);
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs <paramref name="change"/> on the variant's row under the registry's commit lock; an unknown version or variant is refused.</summary>
+    private async Task<Outcome<VariantView>> WithVariantAsync(
+        string name, string version, string variant, Func<HubDbContext, ModelVariantRow, Task<Outcome<VariantView>>> change, CancellationToken cancellationToken)
+    {
         await _commit.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -111,14 +124,7 @@ internal sealed partial class ModelRegistry
             await using (db.ConfigureAwait(false))
             {
                 var (row, missing) = await FindVariantAsync(db, name, version, variant, cancellationToken).ConfigureAwait(false);
-                if (row is null)
-                {
-                    return missing!;
-                }
-                row.Report = json;
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                await audit.RecordAsync(actor, "model.variant.report", $"{name}/{version}/{variant}", $"{json.Length} characters", cancellationToken).ConfigureAwait(false);
-                return VariantOf(row, withSignature: false);
+                return row is null ? missing! : await change(db, row).ConfigureAwait(false);
             }
         }
         finally
@@ -158,37 +164,23 @@ internal sealed partial class ModelRegistry
         {
             return invalid;
         }
-        await _commit.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return await WithVariantAsync(name, version, variant, async (db, row) =>
         {
-            var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            await using (db.ConfigureAwait(false))
+            if (await DesiredVariants.UsersAsync(db, name, version, variant, cancellationToken).ConfigureAwait(false) is { } reason)
             {
-                var (row, missing) = await FindVariantAsync(db, name, version, variant, cancellationToken).ConfigureAwait(false);
-                if (row is null)
-                {
-                    return missing!;
-                }
-                if (await DesiredVariants.UsersAsync(db, name, version, variant, cancellationToken).ConfigureAwait(false) is { } reason)
-                {
-                    return Refusal.Conflict("Variant in use", $"the {variant} variant of {name} version {version} cannot be deleted: {reason}");
-                }
-                db.ModelVariants.Remove(row);
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                var directory = Path.GetDirectoryName(ArtifactPath(name, version, variant))!;
-                if (Directory.Exists(directory))
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-                Log.VariantDeleted(logger, name, version, variant);
-                await audit.RecordAsync(actor, "model.variant.delete", $"{name}/{version}/{variant}", $"sha256 {row.Sha256}", cancellationToken).ConfigureAwait(false);
-                return VariantOf(row, withSignature: false);
+                return Refusal.Conflict("Variant in use", $"the {variant} variant of {name} version {version} cannot be deleted: {reason}");
             }
-        }
-        finally
-        {
-            _commit.Release();
-        }
+            db.ModelVariants.Remove(row);
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            var directory = Path.GetDirectoryName(ArtifactPath(name, version, variant))!;
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            Log.VariantDeleted(logger, name, version, variant);
+            await audit.RecordAsync(actor, "model.variant.delete", $"{name}/{version}/{variant}", $"sha256 {row.Sha256}", cancellationToken).ConfigureAwait(false);
+            return VariantOf(row, withSignature: false);
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Why a variant name cannot be uploaded, put or deleted on its own, or null.</summary>
