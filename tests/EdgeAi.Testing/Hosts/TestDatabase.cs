@@ -13,8 +13,6 @@ internal sealed class TestDatabase : IAsyncDisposable
 {
     public const string EnvironmentVariable = "EDGEAI_TEST_POSTGRES";
 
-    private static int _counter;
-
     private TestDatabase(string serverConnectionString, string name)
     {
         ServerConnectionString = serverConnectionString;
@@ -48,7 +46,8 @@ internal sealed class TestDatabase : IAsyncDisposable
     public static async Task<TestDatabase> CreateAsync(CancellationToken cancellationToken)
     {
         var server = ServerFromEnvironment ?? throw new InvalidOperationException(Unavailable);
-        var name = string.Create(CultureInfo.InvariantCulture, $"edgeai_{Environment.ProcessId}_{Interlocked.Increment(ref _counter)}_{Guid.NewGuid():N}")[..48];
+        // Unique across test processes sharing the server; PostgreSQL names are at most 63 bytes.
+        var name = string.Create(CultureInfo.InvariantCulture, $"edgeai_{Guid.NewGuid():N}");
         await using var connection = new NpgsqlConnection(server);
         await connection.OpenAsync(cancellationToken);
         await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
