@@ -125,6 +125,27 @@ public sealed class DynamicSecurityTests : DynamicSecurityHubTest
         await PublishUntilStoredAsync(device, TestHub.DeviceId, 2);
     }
 
+    [Fact]
+    public async Task Agent_EnrolledThroughHubOnMosquitto_SyncsTelemetry()
+    {
+        var (_, token) = await NewTokenAsync(Hub, Token);
+        var agentDirectory = Scratch.Sub("agent");
+        var enrolled = await CliRunner.EnrollAsync(EdgeAi.Hub.Cli.TokensCommand.EnrollLine(Hub.Uri, token, Hub.Fingerprint), "agent-1", agentDirectory);
+        enrolled.ExitCode.ShouldBe(0, enrolled.ToString());
+
+        // The hub names no broker in the enrollment answer when it is not the broker: the operator sets Uplink:BrokerUrl.
+        await using var agent = new TestAgent(agentDirectory);
+        await agent.StartAsync(hub: null, HostSettings.Merge(TestAgent.FastReconnect, new Dictionary<string, string?>
+        {
+            ["Uplink:BrokerUrl"] = Broker.Uri,
+            ["Telemetry:Interval"] = "00:00:00.200",
+        }));
+
+        await Eventually.UntilAsync(async () => await HubStore.StoredCountAsync(Hub, "agent-1", SyncTopics.Telemetry, Token) >= 2,
+            () => "the agent's telemetry stored by the hub through Mosquitto\n" + Broker.Log, Token);
+        await Eventually.UntilAsync(async () => (await HubStore.DeviceAsync(Hub, "agent-1", Token))?.Online == true, () => "the agent online at the hub\n" + Broker.Log, Token);
+    }
+
     private static int Count(List<string> list)
     {
         lock (list)
