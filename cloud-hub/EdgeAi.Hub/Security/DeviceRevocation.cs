@@ -47,7 +47,7 @@ internal sealed class DeviceRevocation(
         credentials.Revoked(deviceId, now);
         var dropped = await broker.DisconnectAsync(deviceId, $"device {deviceId} was revoked").ConfigureAwait(false);
         var disabled = await DisableAtBrokerAsync(deviceId, cancellationToken).ConfigureAwait(false);
-        Log.DeviceRevoked(logger, deviceId, dropped ? "was dropped" : disabled ? "was disabled at the external broker (a live connection is dropped)" : "was not connected");
+        Log.DeviceRevoked(logger, deviceId, dropped ? "was dropped" : disabled ? "ended: its login at the external broker is disabled (which drops a live connection)" : "was not connected");
         var detail = dropped ? "live MQTT session dropped" : disabled ? "login disabled at the external broker" : null;
         await audit.RecordAsync(actor, "device.revoke", deviceId, detail, cancellationToken).ConfigureAwait(false);
         return new RevokedDevice(deviceId, DateTimeOffset.FromUnixTimeMilliseconds(now));
