@@ -23,4 +23,7 @@ internal sealed class NoDeviceAccounts : IDeviceAccounts
 }
 
 /// <summary>The external broker could not be reached, did not answer in time, or refused a change to its accounts; the message says which.</summary>
-internal sealed class BrokerAccountsException(string message, Exception? inner = null) : Exception(message, inner);
+internal class BrokerAccountsException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>The broker has a login by that name that is not a device's (the hub's own, an operator's): the hub leaves it alone, and the id cannot be a device's.</summary>
+internal sealed class BrokerLoginTakenException(string message) : BrokerAccountsException(message);

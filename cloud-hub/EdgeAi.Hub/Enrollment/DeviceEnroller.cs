@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Admin;
 using BrokerAccountsException = EdgeAi.Hub.Broker.BrokerAccountsException;
+using BrokerLoginTakenException = EdgeAi.Hub.Broker.BrokerLoginTakenException;
 using IDeviceAccounts = EdgeAi.Hub.Broker.IDeviceAccounts;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
@@ -134,6 +135,10 @@ internal sealed class DeviceEnroller(
                 try
                 {
                     await brokerAccounts.ProvisionAsync(deviceId, key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BrokerLoginTakenException e)
+                {
+                    throw new EnrollmentException(EnrollmentRefusal.DeviceTaken, $"device id '{deviceId}' is taken at the MQTT broker ({e.Message}); ask for another id or none");
                 }
                 catch (BrokerAccountsException e)
                 {

@@ -117,6 +117,34 @@ public sealed class DynamicSecurityTests : DynamicSecurityHubTest
     }
 
     [Fact]
+    public async Task Enroll_IdOfTheHubsOwnOrAnOperatorsLogin_AlreadyExistsAndLoginUntouched()
+    {
+        var created = await MosquittoDynamicSecurity.ControlAsync(Broker,
+            """[{"command":"createClient","username":"ops","password":"ops-password","roles":[{"rolename":"admin"}]}]""", Token);
+        created[0].TryGetProperty("error", out _).ShouldBeFalse();
+        var (tokenId, token) = await NewTokenAsync(Hub, Token, uses: 3);
+
+        foreach (var login in new[] { MosquittoBroker.HubUser, "ops" })
+        {
+            var refused = await Should.ThrowAsync<Grpc.Core.RpcException>(() => EnrollAsync(Hub, token, Token, requestedId: login));
+            refused.StatusCode.ShouldBe(Grpc.Core.StatusCode.AlreadyExists, login);
+            refused.Status.Detail.ShouldContain($"device id '{login}' is taken at the MQTT broker");
+            (await HubStore.DeviceAsync(Hub, login, Token)).ShouldBeNull();
+        }
+
+        (await TokenRowAsync(Hub, tokenId, Token)).Uses.ShouldBe(0);
+        using (await DeviceMqtt.ConnectAsync(DeviceOptions(Broker.Port, "ops-check", "ops", "ops-password").Build(), Token))
+        {
+            var ops = (await MosquittoDynamicSecurity.GetClientAsync(Broker, "ops", Token))!.Value;
+            ops.GetProperty("roles")[0].GetProperty("rolename").GetString().ShouldBe("admin");
+        }
+        // The hub's own login still works: it enrolls (and so reaches the plugin) as before.
+        var device = await EnrollAsync(Hub, token, Token, requestedId: "cam-after");
+        using var connected = await ConnectAsync("cam-after", device.DeviceKey);
+        await PublishUntilStoredAsync(connected, "cam-after", 1);
+    }
+
+    [Fact]
     public async Task ConfiguredDevice_ProvisionedAtStart_Connects()
     {
         // Hub:DeviceKeys holds device-a's key itself, so the hub's first reconciliation made its login.

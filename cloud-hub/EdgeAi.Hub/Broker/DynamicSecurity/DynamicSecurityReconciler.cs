@@ -75,7 +75,13 @@ internal sealed class DynamicSecurityReconciler(
         var clients = DynsecReply.Clients(listed).ToDictionary(c => c.Username, StringComparer.Ordinal);
         var devices = await DevicesAsync(cancellationToken).ConfigureAwait(false);
 
-        var disable = devices.Where(d => d.Revoked && clients.TryGetValue(d.Id, out var c) && !c.Disabled).Select(d => d.Id).ToList();
+        var mqtt = mqttOptions.Value;
+        var prefix = mqtt.DynamicSecurity.DeviceRolePrefix;
+        // Only device logins: never the hub's own user, nor a client holding a role that is not the device's.
+        var disable = devices
+            .Where(d => d.Revoked && clients.TryGetValue(d.Id, out var c) && !c.Disabled && c.Roles.All(r => r == DeviceRole.Name(prefix, d.Id))
+                && !string.Equals(d.Id, mqtt.ExternalUsername, StringComparison.Ordinal))
+            .Select(d => d.Id).ToList();
         foreach (var chunk in disable.Chunk(BatchSize))
         {
             var responses = await link.SendAsync([.. chunk.Select(DynsecCommand.DisableClient)], cancellationToken).ConfigureAwait(false);
@@ -86,7 +92,6 @@ internal sealed class DynamicSecurityReconciler(
         }
 
         var revoked = devices.Where(d => d.Revoked).Select(d => d.Id).ToHashSet(StringComparer.Ordinal);
-        var prefix = mqttOptions.Value.DynamicSecurity.DeviceRolePrefix;
         var provisioned = new List<string>();
         foreach (var (id, key) in hubOptions.Value.DeviceKeys)
         {
@@ -96,8 +101,15 @@ internal sealed class DynamicSecurityReconciler(
             }
             if (!clients.TryGetValue(id, out var client) || client.Disabled || !client.Roles.Contains(DeviceRole.Name(prefix, id)))
             {
-                await accounts.ProvisionAsync(id, key, cancellationToken).ConfigureAwait(false);
-                provisioned.Add(id);
+                try
+                {
+                    await accounts.ProvisionAsync(id, key, cancellationToken).ConfigureAwait(false);
+                    provisioned.Add(id);
+                }
+                catch (BrokerLoginTakenException e)
+                {
+                    Log.ConfiguredDeviceNotProvisioned(logger, id, e.Message);
+                }
             }
         }
 

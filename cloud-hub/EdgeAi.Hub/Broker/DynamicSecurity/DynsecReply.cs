@@ -59,22 +59,36 @@ internal static class DynsecReply
             if (client.ValueKind == JsonValueKind.String)
             {
                 list.Add(new DynsecClient(client.GetString()!, false, []));
-                continue;
             }
-            if (client.ValueKind != JsonValueKind.Object || String(client, "username") is not { } username)
+            else if (Read(client) is { } read)
             {
-                continue;
+                list.Add(read);
             }
-            // "disabled" is present only when true (2.0.11).
-            var disabled = client.TryGetProperty("disabled", out var flag) && flag.ValueKind == JsonValueKind.True;
-            var roles = new List<string>();
-            if (client.TryGetProperty("roles", out var roleArray) && roleArray.ValueKind == JsonValueKind.Array)
-            {
-                roles.AddRange(roleArray.EnumerateArray().Select(r => r.ValueKind == JsonValueKind.Object ? String(r, "rolename") : null).OfType<string>());
-            }
-            list.Add(new DynsecClient(username, disabled, roles));
         }
         return list;
+    }
+
+    /// <summary>The client of a getClient response (data.client), or null when it has none (an error, such as "Client not found").</summary>
+    public static DynsecClient? Client(DynsecResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return response.Data is { } data && data.TryGetProperty("client", out var client) ? Read(client) : null;
+    }
+
+    private static DynsecClient? Read(JsonElement client)
+    {
+        if (client.ValueKind != JsonValueKind.Object || String(client, "username") is not { } username)
+        {
+            return null;
+        }
+        // "disabled" is present only when true (2.0.11).
+        var disabled = client.TryGetProperty("disabled", out var flag) && flag.ValueKind == JsonValueKind.True;
+        var roles = new List<string>();
+        if (client.TryGetProperty("roles", out var roleArray) && roleArray.ValueKind == JsonValueKind.Array)
+        {
+            roles.AddRange(roleArray.EnumerateArray().Select(r => r.ValueKind == JsonValueKind.Object ? String(r, "rolename") : null).OfType<string>());
+        }
+        return new DynsecClient(username, disabled, roles);
     }
 
     /// <summary>data.totalCount of a listClients response, or null.</summary>

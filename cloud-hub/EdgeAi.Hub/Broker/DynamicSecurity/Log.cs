@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(3126, LogLevel.Warning, "Reconciling the external broker's accounts failed: {Reason}; trying again when the link comes back")]
     public static partial void ReconcileFailed(ILogger logger, string reason);
+
+    [LoggerMessage(3127, LogLevel.Warning, "Configured device {DeviceId} (Hub:DeviceKeys) gets no broker login: {Reason}")]
+    public static partial void ConfiguredDeviceNotProvisioned(ILogger logger, string deviceId, string reason);
 }

@@ -42,6 +42,19 @@ public sealed class DynsecReplyTests
     }
 
     [Fact]
+    public void Client_GetClientReplyOrNotFound_ClientOrNull()
+    {
+        var found = DynsecReply.Client(Parse("""
+            {"responses":[{"command":"getClient","data":{"client":{"username":"d5","clientid":"d5","disabled":true,"roles":[{"rolename":"r2"}],"groups":[]}}}]}
+            """)[0]);
+
+        found.ShouldNotBeNull();
+        (found.Username, found.Disabled).ShouldBe(("d5", true));
+        found.Roles.ShouldBe(["r2"]);
+        DynsecReply.Client(Parse("""{"responses":[{"command":"getClient","error":"Client not found"}]}""")[0]).ShouldBeNull();
+    }
+
+    [Fact]
     public void Clients_NotVerboseOrNoData_NamesOrEmpty()
     {
         DynsecReply.Clients(Parse("""{"responses":[{"command":"listClients","data":{"clients":["a","b"]}}]}""")[0]).Select(c => c.Username).ShouldBe(["a", "b"]);
