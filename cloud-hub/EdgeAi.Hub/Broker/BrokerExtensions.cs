@@ -35,6 +35,7 @@ internal static class BrokerExtensions
             {
                 services.AddSingleton<DynamicSecurityLink>();
                 services.AddHostedService(sp => sp.GetRequiredService<DynamicSecurityLink>());
+                services.AddSingleton<IDynsecChannel>(sp => sp.GetRequiredService<DynamicSecurityLink>());
                 services.AddSingleton<IDeviceAccounts, DynamicSecurityAccounts>();
                 services.AddSingleton<DynamicSecurityReconciler>();
                 services.AddHostedService(sp => sp.GetRequiredService<DynamicSecurityReconciler>());

@@ -18,6 +18,8 @@ public abstract class DynamicSecurityHubTest() : MosquittoHubTest(
         ["Hub:Mqtt:ReconnectDelay"] = "00:00:00.200",
         ["Hub:Mqtt:MaxReconnectDelay"] = "00:00:01",
         ["Hub:Mqtt:HealthCheckInterval"] = "00:00:00.500",
+        // CI runs every test assembly at once on two cores: a loaded broker may take seconds to answer.
+        ["Hub:Mqtt:DynamicSecurity:CommandTimeout"] = "00:00:30",
         ["Logging:LogLevel:EdgeAi.Hub.Broker"] = "Information",
     },
     dynamicSecurity: true)

@@ -10,7 +10,7 @@ namespace EdgeAi.Hub.Broker.DynamicSecurity;
 /// unless it is not a device's login: the hub's own user, or a client holding any role but the
 /// device's own (an enrollment token must never buy someone else's broker account).
 /// </summary>
-internal sealed class DynamicSecurityAccounts(DynamicSecurityLink link, IOptions<MqttOptions> options, ILogger<DynamicSecurityAccounts> logger) : IDeviceAccounts
+internal sealed class DynamicSecurityAccounts(IDynsecChannel link, IOptions<MqttOptions> options, ILogger<DynamicSecurityAccounts> logger) : IDeviceAccounts
 {
     public async Task ProvisionAsync(string deviceId, string key, CancellationToken cancellationToken)
     {

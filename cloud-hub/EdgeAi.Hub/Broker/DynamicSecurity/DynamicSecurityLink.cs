@@ -19,7 +19,7 @@ namespace EdgeAi.Hub.Broker.DynamicSecurity;
 /// link comes back.
 /// </summary>
 internal sealed class DynamicSecurityLink(IOptions<MqttOptions> options, LoopSupervisor supervisor, TimeProvider time, ILogger<DynamicSecurityLink> logger)
-    : BackgroundService
+    : BackgroundService, IDynsecChannel
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<IReadOnlyList<DynsecResponse>>> _pending = new(StringComparer.Ordinal);
     private readonly Channel<bool> _connections = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest });
