@@ -103,7 +103,8 @@ internal sealed class DynamicSecurityLink(IOptions<MqttOptions> options, LoopSup
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (!await client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+                // TryPingAsync swallows cancellation: a stop during the ping must not go on to connect.
+                if (!await client.TryPingAsync(stoppingToken).ConfigureAwait(false) && !stoppingToken.IsCancellationRequested)
                 {
                     _client = null;
                     var failure = await ConnectAsync(client, clientOptions, stoppingToken).ConfigureAwait(false);
@@ -141,6 +142,11 @@ internal sealed class DynamicSecurityLink(IOptions<MqttOptions> options, LoopSup
     {
         try
         {
+            if (client.IsConnected)
+            {
+                // A ping went unanswered on a connection the client still counts as up: drop it, or ConnectAsync refuses.
+                await client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken).ConfigureAwait(false);
+            }
             var result = await client.ConnectAsync(clientOptions, cancellationToken).ConfigureAwait(false);
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
@@ -157,8 +163,9 @@ internal sealed class DynamicSecurityLink(IOptions<MqttOptions> options, LoopSup
             }
             return null;
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
+            // Whatever failed (also when a stop raced it: the loop then ends on its token), it is a failed attempt.
             return e.Message;
         }
     }
