@@ -23,4 +23,7 @@ internal static partial class Log
 
     [LoggerMessage(3314, LogLevel.Warning, "Refused a call from revoked device {DeviceId} ({Remote})")]
     public static partial void RevokedDeviceRefused(ILogger logger, string deviceId, string remote);
+
+    [LoggerMessage(3315, LogLevel.Warning, "Revoked device {DeviceId} could not be disabled at the external broker now ({Reason}); the next reconciliation with it does that")]
+    public static partial void DisableDeferred(ILogger logger, string deviceId, string reason);
 }
