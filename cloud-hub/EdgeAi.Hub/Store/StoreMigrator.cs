@@ -32,6 +32,9 @@ internal sealed class StoreMigrator(IDbContextFactory<HubDbContext> contexts, IO
     /// <summary>The first migration, which a previous-release store is adopted as.</summary>
     public const string InitialCreate = "InitialCreate";
 
+    // EF Core's default history table name (HistoryRepository.DefaultTableName), which this store keeps.
+    private const string HistoryTable = "__EFMigrationsHistory";
+
     private bool IsSqlite => store.Value.IsSqlite;
 
     private string Provider => IsSqlite ? StoreOptions.Sqlite : StoreOptions.Postgres;
@@ -47,9 +50,9 @@ internal sealed class StoreMigrator(IDbContextFactory<HubDbContext> contexts, IO
             {
                 return new StoreMigrationStatus([], all, PreviousRelease: false);
             }
-            var applied = (await context.Database.GetAppliedMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
-            var previous = applied.Count == 0 && await IsPreviousReleaseAsync(context, cancellationToken).ConfigureAwait(false);
-            return new StoreMigrationStatus(applied, [.. all.Except(applied, StringComparer.Ordinal)], previous);
+            var (history, tables) = await ShapeAsync(context, cancellationToken).ConfigureAwait(false);
+            var applied = await AppliedAsync(context, history, cancellationToken).ConfigureAwait(false);
+            return new StoreMigrationStatus(applied, [.. all.Except(applied, StringComparer.Ordinal)], !history && tables);
         }
     }
 
@@ -105,7 +108,14 @@ internal sealed class StoreMigrator(IDbContextFactory<HubDbContext> contexts, IO
     private async Task<StoreMigrationResult> MigrateOpenAsync(HubDbContext context, CancellationToken cancellationToken)
     {
         var adopted = await AdoptPreviousReleaseAsync(context, cancellationToken).ConfigureAwait(false);
-        var pending = (await context.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).ToList();
+        var (history, _) = await ShapeAsync(context, cancellationToken).ConfigureAwait(false);
+        if (!history)
+        {
+            // Made here, before EF Core looks: its PostgreSQL provider would first run a query that fails and logs an error on a new store.
+            await context.Database.ExecuteSqlRawAsync(context.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken).ConfigureAwait(false);
+        }
+        var applied = await AppliedAsync(context, history, cancellationToken).ConfigureAwait(false);
+        var pending = context.Database.GetMigrations().Except(applied, StringComparer.Ordinal).ToList();
         if (pending.Count > 0)
         {
             StoreLog.Applying(logger, Provider, pending.Count, string.Join(", ", pending));
@@ -117,7 +127,8 @@ internal sealed class StoreMigrator(IDbContextFactory<HubDbContext> contexts, IO
 
     private async Task<string?> AdoptPreviousReleaseAsync(HubDbContext context, CancellationToken cancellationToken)
     {
-        if (!await IsPreviousReleaseAsync(context, cancellationToken).ConfigureAwait(false))
+        var (hasHistory, tables) = await ShapeAsync(context, cancellationToken).ConfigureAwait(false);
+        if (hasHistory || !tables)
         {
             return null;
         }
@@ -140,18 +151,25 @@ internal sealed class StoreMigrator(IDbContextFactory<HubDbContext> contexts, IO
         return initial;
     }
 
-    /// <summary>Tables but no migration history: what EnsureCreated left.</summary>
-    private async Task<bool> IsPreviousReleaseAsync(HubDbContext context, CancellationToken cancellationToken)
+    /// <summary>
+    /// Whether the migration history and the hub's tables exist, from the catalog. Tables without history:
+    /// what the previous release (EnsureCreated) left. Asked of the catalog rather than of EF Core, whose
+    /// PostgreSQL provider finds out by running a query that fails (and logs an error) on a new store.
+    /// </summary>
+    private async Task<(bool History, bool Tables)> ShapeAsync(HubDbContext context, CancellationToken cancellationToken)
     {
-        if (await context.GetService<IHistoryRepository>().ExistsAsync(cancellationToken).ConfigureAwait(false))
-        {
-            return false;
-        }
-        var sql = IsSqlite
-            ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'devices'"
-            : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'devices'";
-        return Convert.ToInt64(await ScalarAsync(context, sql, cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        var count = IsSqlite
+            ? "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '{0}'"
+            : "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = '{0}'";
+        return (await CountAsync(HistoryTable) > 0, await CountAsync("devices") > 0);
+
+        async Task<long> CountAsync(string table) =>
+            Convert.ToInt64(await ScalarAsync(context, string.Format(System.Globalization.CultureInfo.InvariantCulture, count, table), cancellationToken).ConfigureAwait(false),
+                System.Globalization.CultureInfo.InvariantCulture);
     }
+
+    private static async Task<List<string>> AppliedAsync(HubDbContext context, bool history, CancellationToken cancellationToken) =>
+        history ? [.. await context.Database.GetAppliedMigrationsAsync(cancellationToken).ConfigureAwait(false)] : [];
 
     private async Task LockAsync(HubDbContext context, CancellationToken cancellationToken)
     {
