@@ -123,7 +123,8 @@ public sealed class MigrationTests : IDisposable
         await ScalarAsync(holder, $"SELECT pg_advisory_unlock({StoreMigrator.PostgresLockKey})");
         await Task.WhenAll(startA, startB);
 
-        var history = await ScalarAsync(holder, "SELECT string_agg(\"MigrationId\", ',') FROM \"__EFMigrationsHistory\"");
+        // The history's columns are snake case too: EFCore.NamingConventions names them as it names the hub's.
+        var history = await ScalarAsync(holder, "SELECT string_agg(migration_id, ',') FROM \"__EFMigrationsHistory\"");
         ((string)history!).Split(',').ShouldHaveSingleItem().ShouldEndWith("_InitialCreate");
         foreach (var hub in new[] { a, b })
         {
