@@ -1,6 +1,5 @@
-using EdgeAi.Hub.Hosting;
+using System.Diagnostics;
 using EdgeAi.Hub.Store;
-using Microsoft.Extensions.Options;
 using Npgsql;
 using static EdgeAi.Testing.Hosts.AdminApi;
 
@@ -63,20 +62,28 @@ public sealed class MigrationTests : IDisposable
     }
 
     [Fact]
-    public async Task Start_MigrateOnStartFalseOnPreviousReleaseStore_RefusesNamingPendingMigrationsAndTheCommand()
+    public async Task Run_MigrateOnStartFalseOnPreviousReleaseStore_ExitsTwoNamingPendingMigrationsAndTheCommand()
     {
         var data = _scratch.Sub("hub");
         File.Copy(PreviousRelease.File("hub.db"), Path.Combine(data, "hub.db"));
-        var settings = HostSettings.Merge(TestHub.Defaults(data), new Dictionary<string, string?> { ["Hub:Store:MigrateOnStart"] = "false" });
-        await using var app = HubHost.Build(settings);
+        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "cloud-hub"),
+            ["run", "--data-dir", data, "--listen", "127.0.0.1", "--port", "0", "--mqtt-port", "0", "--mqtt-tls-port", "-1"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["EDGEAI_Hub__Store__MigrateOnStart"] = "false", ["EDGEAI_ModelHost__ExecutionProviders__0"] = "CPU" },
+        };
 
-        // The exception 'cloud-hub run' turns into "cloud-hub: invalid configuration: ..." and exit code 2.
-        var refused = await Should.ThrowAsync<OptionsValidationException>(() => app.StartAsync(Token));
+        using var hub = Process.Start(start)!;
+        var output = hub.StandardOutput.ReadToEndAsync(Token);
+        var error = hub.StandardError.ReadToEndAsync(Token);
+        await hub.WaitForExitAsync(Token).WaitAsync(TimeSpan.FromSeconds(60), Token);
 
-        var message = refused.Failures.ShouldHaveSingleItem();
-        message.ShouldContain("the store has pending migrations: ");
-        message.ShouldContain("_InitialCreate (the store was made by the previous release: InitialCreate adopts it)");
-        message.ShouldContain("Hub:Store:MigrateOnStart is false; apply them with 'cloud-hub db migrate'");
+        hub.ExitCode.ShouldBe(2, $"{await output}{await error}");
+        var line = (await error).Split('\n').Where(l => l.StartsWith("cloud-hub: invalid configuration: ", StringComparison.Ordinal)).ShouldHaveSingleItem($"{await output}{await error}");
+        line.ShouldContain("the store has pending migrations: ");
+        line.ShouldContain("_InitialCreate (the store was made by the previous release: InitialCreate adopts it)");
+        line.ShouldContain("Hub:Store:MigrateOnStart is false; apply them with 'cloud-hub db migrate'");
         (await CliRunner.HubAsync("db", "status", "--data-dir", data)).Output.ShouldContain("0 applied, 1 pending", customMessage: "nothing was changed");
     }
 
