@@ -4,10 +4,10 @@ using Microsoft.EntityFrameworkCore;
 namespace EdgeAi.Hub.Tests.Store;
 
 /// <summary>
-/// The store's model on either provider is the schema previous-release data directories have (made by
-/// EnsureCreated) and the ingest writer's raw SQL (IngestSql) names: tables, columns, key and index
-/// names; and the migrations are the model (no change waits for a migration). A schema change is a
-/// new migration; this schema stays what InitialCreate writes and what a previous-release store is adopted as.
+/// The store's model on either provider: the tables, columns, key and index names the ingest writer's
+/// raw SQL (IngestSql) names and previous-release stores (made by EnsureCreated) have, which InitialCreate
+/// writes and later migrations add to; and the migrations are the model, so no change waits for one.
+/// A schema change is a new migration per provider (dotnet ef migrations add, see Store/DesignTimeFactories.cs).
 /// </summary>
 public sealed class StoreSchemaTests
 {
