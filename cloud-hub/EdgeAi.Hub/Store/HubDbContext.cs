@@ -36,7 +36,7 @@ internal abstract class HubDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<CursorRow> Cursors => Set<CursorRow>();
 
-    // Primary keys are named HasName("PK_{table}") beside each row: the names the first release's schema gave them before this convention, which would write pk_{table}.
+    // Primary keys are named HasName("PK_{table}") beside each row: the names EnsureCreated gave them before this convention, which would write pk_{table}.
     // Here rather than where the provider is chosen, so every context of this model (tests' included) has the names the raw SQL uses.
     protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseSnakeCaseNamingConvention();
 

@@ -100,8 +100,8 @@ internal sealed class StoreMigrator(IDbContextFactory<HubDbContext> contexts, IO
     public static string PendingRefusal(StoreMigrationStatus status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        var adopted = status.PreviousRelease ? " (the store was made by the previous release: InitialCreate adopts it)" : "";
-        return $"the store has pending migrations: {string.Join(", ", status.Pending)}{adopted}, and Hub:Store:MigrateOnStart is false; " +
+        var adopted = status.PreviousRelease ? $" (the previous release made this store: {InitialCreate} adopts it, keeping its rows)" : "";
+        return $"the store has pending migrations: {string.Join(", ", status.Pending)}; Hub:Store:MigrateOnStart is false{adopted}; " +
             "apply them with 'cloud-hub db migrate' (same configuration), or set Hub:Store:MigrateOnStart to true";
     }
 

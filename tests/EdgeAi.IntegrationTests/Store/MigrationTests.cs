@@ -29,16 +29,17 @@ public sealed class MigrationTests : IDisposable
         var again = await CliRunner.HubAsync("db", "migrate", "--data-dir", data);
         var after = await CliRunner.HubAsync("db", "status", "--data-dir", data);
 
+        var all = PreviousRelease.SqliteMigrations();
         before.ExitCode.ShouldBe(0, before.ToString());
-        var initial = Line(before, "pending  ");
-        initial.ShouldEndWith("_InitialCreate");
-        before.Output.ShouldContain("0 applied, 1 pending: run 'cloud-hub db migrate'");
+        Lines(before, "pending  ").ShouldBe(all);
+        all[0].ShouldEndWith("_InitialCreate");
+        before.Output.ShouldContain($"0 applied, {all.Count} pending: run 'cloud-hub db migrate'");
         migrate.ExitCode.ShouldBe(0, migrate.ToString());
-        Line(migrate, "applied  ").ShouldBe(initial);
-        migrate.Output.ShouldContain("done: 1 applied");
+        Lines(migrate, "applied  ").ShouldBe(all);
+        migrate.Output.ShouldContain($"done: {all.Count} applied");
         again.Output.ShouldContain("nothing to apply: the store is up to date");
-        Line(after, "applied  ").ShouldBe(initial);
-        after.Output.ShouldContain("up to date: 1 applied, none pending");
+        Lines(after, "applied  ").ShouldBe(all);
+        after.Output.ShouldContain($"up to date: {all.Count} applied, none pending");
     }
 
     [Fact]
@@ -50,12 +51,14 @@ public sealed class MigrationTests : IDisposable
         var before = await CliRunner.HubAsync("db", "status", "--data-dir", data);
         var migrate = await CliRunner.HubAsync("db", "migrate", "--data-dir", data);
 
+        var all = PreviousRelease.SqliteMigrations();
         before.ExitCode.ShouldBe(0, before.ToString());
         before.Output.ShouldContain("the store was made by the previous release (no migration history): 'cloud-hub db migrate' adopts it as InitialCreate, keeping its rows");
-        var initial = Line(before, "pending  ");
+        Lines(before, "pending  ").ShouldBe(all);
         migrate.ExitCode.ShouldBe(0, migrate.ToString());
-        Line(migrate, "adopted  ").ShouldBe($"{initial} (the previous release's store, rows kept)");
-        migrate.Output.ShouldContain("done: 0 applied");
+        Lines(migrate, "adopted  ").ShouldBe([$"{all[0]} (the previous release's store, rows kept)"]);
+        Lines(migrate, "applied  ").ShouldBe(all.Skip(1), "only the migrations after InitialCreate run");
+        migrate.Output.ShouldContain($"done: {all.Count - 1} applied");
         await using var hub = new TestHub(data, RolloutTestKit.Settings(PreviousRelease.Devices, new Dictionary<string, string?> { ["Hub:Store:MigrateOnStart"] = "false" }));
         await hub.StartAsync();
         await PreviousRelease.ShouldHoldEveryRowAsync(hub, Token);
@@ -81,10 +84,10 @@ public sealed class MigrationTests : IDisposable
 
         hub.ExitCode.ShouldBe(2, $"{await output}{await error}");
         var line = (await error).Split('\n').Where(l => l.StartsWith("cloud-hub: invalid configuration: ", StringComparison.Ordinal)).ShouldHaveSingleItem($"{await output}{await error}");
-        line.ShouldContain("the store has pending migrations: ");
-        line.ShouldContain("_InitialCreate (the store was made by the previous release: InitialCreate adopts it)");
-        line.ShouldContain("Hub:Store:MigrateOnStart is false; apply them with 'cloud-hub db migrate'");
-        (await CliRunner.HubAsync("db", "status", "--data-dir", data)).Output.ShouldContain("0 applied, 1 pending", customMessage: "nothing was changed");
+        var all = PreviousRelease.SqliteMigrations();
+        line.ShouldContain($"the store has pending migrations: {string.Join(", ", all)}; Hub:Store:MigrateOnStart is false " +
+            "(the previous release made this store: InitialCreate adopts it, keeping its rows); apply them with 'cloud-hub db migrate'");
+        (await CliRunner.HubAsync("db", "status", "--data-dir", data)).Output.ShouldContain($"0 applied, {all.Count} pending", customMessage: "nothing was changed");
     }
 
     [Fact]
@@ -132,19 +135,19 @@ public sealed class MigrationTests : IDisposable
 
         // The history's columns are snake case too: EFCore.NamingConventions names them as it names the hub's.
         var history = await ScalarAsync(holder, "SELECT string_agg(migration_id, ',') FROM \"__EFMigrationsHistory\"");
-        ((string)history!).Split(',').ShouldHaveSingleItem().ShouldEndWith("_InitialCreate");
+        ((string)history!).Split(',').Order(StringComparer.Ordinal).ToList().ShouldBe(PreviousRelease.PostgresMigrations(), customMessage: "each migration applied once");
         foreach (var hub in new[] { a, b })
         {
             using var admin = AdminClient(hub);
             (await GetJsonAsync(admin, "/api/devices", Token)).GetArrayLength().ShouldBe(0);
         }
         var status = await CliRunner.HubAsync("db", "status", "--provider", "postgres", "--connection-string", database.ConnectionString);
-        status.Output.ShouldContain("up to date: 1 applied, none pending", customMessage: status.ToString());
+        status.Output.ShouldContain($"up to date: {PreviousRelease.PostgresMigrations().Count} applied, none pending", customMessage: status.ToString());
     }
 
-    private static string Line(CliResult result, string prefix) =>
-        result.Output.Split('\n').Select(l => l.TrimEnd()).SingleOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..]
-            ?? throw new ShouldAssertException($"no line starting '{prefix}':\n{result}");
+    /// <summary>What follows <paramref name="prefix"/> on each output line that starts with it, in order.</summary>
+    private static List<string> Lines(CliResult result, string prefix) =>
+        [.. result.Output.Split('\n').Select(l => l.TrimEnd()).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Select(l => l[prefix.Length..])];
 
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql)
     {

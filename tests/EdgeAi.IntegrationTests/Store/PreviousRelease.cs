@@ -23,6 +23,19 @@ internal static class PreviousRelease
         ["deployments"] = 1, ["deployment_targets"] = 2, ["device_desired_models"] = 2, ["hub_cursors"] = 1, ["deployment_variants"] = 0,
     };
 
+    /// <summary>Every migration of each provider, InitialCreate first (the two sets' ids differ).</summary>
+    public static List<string> SqliteMigrations()
+    {
+        using var db = new SqliteHubDbContext(new DbContextOptionsBuilder().UseSqlite("Data Source=:memory:").Options);
+        return [.. db.Database.GetMigrations()];
+    }
+
+    public static List<string> PostgresMigrations()
+    {
+        using var db = new PostgresHubDbContext(new DbContextOptionsBuilder().UseNpgsql("Host=localhost").Options);
+        return [.. db.Database.GetMigrations()];
+    }
+
     public static string File(string name) => Path.Combine(AppContext.BaseDirectory, "Store", "PreviousRelease", name);
 
     /// <summary>Restores postgres.sql into <paramref name="database"/> with psql, as an operator would.</summary>
