@@ -3,6 +3,8 @@ using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Store;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -55,8 +57,10 @@ public sealed class StoreMigratorTests : IDisposable
         var factory = new Factory(ConnectionString);
         await using (var old = factory.CreateDbContext())
         {
-            // The schema as it was: the model's create script without the two tables variants added, and no history.
-            var statements = old.Database.GenerateCreateScript().Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            // The schema as it was: InitialCreate's tables (not those of later migrations) without the two variants added, and no history.
+            var script = old.GetService<IMigrator>().GenerateScript(toMigration: All[0]);
+            var statements = script.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Where(s => s.StartsWith("CREATE", StringComparison.Ordinal) && !s.Contains("__EFMigrations", StringComparison.Ordinal))
                 .Where(s => !s.Contains("\"model_variants\"", StringComparison.Ordinal) && !s.Contains("\"deployment_variants\"", StringComparison.Ordinal));
             await old.Database.OpenConnectionAsync(Token);
             foreach (var statement in statements)
