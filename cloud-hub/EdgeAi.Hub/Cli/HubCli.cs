@@ -63,6 +63,7 @@ internal static class HubCli
             AuditCommand.Create(),
             ModelsCommand.Create(),
             DeploymentsCommand.Create(),
+            DbCommand.Create(),
         };
     }
 

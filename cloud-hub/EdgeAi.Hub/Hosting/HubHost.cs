@@ -42,9 +42,7 @@ internal static class HubHost
     /// <summary>Configuration: appsettings.json beside the executable, EDGEAI_-prefixed environment variables, then <paramref name="overrides"/>.</summary>
     public static WebApplication Build(IEnumerable<KeyValuePair<string, string?>> overrides)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Configuration.AddEnvironmentVariables("EDGEAI_");
-        builder.Configuration.AddInMemoryCollection(overrides);
+        var builder = CreateBuilder(overrides);
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.AddCloudHub();
 
@@ -56,6 +54,15 @@ internal static class HubHost
         app.UseGrpcFrameCheck();
         app.MapCloudHub();
         return app;
+    }
+
+    /// <summary>A builder with the hub's configuration and nothing else: what the hub and <c>cloud-hub db</c> share.</summary>
+    public static WebApplicationBuilder CreateBuilder(IEnumerable<KeyValuePair<string, string?>> overrides)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddEnvironmentVariables("EDGEAI_");
+        builder.Configuration.AddInMemoryCollection(overrides);
+        return builder;
     }
 
     public static IHostApplicationBuilder AddCloudHub(this IHostApplicationBuilder builder)

@@ -39,7 +39,7 @@ internal sealed class ModelVariantRowConfiguration : IEntityTypeConfiguration<Mo
     public void Configure(EntityTypeBuilder<ModelVariantRow> builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        // Created by SchemaUpgrade's SQL on stores made before variants; keep the two in step.
+        // Created by PreviousReleaseSchema's SQL when a store made before variants is adopted; keep the two in step.
         builder.ToTable(Table).HasKey(v => new { v.Name, v.Version, v.Variant }).HasName("PK_model_variants");
         builder.Property(v => v.Name).HasMaxLength(128);
         builder.Property(v => v.Version).HasMaxLength(128);

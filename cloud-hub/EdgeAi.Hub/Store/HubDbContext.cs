@@ -8,9 +8,11 @@ namespace EdgeAi.Hub.Store;
 /// <summary>
 /// The fleet store. Table and column names are lower snake case (EFCore.NamingConventions), so the
 /// ingest writer's hand-written SQL runs unquoted on SQLite and PostgreSQL alike; each row class
-/// configures its table beside itself (an <see cref="IEntityTypeConfiguration{TEntity}"/>).
+/// configures its table beside itself (an <see cref="IEntityTypeConfiguration{TEntity}"/>). Abstract: each
+/// provider has its own derived context (<see cref="SqliteHubDbContext"/>, <see cref="PostgresHubDbContext"/>)
+/// because EF Core keeps one migration set per context type, and the SQL of the two differs.
 /// </summary>
-internal sealed class HubDbContext(DbContextOptions<HubDbContext> options) : DbContext(options)
+internal abstract class HubDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<DeviceRow> Devices => Set<DeviceRow>();
 

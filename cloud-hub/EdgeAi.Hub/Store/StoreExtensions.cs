@@ -4,31 +4,26 @@ using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Store;
 
-/// <summary>Registers the fleet store: options, a context factory for the chosen provider, schema creation at start.</summary>
+/// <summary>Registers the fleet store: options, a context factory for the chosen provider, migrations at start.</summary>
 internal static class StoreExtensions
 {
     public static IHostApplicationBuilder AddHubStore(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var services = builder.Services;
+        builder.Services.AddHubStoreServices();
+        builder.Services.AddSingleton<StoreInitializer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreInitializer>());
+        return builder;
+    }
+
+    /// <summary>The store without its start-up step: what <c>cloud-hub db</c> needs.</summary>
+    public static IServiceCollection AddHubStoreServices(this IServiceCollection services)
+    {
         services.AddOptions<StoreOptions>().BindConfiguration(StoreOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>();
-        services.AddDbContextFactory<HubDbContext>((sp, options) =>
-        {
-            var store = sp.GetRequiredService<IOptions<StoreOptions>>().Value;
-            var connectionString = ConnectionString(store, sp.GetRequiredService<IOptions<HubOptions>>().Value);
-            if (store.IsSqlite)
-            {
-                options.UseSqlite(connectionString);
-            }
-            else
-            {
-                options.UseNpgsql(connectionString);
-            }
-        });
-        services.AddSingleton<StoreInitializer>();
-        services.AddHostedService(sp => sp.GetRequiredService<StoreInitializer>());
-        return builder;
+        services.AddSingleton<IDbContextFactory<HubDbContext>, HubDbContextFactory>();
+        services.AddSingleton<StoreMigrator>();
+        return services;
     }
 
     public static string ConnectionString(StoreOptions store, HubOptions hub) =>

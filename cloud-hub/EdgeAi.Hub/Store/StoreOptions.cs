@@ -20,6 +20,12 @@ internal sealed class StoreOptions : IValidatableObject
     [Range(1, 1_000_000)]
     public int MaxRecordsPerCommit { get; set; } = 20_000;
 
+    /// <summary>
+    /// Apply pending migrations when the hub starts (default). False: a hub whose store has pending
+    /// migrations refuses to start; an operator applies them with <c>cloud-hub db migrate</c>.
+    /// </summary>
+    public bool MigrateOnStart { get; set; } = true;
+
     public bool IsSqlite => string.Equals(Provider, Sqlite, StringComparison.OrdinalIgnoreCase);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)

@@ -4,16 +4,17 @@ using Microsoft.EntityFrameworkCore;
 namespace EdgeAi.Hub.Tests.Store;
 
 /// <summary>
-/// The store's schema, as EnsureCreated writes it on either provider, is the one existing data
-/// directories have and the ingest writer's raw SQL (IngestSql) names: tables, columns, key and index
-/// names. There are no migrations, so any difference here is a schema change that needs one.
+/// The store's model on either provider: the tables, columns, key and index names the ingest writer's
+/// raw SQL (IngestSql) names and previous-release stores (made by EnsureCreated) have, which InitialCreate
+/// writes and later migrations add to; and the migrations are the model, so no change waits for one.
+/// A schema change is a new migration per provider (dotnet ef migrations add, see Store/DesignTimeFactories.cs).
 /// </summary>
 public sealed class StoreSchemaTests
 {
     [Fact]
     public void CreateScript_Sqlite_IsTheSchemaExistingDataDirectoriesHave()
     {
-        using var db = new HubDbContext(new DbContextOptionsBuilder<HubDbContext>().UseSqlite("Data Source=:memory:").Options);
+        using var db = SqliteContext();
 
         Lines(db.Database.GenerateCreateScript()).ShouldBe(Lines(Sqlite));
     }
@@ -21,8 +22,7 @@ public sealed class StoreSchemaTests
     [Fact]
     public void CreateScript_Postgres_IsTheSchemaExistingDatabasesHave()
     {
-        // GenerateCreateScript needs no server.
-        using var db = new HubDbContext(new DbContextOptionsBuilder<HubDbContext>().UseNpgsql("Host=localhost").Options);
+        using var db = PostgresContext();
 
         Lines(db.Database.GenerateCreateScript()).ShouldBe(Lines(Postgres));
     }
@@ -30,13 +30,12 @@ public sealed class StoreSchemaTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void SchemaUpgrade_Statements_CreateExactlyWhatEnsureCreatedWrites(bool sqlite)
+    public void PreviousReleaseSchema_Statements_CreateExactlyWhatTheModelWrites(bool sqlite)
     {
-        var builder = new DbContextOptionsBuilder<HubDbContext>();
-        using var db = new HubDbContext((sqlite ? builder.UseSqlite("Data Source=:memory:") : builder.UseNpgsql("Host=localhost")).Options);
+        using HubDbContext db = sqlite ? SqliteContext() : PostgresContext();
         var script = db.Database.GenerateCreateScript();
 
-        var statements = SchemaUpgrade.Statements(sqlite);
+        var statements = PreviousReleaseSchema.Statements(sqlite);
 
         statements.Count.ShouldBe(2);
         foreach (var table in new[] { "model_variants", "deployment_variants" })
@@ -45,6 +44,23 @@ public sealed class StoreSchemaTests
             statements.Select(st => Squash(st.Replace("IF NOT EXISTS ", "", StringComparison.Ordinal))).ShouldContain(created, $"the upgrade's {table}");
         }
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Migrations_Model_HaveNoPendingChanges(bool sqlite)
+    {
+        // What MigrateAsync would refuse at start (PendingModelChangesWarning): a model change without its migration.
+        using HubDbContext db = sqlite ? SqliteContext() : PostgresContext();
+
+        db.Database.HasPendingModelChanges().ShouldBeFalse("the model changed: add a migration (README: dotnet ef migrations add) for each provider");
+        db.Database.GetMigrations().First().ShouldEndWith("_InitialCreate");
+    }
+
+    private static SqliteHubDbContext SqliteContext() => new(new DbContextOptionsBuilder().UseSqlite("Data Source=:memory:").Options);
+
+    // Neither creating the script nor reading the migrations needs a server.
+    private static PostgresHubDbContext PostgresContext() => new(new DbContextOptionsBuilder().UseNpgsql("Host=localhost").Options);
 
     private static string Quote(string table, bool sqlite) => sqlite ? $"\"{table}\"" : table;
 

@@ -7,8 +7,18 @@ using static EdgeAi.Testing.Hosts.AdminApi;
 namespace EdgeAi.IntegrationTests.Admin;
 
 /// <summary>The admin REST API over synced data: admin key, problems, telemetry windows.</summary>
-public sealed class AdminApiTests : HubTest
+public class AdminApiTests : HubTest
 {
+    public AdminApiTests()
+        : this(StoreEngine.Sqlite)
+    {
+    }
+
+    protected AdminApiTests(StoreEngine engine)
+        : base(engine: engine)
+    {
+    }
+
     private const long Start = 1_700_000_000_000;
 
     public override async ValueTask InitializeAsync()

@@ -8,8 +8,18 @@ using static EdgeAi.Testing.Hosts.AdminApi;
 namespace EdgeAi.IntegrationTests.Broker;
 
 /// <summary>Devices talk to the hub's embedded broker: authentication, per-device ACL, store-then-PUBACK, presence.</summary>
-public sealed class EmbeddedBrokerTests() : HubTest(new Dictionary<string, string?> { [$"Hub:DeviceKeys:{DeviceB}"] = DeviceBKey })
+public class EmbeddedBrokerTests : HubTest
 {
+    public EmbeddedBrokerTests()
+        : this(StoreEngine.Sqlite)
+    {
+    }
+
+    protected EmbeddedBrokerTests(StoreEngine engine)
+        : base(new Dictionary<string, string?> { [$"Hub:DeviceKeys:{DeviceB}"] = DeviceBKey }, engine)
+    {
+    }
+
     private const string DeviceB = "device-b";
     private const string DeviceBKey = "device-b-key-0123456789";
 

@@ -17,8 +17,18 @@ namespace EdgeAi.IntegrationTests.Deployments;
 /// their health gate, halts and rollback, pause and resume, operator rollback, supersession,
 /// desired states republished after a restart, and the twin's desired config.
 /// </summary>
-public sealed class RolloutTests() : SimulatedFleetTest([.. Lobby, Dock])
+public class RolloutTests : SimulatedFleetTest
 {
+    public RolloutTests()
+        : this(StoreEngine.Sqlite)
+    {
+    }
+
+    protected RolloutTests(StoreEngine engine)
+        : base([.. Lobby, Dock], engine: engine)
+    {
+    }
+
     private static readonly string[] Lobby = ["dev-1", "dev-2", "dev-3"];
     private const string Dock = "dev-4";
 

@@ -11,8 +11,8 @@ public abstract class SimulatedFleetTest : HubTest
 {
     private readonly string[] _deviceIds;
 
-    protected SimulatedFleetTest(string[] deviceIds, IDictionary<string, string?>? hubSettings = null)
-        : base(Settings(deviceIds, hubSettings)) => _deviceIds = deviceIds;
+    protected SimulatedFleetTest(string[] deviceIds, IDictionary<string, string?>? hubSettings = null, StoreEngine engine = StoreEngine.Sqlite)
+        : base(Settings(deviceIds, hubSettings), engine) => _deviceIds = deviceIds;
 
     internal HttpClient Admin { get; private set; } = null!;
 

@@ -8,8 +8,18 @@ using static EdgeAi.Testing.Hosts.AdminApi;
 namespace EdgeAi.IntegrationTests.Enrollment;
 
 /// <summary>Fleet.Enroll against a real hub: what a token buys, and every way it is refused.</summary>
-public sealed class EnrollmentTests : HubTest
+public class EnrollmentTests : HubTest
 {
+    public EnrollmentTests()
+        : this(StoreEngine.Sqlite)
+    {
+    }
+
+    protected EnrollmentTests(StoreEngine engine)
+        : base(engine: engine)
+    {
+    }
+
     public override async ValueTask InitializeAsync()
     {
         Hub.Install("classifier", SampleModels.Classifier());

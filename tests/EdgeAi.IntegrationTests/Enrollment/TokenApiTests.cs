@@ -5,8 +5,18 @@ using static EdgeAi.Testing.Hosts.AdminApi;
 namespace EdgeAi.IntegrationTests.Enrollment;
 
 /// <summary>The admin API for enrollment tokens and the audit log.</summary>
-public sealed class TokenApiTests : HubTest
+public class TokenApiTests : HubTest
 {
+    public TokenApiTests()
+        : this(StoreEngine.Sqlite)
+    {
+    }
+
+    protected TokenApiTests(StoreEngine engine)
+        : base(engine: engine)
+    {
+    }
+
     [Theory]
     [InlineData("""{"tags":{"site":"lobby"},"uses":0,"expiresIn":"7d"}""", "'uses'")]
     [InlineData("""{"uses":-3}""", "'uses'")]

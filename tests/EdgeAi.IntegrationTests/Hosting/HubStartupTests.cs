@@ -82,9 +82,9 @@ public sealed class HubStartupTests : IDisposable
     /// <summary>A device enrolled before this start: only the store knows its key.</summary>
     private static async Task EnrollAsync(string data)
     {
-        var options = new DbContextOptionsBuilder<HubDbContext>().UseSqlite($"Data Source={Path.Combine(data, "hub.db")}").Options;
-        await using var db = new HubDbContext(options);
-        await db.Database.EnsureCreatedAsync(Token);
+        var options = new DbContextOptionsBuilder().UseSqlite($"Data Source={Path.Combine(data, "hub.db")}").Options;
+        await using var db = new SqliteHubDbContext(options);
+        await db.Database.MigrateAsync(Token);
         db.Devices.Add(new DeviceRow { Id = Device, FirstSeenAtMs = 1, LastSeenAtMs = 1, KeyHash = DeviceCredentials.KeyHash(Key), EnrolledAtMs = 1 });
         await db.SaveChangesAsync(Token);
     }

@@ -11,8 +11,18 @@ using static EdgeAi.Testing.Hosts.AdminApi;
 namespace EdgeAi.IntegrationTests.Registry;
 
 /// <summary>The model registry over REST: signed upload, refusals, listing, deletion.</summary>
-public sealed class RegistryTests() : SimulatedFleetTest([])
+public class RegistryTests : SimulatedFleetTest
 {
+    public RegistryTests()
+        : this(StoreEngine.Sqlite)
+    {
+    }
+
+    protected RegistryTests(StoreEngine engine)
+        : base([], engine: engine)
+    {
+    }
+
     [Fact]
     public async Task Push_OnnxModel_StoredSignedAndDescribed()
     {

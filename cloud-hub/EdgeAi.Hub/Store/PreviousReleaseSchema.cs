@@ -3,13 +3,13 @@ using Microsoft.EntityFrameworkCore;
 namespace EdgeAi.Hub.Store;
 
 /// <summary>
-/// Tables added after the first schema, created on a store that EnsureCreated made before them
-/// (EnsureCreated does nothing to a database that has tables). Each statement is idempotent (IF NOT
-/// EXISTS) and matches what EnsureCreated writes for the entity, so a new store and an upgraded one
-/// are the same. Until the store has migrations (issue 14), a new table goes here; a new column
-/// cannot (no ALTER), which is why variants live in tables of their own.
+/// What a store made before migrations (EnsureCreated, then these CREATE TABLE IF NOT EXISTS statements
+/// at each start) may lack to be the InitialCreate schema: the two tables variants added. A store of
+/// the previous release is adopted by running them (idempotent: IF NOT EXISTS, the same DDL the
+/// InitialCreate migration writes for these tables) and recording InitialCreate as applied; see
+/// <see cref="StoreMigrator"/>. Frozen: a later schema change is a migration, never a line here.
 /// </summary>
-internal static class SchemaUpgrade
+internal static class PreviousReleaseSchema
 {
     private static readonly string[] Sqlite =
     [
