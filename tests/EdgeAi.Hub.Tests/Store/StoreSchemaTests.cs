@@ -6,7 +6,9 @@ namespace EdgeAi.Hub.Tests.Store;
 /// <summary>
 /// The store's schema, as EnsureCreated writes it on either provider, is the one existing data
 /// directories have and the ingest writer's raw SQL (IngestSql) names: tables, columns, key and index
-/// names. There are no migrations, so any difference here is a schema change that needs one.
+/// names. There are no migrations, so any difference here is a schema change that needs one (the
+/// leases table of the leader lease is the latest: new stores get it from EnsureCreated, and only
+/// PostgreSQL stores, which replicas share, use it).
 /// </summary>
 public sealed class StoreSchemaTests
 {
@@ -154,6 +156,13 @@ public sealed class StoreSchemaTests
         CREATE TABLE "hub_cursors" (
             "name" TEXT NOT NULL CONSTRAINT "PK_hub_cursors" PRIMARY KEY,
             "position" INTEGER NOT NULL
+        );
+
+        CREATE TABLE "leases" (
+            "name" TEXT NOT NULL CONSTRAINT "PK_leases" PRIMARY KEY,
+            "holder" TEXT NOT NULL,
+            "epoch" INTEGER NOT NULL,
+            "expires_at_ms" INTEGER NOT NULL
         );
 
 
@@ -322,6 +331,14 @@ public sealed class StoreSchemaTests
             name character varying(64) NOT NULL,
             position bigint NOT NULL,
             CONSTRAINT "PK_hub_cursors" PRIMARY KEY (name)
+        );
+
+        CREATE TABLE leases (
+            name character varying(64) NOT NULL,
+            holder character varying(128) NOT NULL,
+            epoch bigint NOT NULL,
+            expires_at_ms bigint NOT NULL,
+            CONSTRAINT "PK_leases" PRIMARY KEY (name)
         );
 
 
