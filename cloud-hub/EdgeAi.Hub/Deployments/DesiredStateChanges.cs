@@ -85,7 +85,8 @@ internal sealed class DesiredStateChanges(
     private async Task<Outcome<T>> ChangeLockedAsync<T>(
         HubDbContext db, ChangeSet changes, Func<HubDbContext, ChangeSet, Task<Outcome<T>>> change, bool inTransaction, LeaderTerm? fence, CancellationToken cancellationToken)
     {
-        var transaction = inTransaction ? await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+        // Begun and committed uncancellably: they are short, and EF Core logs a cancelled one as an error.
+        var transaction = inTransaction ? await db.Database.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false) : null;
         try
         {
             if (fence is not null)
@@ -106,7 +107,7 @@ internal sealed class DesiredStateChanges(
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             if (transaction is not null)
             {
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
             }
             foreach (var (actor, action, target, detail) in changes.Audit)
             {
