@@ -6,7 +6,8 @@ namespace EdgeAi.IntegrationTests.Replicas;
 /// <summary>
 /// A simulated device on an external broker that sends telemetry the way the agent's uplink does: a
 /// batch is sent until the broker acknowledges it (reconnecting when the link is gone), so it arrives at
-/// least once; the hub's de-duplication must make that exactly once.
+/// least once (an acknowledgement that says nobody subscribed counts as none, as in the agent's uplink);
+/// the hub's de-duplication must make that exactly once.
 /// </summary>
 internal sealed class LoadDevice(int port, string id, string password) : IAsyncDisposable
 {
@@ -41,7 +42,9 @@ internal sealed class LoadDevice(int port, string id, string password) : IAsyncD
                     await ConnectAsync(cancellationToken);
                 }
                 var result = await _client!.PublishAsync(message, cancellationToken);
-                if (result.IsSuccess)
+                // As the agent's uplink: a broker without the hubs' subscription (just restarted, before they
+                // subscribe again) acknowledges and drops; that is no delivery.
+                if (result.IsSuccess && result.ReasonCode != MqttClientPublishReasonCode.NoMatchingSubscribers)
                 {
                     if (attempt > 0)
                     {

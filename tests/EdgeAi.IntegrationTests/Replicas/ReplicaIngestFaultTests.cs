@@ -159,8 +159,12 @@ public sealed class ReplicaIngestFaultTests : IAsyncLifetime
         return await db.Records.LongCountAsync(r => r.Stream == SyncTopics.Telemetry, Token);
     }
 
-    private static Task StoredAtLeastAsync(ReplicaCluster cluster, long count) =>
-        Eventually.UntilAsync(async () => await StoredAsync(cluster) >= count, $"{count} telemetry records stored", Token, SyncUpTestKit.DrainTimeout);
+    private static async Task StoredAtLeastAsync(ReplicaCluster cluster, long count)
+    {
+        var stored = 0L;
+        await Eventually.UntilAsync(async () => (stored = await StoredAsync(cluster)) >= count,
+            () => $"{count} telemetry records stored (there are {stored})", Token, SyncUpTestKit.DrainTimeout);
+    }
 
     /// <summary>Waits for every record to arrive, then asserts each device's seq 1..<paramref name="last"/> is stored once.</summary>
     private static async Task ShouldHoldExactlyAsync(ReplicaCluster cluster, List<LoadDevice> devices, int last)
