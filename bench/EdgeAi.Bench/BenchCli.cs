@@ -27,7 +27,7 @@ internal static class BenchCli
             "EdgeAi benchmark: ResNet18 at batch 1 on bare ONNX Runtime, the agent's ModelHost, and the agent over gRPC and REST; the agent process's start-up time and memory. "
             + "Run `hub` for the hub benchmarks (forwarding, dynamic batching, local-first while the hub is down), `edge` for trigger-to-action latency of rules, `pipeline` for image pre-processing, `quantize` for ResNet18 fp32 vs INT8.")
         {
-            iterations, warmup, threads, raw, BuildHub(), BuildSync(), BuildEdge(), BuildPipeline(), BuildQuantize(),
+            iterations, warmup, threads, raw, BuildHub(), BuildSync(), BuildScale(), BuildEdge(), BuildPipeline(), BuildQuantize(),
         };
         root.SetAction(async (parse, cancellationToken) =>
         {
@@ -110,6 +110,30 @@ internal static class BenchCli
             return await SyncRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
         });
         return sync;
+    }
+
+    private static Command BuildScale()
+    {
+        var devices = Count("--devices", 1000, "Simulated devices, each a real MQTT client with its own login.");
+        var perDevice = Count("--records-per-device", 200, "Records each simulated device sends in the ingest scenarios.");
+        var scale = new Command(
+            "scale",
+            "The hub at scale: ingest from many devices at once on SQLite and PostgreSQL, through the embedded broker and Mosquitto, one replica and two; "
+            + "a rollout in waves to every device. PostgreSQL rows need EDGEAI_TEST_POSTGRES (scripts/test-postgres.sh start DIR prints it); Mosquitto rows the mosquitto binary.")
+        {
+            devices, perDevice,
+        };
+        scale.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new Scale.ScaleBenchSettings(parse.GetValue(devices), parse.GetValue(perDevice));
+            if (settings.Problem() is { } problem)
+            {
+                await Console.Error.WriteLineAsync($"edgeai-bench scale: {problem}").ConfigureAwait(false);
+                return 2;
+            }
+            return await Scale.ScaleRun.RunAsync(settings, cancellationToken).ConfigureAwait(false);
+        });
+        return scale;
     }
 
     private static Command BuildEdge()

@@ -69,6 +69,7 @@ public sealed partial class BenchCommandTests(BenchBuild build)
             null => "| Path | p50 (ms) |",
             "hub" => "| Configuration | clients |",
             "sync" => "| Measurement | Result |",
+            "scale" => "| Configuration | devices | records |",
             "edge" => "| Path | p50 (ms) | p99 (ms) | mean (ms) |",
             "pipeline" => "| Step | p50 (ms) |",
             "quantize" => "| Model | size (MiB) | p50 (ms) |",

@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using EdgeAi.Common.Sync;
+using EdgeAi.Testing;
 using Google.Protobuf;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -22,7 +24,15 @@ internal static class FleetScenario
 
     public static IEnumerable<string> DeviceIds(int devices) => Enumerable.Range(1, devices).Select(i => $"sim-{i:00000}");
 
-    public static async Task<FleetResult> RunAsync(SyncHub hub, int devices, int recordsPerDevice, CancellationToken cancellationToken)
+    public static Task<FleetResult> RunAsync(SyncHub hub, int devices, int recordsPerDevice, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(hub);
+        return RunAsync(hub.MqttPort, () => hub.Ingest.RecordsStored, SyncHub.DeviceKey, devices, recordsPerDevice, cancellationToken);
+    }
+
+    /// <param name="port">The broker devices connect to (the hub's embedded one, or an external one the hubs are clients of).</param>
+    /// <param name="stored">Records the hubs have stored so far.</param>
+    public static async Task<FleetResult> RunAsync(int port, Func<long> stored, Func<string, string> keyOf, int devices, int recordsPerDevice, CancellationToken cancellationToken)
     {
         var factory = new MqttClientFactory();
         var ids = DeviceIds(devices).ToList();
@@ -33,9 +43,9 @@ internal static class FleetScenario
             await Parallel.ForEachAsync(Enumerable.Range(0, devices), new ParallelOptions { MaxDegreeOfParallelism = 64, CancellationToken = cancellationToken }, async (i, ct) =>
             {
                 var options = new MqttClientOptionsBuilder()
-                    .WithTcpServer("127.0.0.1", hub.MqttPort)
+                    .WithTcpServer("127.0.0.1", port)
                     .WithClientId(ids[i])
-                    .WithCredentials(ids[i], SyncHub.DeviceKey(ids[i]))
+                    .WithCredentials(ids[i], keyOf(ids[i]))
                     .WithCleanStart(false)
                     .WithSessionExpiryInterval(3600)
                     .WithWillTopic(SyncTopics.For(ids[i], SyncTopics.Status))
@@ -51,12 +61,14 @@ internal static class FleetScenario
             }).ConfigureAwait(false);
             connect.Stop();
 
-            var already = hub.Ingest.RecordsStored;
+            var already = stored();
             var total = devices * recordsPerDevice;
             var body = EnqueueScenario.SampleRecord(1);
             var ingest = Stopwatch.StartNew();
             await Task.WhenAll(Enumerable.Range(0, devices).Select(i => SendAsync(clients[i], ids[i], recordsPerDevice, body, cancellationToken))).ConfigureAwait(false);
-            await hub.WaitForStoredAsync(already + total, TimeSpan.FromMinutes(10), cancellationToken).ConfigureAwait(false);
+            await Eventually.UntilAsync(() => Task.FromResult(stored() >= already + total),
+                () => string.Create(CultureInfo.InvariantCulture, $"the hub to store {already + total} records (it stored {stored()})"),
+                cancellationToken, TimeSpan.FromMinutes(10), every: TimeSpan.FromMilliseconds(10)).ConfigureAwait(false);
             ingest.Stop();
             return new FleetResult(devices, total, connect.Elapsed, ingest.Elapsed);
         }

@@ -15,6 +15,7 @@ internal static class DeploymentExtensions
         services.AddSingleton<DesiredStatePublisher>();
         services.AddSingleton<DesiredStateChanges>();
         services.AddSingleton<StatusProjection>();
+        services.AddSingleton<LateJoiners>();
         services.AddSingleton<RolloutCoordinator>();
         services.AddHostedService<DeploymentController>();
         services.AddHttpJson(DeploymentJson.Default);

@@ -11,7 +11,7 @@ namespace EdgeAi.Hub.Deployments;
 /// Each is one change through <see cref="DesiredStateChanges"/>, so it commits whole and the devices it
 /// moved get their new desired state.
 /// </summary>
-internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProjection projection, TimeProvider time)
+internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProjection projection, LateJoiners joiners, TimeProvider time)
 {
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -119,13 +119,14 @@ internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProj
             return null;
         }, cancellationToken);
 
-    /// <summary>One controller tick: take in device reports, then advance every open deployment; fenced by the leader's <paramref name="term"/>.</summary>
+    /// <summary>One controller tick: take in device reports and newly enrolled devices, then advance every open deployment; fenced by the leader's <paramref name="term"/>.</summary>
     public async Task TickAsync(LeaderTerm term, CancellationToken cancellationToken)
     {
         await changes.ChangeAsync<bool>(async (db, changed) =>
         {
             var now = Now;
             await projection.ApplyAsync(db, changed, cancellationToken).ConfigureAwait(false);
+            await joiners.JoinAsync(db, now, changed, cancellationToken).ConfigureAwait(false);
             var open = await db.Deployments.Where(d => d.State == DeploymentStates.Running || d.State == DeploymentStates.Halted)
                 .OrderBy(d => d.Id).ToListAsync(cancellationToken).ConfigureAwait(false);
             foreach (var deployment in open)

@@ -137,7 +137,7 @@ internal static class RolloutSteps
     }
 
     /// <summary>Asks the device for the deployment's version, remembering what it had before.</summary>
-    private static async Task MoveAsync(HubDbContext db, DeploymentRow d, DeploymentTargetRow target, long now, ChangeSet changes, CancellationToken cancellationToken)
+    public static async Task MoveAsync(HubDbContext db, DeploymentRow d, DeploymentTargetRow target, long now, ChangeSet changes, CancellationToken cancellationToken)
     {
         target.UpdatedAtMs = now;
         var device = await db.Devices.FindAsync([target.DeviceId], cancellationToken).ConfigureAwait(false);

@@ -111,7 +111,9 @@ internal sealed class StatusProjection(IOptions<DeploymentOptions> options, Time
     private static async Task ApplyStatusesAsync(HubDbContext db, List<(string DeviceId, DeploymentStatus Status)> statuses, long now, CancellationToken cancellationToken)
     {
         var open = await db.Deployments.AsNoTracking()
-            .Where(d => d.State == DeploymentStates.Running || d.State == DeploymentStates.Paused || d.State == DeploymentStates.Halted)
+            // Completed too: a device that joined it late (LateJoiners) reports its way to active there.
+            .Where(d => d.State == DeploymentStates.Running || d.State == DeploymentStates.Paused || d.State == DeploymentStates.Halted
+                || d.State == DeploymentStates.Completed)
             .Select(d => new { d.Id, d.Model, d.Version }).ToListAsync(cancellationToken).ConfigureAwait(false);
         if (open.Count == 0)
         {

@@ -25,7 +25,7 @@ internal sealed class HubEndpoints
         ArgumentNullException.ThrowIfNull(hub);
         lock (_certificateLock)
         {
-            return Certificate ??= Security.HubCertificate.LoadOrCreate(hub.DataDirectory, hub.CertificatePath, hub.CertificatePassword, time);
+            return Certificate ??= Security.HubCertificate.LoadOrCreate(hub.DataDirectory, hub.CertificatePath, hub.CertificatePassword, hub.PublicNames, time);
         }
     }
 

@@ -27,6 +27,12 @@ internal sealed class HubOptions : IValidatableObject
 
     public string? CertificatePassword { get; set; }
 
+    /// <summary>
+    /// Host names and IP addresses devices reach the hub by (a LAN name, an address, a load balancer's
+    /// name), added to the generated serving certificate beside localhost, the machine name and loopback.
+    /// </summary>
+    public IList<string> PublicNames { get; } = new List<string>();
+
     public TimeSpan ModelRescanInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Device id → bearer key. A call without one of these keys is refused (until enrollment replaces this).</summary>
@@ -50,6 +56,17 @@ internal sealed class HubOptions : IValidatableObject
         if (ModelRescanInterval < TimeSpan.FromSeconds(1))
         {
             yield return new ValidationResult($"ModelRescanInterval {ModelRescanInterval} must be at least 00:00:01.", [nameof(ModelRescanInterval)]);
+        }
+        foreach (var name in PublicNames)
+        {
+            if (!Security.ServingNames.IsValid(name))
+            {
+                yield return new ValidationResult($"PublicNames: '{name}' is not a host name or an IP address (no scheme, port or wildcard).", [nameof(PublicNames)]);
+            }
+        }
+        if (PublicNames.Count > 0 && !string.IsNullOrEmpty(CertificatePath))
+        {
+            yield return new ValidationResult("PublicNames names the generated certificate; with CertificatePath the names are the configured certificate's own.", [nameof(PublicNames)]);
         }
         if (!string.IsNullOrEmpty(AdminKey) && AdminKey.Length < 16)
         {

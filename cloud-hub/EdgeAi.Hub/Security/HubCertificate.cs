@@ -1,49 +1,41 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
 namespace EdgeAi.Hub.Security;
 
 /// <summary>
-/// The hub's TLS certificate: the configured PFX, or a self-signed ECDSA P-256 certificate made on
-/// first start and kept in the data directory (with its public half as hub-ca.crt, which agents
-/// trust through Cloud:CaCertificatePath or pin by fingerprint).
+/// The hub's TLS certificate: the configured PFX, or one the hub issues itself. Self-issued, the
+/// data directory holds a CA made on first start (hub-tls.pfx, its public half hub-ca.crt, which
+/// enrollment hands to agents) and the serving certificate it signed (hub-server.pfx) for the names
+/// devices use: localhost, the machine name, loopback and Hub:PublicNames. A change of names only
+/// reissues the serving certificate, so agents that trust the CA keep trusting the hub.
 /// </summary>
 internal static class HubCertificate
 {
     public const string PfxFileName = "hub-tls.pfx";
     public const string PublicCertificateFileName = "hub-ca.crt";
+    public const string ServingPfxFileName = "hub-server.pfx";
 
-    public static X509Certificate2 LoadOrCreate(string dataDirectory, string? configuredPath, string? password, TimeProvider time)
+    public static X509Certificate2 LoadOrCreate(string dataDirectory, string? configuredPath, string? password, IEnumerable<string> publicNames, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(time);
         if (!string.IsNullOrEmpty(configuredPath))
         {
             return X509CertificateLoader.LoadPkcs12FromFile(configuredPath, password);
         }
         Directory.CreateDirectory(dataDirectory);
-        var pfx = Path.Combine(dataDirectory, PfxFileName);
-        if (File.Exists(pfx))
+        using var authority = HubAuthority.LoadOrCreate(dataDirectory, time);
+        var names = ServingNames.For(publicNames);
+        var serving = Path.Combine(dataDirectory, ServingPfxFileName);
+        if (TryLoadCurrent(serving, authority, names, time) is { } current)
         {
-            return X509CertificateLoader.LoadPkcs12FromFile(pfx, password: null);
+            return current;
         }
-
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN=EdgeAi hub {Environment.MachineName}", key, HashAlgorithmName.SHA256);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
-        names.AddDnsName(Environment.MachineName);
-        names.AddIpAddress(IPAddress.Loopback);
-        names.AddIpAddress(IPAddress.IPv6Loopback);
-        request.CertificateExtensions.Add(names.Build());
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: true, hasPathLengthConstraint: true, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyCertSign, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], critical: false));
-        var now = time.GetUtcNow();
-        using var created = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
-
-        WriteOwnerOnly(pfx, created.Export(X509ContentType.Pfx));
-        File.WriteAllText(Path.Combine(dataDirectory, PublicCertificateFileName), created.ExportCertificatePem());
-        return X509CertificateLoader.LoadPkcs12FromFile(pfx, password: null);
+        var issued = ServingNames.Issue(authority, names, time);
+        // Replicas sharing the directory may reissue at once: each renames a whole file into place, and
+        // any of them is valid (same CA, same names), so the last rename winning is harmless.
+        StagedFile.Replace(serving, issued, overwrite: true);
+        return X509CertificateLoader.LoadPkcs12(issued, password: null);
     }
 
     /// <summary>SHA-256 of the certificate, hex: what agents pin with Cloud:CertificateFingerprint.</summary>
@@ -53,14 +45,28 @@ internal static class HubCertificate
         return Convert.ToHexString(SHA256.HashData(certificate.RawData));
     }
 
-    private static void WriteOwnerOnly(string path, byte[] bytes)
+    /// <summary>The serving certificate on disk when it is still right: issued by this CA, for these names, not near its end.</summary>
+    private static X509Certificate2? TryLoadCurrent(string path, X509Certificate2 authority, IReadOnlySet<string> names, TimeProvider time)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
+        if (!File.Exists(path))
         {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            return null;
         }
-        using var stream = new FileStream(path, options);
-        stream.Write(bytes);
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password: null);
+        }
+        catch (CryptographicException)
+        {
+            // Damaged or half-written by an older hub: issue a new one.
+            return null;
+        }
+        if (ServingNames.IsCurrent(certificate, authority, names, time))
+        {
+            return certificate;
+        }
+        certificate.Dispose();
+        return null;
     }
 }

@@ -21,20 +21,8 @@ internal static class ModelSigningKey
         if (!File.Exists(privatePath))
         {
             using var created = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var staged = privatePath + "." + Guid.NewGuid().ToString("N") + ".tmp";
-            WriteOwnerOnly(staged, created.ExportPkcs8PrivateKeyPem());
-            try
-            {
-                // No overwrite: when two processes race on first start, the first key in place wins and both read it.
-                File.Move(staged, privatePath, overwrite: false);
-            }
-            catch (IOException) when (File.Exists(privatePath))
-            {
-            }
-            finally
-            {
-                File.Delete(staged);
-            }
+            // No overwrite: when two processes race on first start, the first key in place wins and both read it.
+            StagedFile.Replace(privatePath, System.Text.Encoding.ASCII.GetBytes(created.ExportPkcs8PrivateKeyPem() + "\n"), overwrite: false);
         }
 
         var key = ECDsa.Create();
@@ -49,7 +37,7 @@ internal static class ModelSigningKey
             var publicPem = key.ExportSubjectPublicKeyInfoPem();
             if (!File.Exists(publicPath) || File.ReadAllText(publicPath).Trim() != publicPem.Trim())
             {
-                File.WriteAllText(publicPath, publicPem + "\n");
+                StagedFile.Replace(publicPath, System.Text.Encoding.ASCII.GetBytes(publicPem + "\n"), overwrite: true, ownerOnly: false);
             }
             return key;
         }
@@ -65,18 +53,5 @@ internal static class ModelSigningKey
     {
         using var key = LoadOrCreate(dataDirectory);
         return File.ReadAllText(Path.Combine(dataDirectory, PublicKeyFileName));
-    }
-
-    private static void WriteOwnerOnly(string path, string text)
-    {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-        using var stream = new FileStream(path, options);
-        using var writer = new StreamWriter(stream);
-        writer.Write(text);
-        writer.Write('\n');
     }
 }

@@ -12,4 +12,5 @@ internal sealed record DesiredView(string DeviceId, long Revision, IReadOnlyList
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(DesiredView))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class TwinJson : JsonSerializerContext;

@@ -75,6 +75,47 @@ public sealed class HubCliTests : HubTest
     }
 
     [Fact]
+    public async Task DevicesConfig_SetMergeUnsetReplace_TheHubHoldsAndPublishesIt()
+    {
+        var (_, token) = await NewTokenAsync(Hub, Token);
+        await EnrollAsync(Hub, token, Token, requestedId: "cam-2");
+        string[] config = ["devices", "config", "cam-2"];
+
+        var empty = await CliRunner.HubAsync([.. config, .. Connection]);
+        var set = await CliRunner.HubAsync([.. config, "Telemetry:SampleRate=0.1", "Rules:0:When=a=b", .. Connection]);
+        var merged = await CliRunner.HubAsync([.. config, "Telemetry:SampleRate=0.5", "--unset", "Rules:0:When", "Uplink:BatchSize=100", .. Connection]);
+        var replaced = await CliRunner.HubAsync([.. config, "Gpio:Enabled=true", "--replace", .. Connection]);
+        var noEquals = await CliRunner.HubAsync([.. config, "Telemetry:SampleRate", .. Connection]);
+        var badKey = await CliRunner.HubAsync([.. config, "Tele metry=1", .. Connection]);
+        var unsetMissing = await CliRunner.HubAsync([.. config, "--unset", "Nope", .. Connection]);
+        var unknown = await CliRunner.HubAsync(["devices", "config", "nobody", "A=1", .. Connection]);
+
+        empty.ExitCode.ShouldBe(0, empty.ToString());
+        empty.Output.ShouldContain("(no configuration)");
+        set.ExitCode.ShouldBe(0, set.ToString());
+        set.Output.ShouldContain("Telemetry:SampleRate=0.1");
+        set.Output.ShouldContain("Rules:0:When=a=b");
+        merged.ExitCode.ShouldBe(0, merged.ToString());
+        merged.Output.ShouldContain("Telemetry:SampleRate=0.5");
+        merged.Output.ShouldContain("Uplink:BatchSize=100");
+        merged.Output.ShouldNotContain("Rules:0:When");
+        replaced.Output.ShouldContain("Gpio:Enabled=true");
+        replaced.Output.ShouldNotContain("Telemetry:SampleRate");
+        using var admin = AdminApi.AdminClient(Hub);
+        var desired = await AdminApi.GetJsonAsync(admin, "/api/devices/cam-2/desired", Token);
+        desired.GetProperty("config").GetProperty("Gpio:Enabled").GetString().ShouldBe("true");
+        desired.GetProperty("config").EnumerateObject().Count().ShouldBe(1);
+        noEquals.ExitCode.ShouldBe(1);
+        noEquals.Error.ShouldContain("'Telemetry:SampleRate' must be KEY=VALUE");
+        badKey.ExitCode.ShouldBe(1);
+        badKey.Error.ShouldContain("config key 'Tele metry' may hold only");
+        unsetMissing.ExitCode.ShouldBe(1);
+        unsetMissing.Error.ShouldContain("--unset Nope: device 'cam-2' has no such key");
+        unknown.ExitCode.ShouldBe(1);
+        unknown.Error.ShouldContain("404");
+    }
+
+    [Fact]
     public async Task AdminCommand_WrongKey_PlainErrorAndExitOne()
     {
         var result = await CliRunner.HubAsync("tokens", "list", "--hub", Hub.Uri.ToString(), "--data-dir", Hub.DataDirectory, "--admin-key", "wrong-admin-key-0123456789");

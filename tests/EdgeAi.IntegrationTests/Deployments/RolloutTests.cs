@@ -5,6 +5,7 @@ using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Store;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using static EdgeAi.IntegrationTests.Enrollment.EnrollmentTestKit;
 using static EdgeAi.IntegrationTests.RolloutTestKit;
 using static EdgeAi.Testing.Mqtt.DeviceMqtt;
 using static EdgeAi.Testing.Hosts.AdminApi;
@@ -78,6 +79,57 @@ public sealed class RolloutTests() : SimulatedFleetTest([.. Lobby, Dock])
         audit.ShouldContain(a => a.Action == "deployment.create" && a.Actor == "admin");
         audit.Count(a => a.Action == "deployment.wave" && a.Actor == "hub" && a.Target == $"deployment/{id}").ShouldBe(3);
         audit.ShouldContain(a => a.Action == "deployment.complete" && a.Target == $"deployment/{id}");
+    }
+
+    [Fact]
+    public async Task Enroll_AfterDeploymentCompleted_MatchingDeviceJoinsItAndOthersDoNot()
+    {
+        var id = await DeployAsync(Admin, """{"model":"classifier","version":"1","selector":{"site":"lobby"}}""", Token);
+        foreach (var device in Devices[..3])
+        {
+            await device.WaitForDesiredAsync(s => s.Models.Any(m => m.Version == "1"), "classifier 1 desired", Token);
+            await device.ReportAsync("classifier", "1", "active", Token);
+        }
+        await WaitForStateAsync(Admin, id, "completed", Token);
+
+        await using var late = await EnrollAndConnectAsync("cam-late", """{"site":"lobby","kind":"camera"}""");
+        await using var elsewhere = await EnrollAndConnectAsync("cam-dock", """{"site":"dock"}""");
+
+        var desired = await late.WaitForDesiredAsync(s => s.Models.Any(m => m.Name == "classifier" && m.Version == "1"), "the late lobby device gets classifier 1", Token);
+        desired.Models.Single().Sha256.ShouldNotBeNullOrEmpty();
+        await late.ReportAsync("classifier", "1", "active", Token);
+        await Eventually.UntilAsync(async () => (await DeploymentAsync(Admin, id, Token)).GetProperty("targets").EnumerateArray()
+            .Any(t => t.GetProperty("deviceId").GetString() == "cam-late" && t.GetProperty("state").GetString() == "active"), () => "cam-late active in the deployment", Token);
+        (await DeploymentAsync(Admin, id, Token)).GetProperty("state").GetString().ShouldBe("completed");
+        elsewhere.DesiredModel("classifier").ShouldBeNull("the dock device does not match the selector");
+        (await AuditAsync(Hub, Token)).ShouldContain(a => a.Action == "deployment.join" && a.Target == $"deployment/{id}" && a.Detail!.Contains("cam-late") && !a.Detail.Contains("cam-dock"));
+    }
+
+    [Fact]
+    public async Task Enroll_DuringWaves_JoinsTheCurrentWaveAndItsGate()
+    {
+        var id = await DeployAsync(Admin, """{"model":"classifier","version":"1","selector":{"site":"lobby"},"waves":[10,100],"healthTimeout":"1m"}""", Token);
+        await Dev(1).WaitForDesiredAsync(s => s.Models.Any(m => m.Version == "1"), "wave 1 reaches dev-1", Token);
+
+        await using var late = await EnrollAndConnectAsync("cam-late", """{"site":"lobby"}""");
+
+        await late.WaitForDesiredAsync(s => s.Models.Any(m => m.Version == "1"), "the late device joins wave 1", Token);
+        await Dev(1).ReportAsync("classifier", "1", "active", Token);
+        await Eventually.UntilAsync(async () => (await DeploymentAsync(Admin, id, Token)).GetProperty("targets").EnumerateArray()
+            .Any(t => t.GetProperty("deviceId").GetString() == "dev-1" && t.GetProperty("state").GetString() == "active"), () => "dev-1 active in the deployment", Token);
+        var view = await DeploymentAsync(Admin, id, Token);
+        view.GetProperty("currentWave").GetInt32().ShouldBe(0, "wave 1 waits for the late device too");
+        Dev(2).Latest.ShouldBeNull();
+        await late.ReportAsync("classifier", "1", "active", Token);
+        await Dev(2).WaitForDesiredAsync(s => s.Models.Any(m => m.Version == "1"), "wave 2 once both wave-1 devices are active", Token);
+    }
+
+    /// <summary>Enrolls a device through the hub's gRPC with a token carrying <paramref name="tags"/>, and connects it with the key it got.</summary>
+    private async Task<SimulatedDevice> EnrollAndConnectAsync(string deviceId, string tags)
+    {
+        var (_, token) = await NewTokenAsync(Hub, Token, tags: tags);
+        var enrolled = await EnrollAsync(Hub, token, Token, requestedId: deviceId);
+        return await SimulatedDevice.ConnectAsync(Hub, enrolled.DeviceId, enrolled.DeviceKey, Token);
     }
 
     [Fact]

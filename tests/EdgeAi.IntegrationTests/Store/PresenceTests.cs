@@ -104,8 +104,7 @@ public sealed class PresenceTests : IDisposable
 
     private static async Task<System.Text.Json.JsonElement> AdminApiAsync(Uri hub, string data)
     {
-        using var ca = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(data, Hub.Security.HubCertificate.PublicCertificateFileName));
-        using var handler = HubTrust.PinnedHandler(Hub.Security.HubCertificate.Fingerprint(ca));
+        using var handler = HubTrust.CaHandler(Path.Combine(data, Hub.Security.HubCertificate.PublicCertificateFileName));
         using var admin = new HttpClient(handler, disposeHandler: false) { BaseAddress = hub };
         admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestHub.AdminKey);
         var devices = await GetJsonAsync(admin, "/api/devices", Token);
