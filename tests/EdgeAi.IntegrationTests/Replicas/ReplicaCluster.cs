@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
 using Microsoft.EntityFrameworkCore;
@@ -107,8 +106,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
     /// <summary>An admin client of one replica, trusting the certificate the replicas share.</summary>
     public HttpClient Admin(int replica)
     {
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(DataDirectory, HubCertificate.PublicCertificateFileName));
-        var admin = new HttpClient(HubTrust.PinnedHandler(HubCertificate.Fingerprint(ca))) { BaseAddress = this[replica].Uri };
+        var admin = new HttpClient(HubTrust.CaHandler(Path.Combine(DataDirectory, HubCertificate.PublicCertificateFileName))) { BaseAddress = this[replica].Uri };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestHub.AdminKey);
         return admin;
     }

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Security;
@@ -119,8 +118,7 @@ public sealed class ExternalPresenceTests : IDisposable
 
     private static async Task<JsonElement> DevicesAsync(Uri hub, string data)
     {
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(data, HubCertificate.PublicCertificateFileName));
-        using var handler = HubTrust.PinnedHandler(HubCertificate.Fingerprint(ca));
+        using var handler = HubTrust.CaHandler(Path.Combine(data, HubCertificate.PublicCertificateFileName));
         using var admin = new HttpClient(handler, disposeHandler: false) { BaseAddress = hub };
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestHub.AdminKey);
         return await AdminApi.GetJsonAsync(admin, "/api/devices", Token);
