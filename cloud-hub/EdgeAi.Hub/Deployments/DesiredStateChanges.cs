@@ -1,4 +1,5 @@
 using EdgeAi.Hub.Admin;
+using EdgeAi.Hub.Leadership;
 using EdgeAi.Hub.Store;
 using Microsoft.EntityFrameworkCore;
 
@@ -27,7 +28,7 @@ internal sealed class ChangeSet
 /// transaction, then its audit entries are recorded and the touched devices' desired states published.
 /// </summary>
 internal sealed class DesiredStateChanges(
-    IDbContextFactory<HubDbContext> store, DesiredStatePublisher publisher, AuditLog audit, ILogger<DesiredStateChanges> logger) : IDisposable
+    IDbContextFactory<HubDbContext> store, DesiredStatePublisher publisher, AuditLog audit, ILeaseStore lease, ILogger<DesiredStateChanges> logger) : IDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
 
@@ -37,10 +38,15 @@ internal sealed class DesiredStateChanges(
     /// <summary>
     /// Runs one change under the lock; its writes commit together (one SaveChanges, or an explicit
     /// transaction when the change must save midway, as a deployment's creation does for the new id).
-    /// Reads need no transaction: only this lock writes rollout and desired-state rows, and SQLite's
-    /// explicit transactions would take the write lock from ingest every tick.
+    /// Reads need no transaction on SQLite: only this lock writes rollout and desired-state rows, and
+    /// SQLite's explicit transactions would take the write lock from ingest every tick. On a store that
+    /// replicas share the lock is the store's too (<see cref="ILeaseStore.LockChangesAsync"/>), held
+    /// until the change is published, and a change made by the leader's loops (<paramref name="fence"/>)
+    /// runs in a transaction that first checks the leader's term: a replica whose lease was taken over
+    /// writes nothing (<see cref="LeaseLostException"/>).
     /// </summary>
-    public async Task<Outcome<T>> ChangeAsync<T>(Func<HubDbContext, ChangeSet, Task<Outcome<T>>> change, bool savesMidway, CancellationToken cancellationToken)
+    public async Task<Outcome<T>> ChangeAsync<T>(
+        Func<HubDbContext, ChangeSet, Task<Outcome<T>>> change, bool savesMidway, CancellationToken cancellationToken, LeaderTerm? fence = null)
     {
         ArgumentNullException.ThrowIfNull(change);
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -50,33 +56,22 @@ internal sealed class DesiredStateChanges(
             var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
             await using (db.ConfigureAwait(false))
             {
-                var transaction = savesMidway ? await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false) : null;
+                var shared = lease.IsShared;
+                if (shared)
+                {
+                    // The context keeps this connection open until disposed, so the session lock stays with it.
+                    await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                    await lease.LockChangesAsync(db, cancellationToken).ConfigureAwait(false);
+                }
                 try
                 {
-                    var outcome = await change(db, changes).ConfigureAwait(false);
-                    if (outcome.Error is not null)
-                    {
-                        return outcome;
-                    }
-                    await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                    if (transaction is not null)
-                    {
-                        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                    }
-                    foreach (var (actor, action, target, detail) in changes.Audit)
-                    {
-                        Log.Step(logger, actor, action, target, detail ?? "");
-                        await audit.RecordAsync(actor, action, target, detail, cancellationToken).ConfigureAwait(false);
-                    }
-                    // Also retries devices whose last publish failed.
-                    await publisher.PublishAsync(changes.Devices, cancellationToken).ConfigureAwait(false);
-                    return outcome;
+                    return await ChangeLockedAsync(db, changes, change, savesMidway || (shared && fence is not null), fence, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
-                    if (transaction is not null)
+                    if (shared)
                     {
-                        await transaction.DisposeAsync().ConfigureAwait(false);
+                        await lease.UnlockChangesAsync(db).ConfigureAwait(false);
                     }
                 }
             }
@@ -84,6 +79,51 @@ internal sealed class DesiredStateChanges(
         finally
         {
             _lock.Release();
+        }
+    }
+
+    private async Task<Outcome<T>> ChangeLockedAsync<T>(
+        HubDbContext db, ChangeSet changes, Func<HubDbContext, ChangeSet, Task<Outcome<T>>> change, bool inTransaction, LeaderTerm? fence, CancellationToken cancellationToken)
+    {
+        // Begun and committed uncancellably: they are short, and EF Core logs a cancelled one as an error.
+        var transaction = inTransaction ? await db.Database.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false) : null;
+        try
+        {
+            if (fence is not null)
+            {
+                // Without a transaction the store is not shared (SQLite's one hub): the term's token is all there is to check.
+                var current = !fence.Ended.IsCancellationRequested
+                    && (transaction is null || await lease.FenceAsync(db, fence, cancellationToken).ConfigureAwait(false));
+                if (!current)
+                {
+                    throw LeaseLostException.For(fence);
+                }
+            }
+            var outcome = await change(db, changes).ConfigureAwait(false);
+            if (outcome.Error is not null)
+            {
+                return outcome;
+            }
+            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            if (transaction is not null)
+            {
+                await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+            foreach (var (actor, action, target, detail) in changes.Audit)
+            {
+                Log.Step(logger, actor, action, target, detail ?? "");
+                await audit.RecordAsync(actor, action, target, detail, cancellationToken).ConfigureAwait(false);
+            }
+            // Also retries devices whose last publish failed.
+            await publisher.PublishAsync(changes.Devices, cancellationToken).ConfigureAwait(false);
+            return outcome;
+        }
+        finally
+        {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 

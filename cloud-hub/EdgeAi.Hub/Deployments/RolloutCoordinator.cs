@@ -1,4 +1,5 @@
 using EdgeAi.Hub.Admin;
+using EdgeAi.Hub.Leadership;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Store;
 using Microsoft.EntityFrameworkCore;
@@ -118,8 +119,8 @@ internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProj
             return null;
         }, cancellationToken);
 
-    /// <summary>One controller tick: take in device reports and newly enrolled devices, then advance every open deployment.</summary>
-    public async Task TickAsync(CancellationToken cancellationToken)
+    /// <summary>One controller tick: take in device reports and newly enrolled devices, then advance every open deployment; fenced by the leader's <paramref name="term"/>.</summary>
+    public async Task TickAsync(LeaderTerm term, CancellationToken cancellationToken)
     {
         await changes.ChangeAsync<bool>(async (db, changed) =>
         {
@@ -133,7 +134,7 @@ internal sealed class RolloutCoordinator(DesiredStateChanges changes, StatusProj
                 await RolloutSteps.AdvanceAsync(db, deployment, now, changed, cancellationToken).ConfigureAwait(false);
             }
             return true;
-        }, cancellationToken).ConfigureAwait(false);
+        }, savesMidway: false, cancellationToken, fence: term).ConfigureAwait(false);
     }
 
     private Task<Outcome<long>> ActAsync(long id, Func<HubDbContext, DeploymentRow, long, ChangeSet, Task<Refusal?>> act, CancellationToken cancellationToken) =>

@@ -8,6 +8,7 @@ using EdgeAi.Hub.Deployments;
 using EdgeAi.Hub.Enrollment;
 using EdgeAi.Hub.Http;
 using EdgeAi.Hub.Ingest;
+using EdgeAi.Hub.Leadership;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
@@ -83,6 +84,7 @@ internal static class HubHost
         builder.AddHubSecurity();
         builder.AddDynamicBatching();
         builder.AddHubStore();
+        builder.AddLeadership();
         builder.AddIngest();
         builder.AddBroker();
         builder.AddAdminApi();

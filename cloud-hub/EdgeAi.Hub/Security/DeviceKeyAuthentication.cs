@@ -9,14 +9,15 @@ using Microsoft.Extensions.Options;
 namespace EdgeAi.Hub.Security;
 
 /// <summary>
-/// Devices authenticate with <c>authorization: Bearer &lt;device key&gt;</c> (<see cref="DeviceCredentials"/>):
+/// Devices authenticate with <c>authorization: Bearer &lt;device key&gt;</c> (<see cref="DeviceCredentials"/>, through
+/// <see cref="DeviceCredentialsLoader.MatchAsync"/>):
 /// the ticket names the device (<see cref="DeviceIdClaim"/>); an unknown key or a revoked device fails
 /// with the reason. The challenge answers in the caller's protocol: gRPC callers get UNAUTHENTICATED
 /// as a trailers-only response, REST callers 401 with a problem body that carries the protocol's
 /// <c>error</c> member too.
 /// </summary>
 internal sealed class DeviceKeyAuthentication(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggers, UrlEncoder encoder, DeviceCredentials credentials)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory loggers, UrlEncoder encoder, DeviceCredentialsLoader credentials)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggers, encoder)
 {
     public const string SchemeName = "DeviceKey";
@@ -25,25 +26,26 @@ internal sealed class DeviceKeyAuthentication(
 
     public const string MissingCredentials = "missing credentials: send 'authorization: Bearer <device key>'";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (BearerToken.Of(Request) is not { } key)
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
-        var device = credentials.Match(key);
+        // A key the cache does not know is looked up in the store: the device may have enrolled through another replica.
+        var device = await credentials.MatchAsync(key, Context.RequestAborted).ConfigureAwait(false);
         if (device is null)
         {
             Hosting.Log.DeviceRefused(Logger, Remote);
-            return Task.FromResult(AuthenticateResult.Fail("unknown or wrong device key"));
+            return AuthenticateResult.Fail("unknown or wrong device key");
         }
         if (device.Revoked)
         {
             Log.RevokedDeviceRefused(Logger, device.DeviceId, Remote);
-            return Task.FromResult(AuthenticateResult.Fail($"device {device.DeviceId} was revoked"));
+            return AuthenticateResult.Fail($"device {device.DeviceId} was revoked");
         }
         var identity = new ClaimsIdentity([new Claim(DeviceIdClaim, device.DeviceId), new Claim(ClaimTypes.Name, device.DeviceId)], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -1,8 +1,9 @@
 using EdgeAi.Hub.Http;
+using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Security;
 
-/// <summary>Registers security: device credentials (configured, and enrolled ones loaded from the store), revocation, the admin key, authentication and its policies.</summary>
+/// <summary>Registers security: device credentials (configured, and enrolled ones loaded from the store and kept in step with it), revocation, the admin key, authentication and its policies.</summary>
 internal static class SecurityExtensions
 {
     public static IHostApplicationBuilder AddHubSecurity(this IHostApplicationBuilder builder)
@@ -12,6 +13,9 @@ internal static class SecurityExtensions
         services.AddSingleton<DeviceCredentials>();
         services.AddSingleton<DeviceCredentialsLoader>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceCredentialsLoader>());
+        services.AddOptions<CredentialOptions>().BindConfiguration(CredentialOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<CredentialOptions>, CredentialOptions>();
+        services.AddHostedService<DeviceCredentialsRefresh>();
         services.AddSingleton<DeviceRevocation>();
         services.AddSingleton<AdminKey>();
         services.AddHostedService(sp => sp.GetRequiredService<AdminKey>());

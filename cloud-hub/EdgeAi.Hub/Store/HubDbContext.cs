@@ -36,6 +36,8 @@ internal abstract class HubDbContext(DbContextOptions options) : DbContext(optio
 
     public DbSet<CursorRow> Cursors => Set<CursorRow>();
 
+    public DbSet<LeaseRow> Leases => Set<LeaseRow>();
+
     // Primary keys are named HasName("PK_{table}") beside each row: the names EnsureCreated gave them before this convention, which would write pk_{table}.
     // Here rather than where the provider is chosen, so every context of this model (tests' included) has the names the raw SQL uses.
     protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) => optionsBuilder.UseSnakeCaseNamingConvention();

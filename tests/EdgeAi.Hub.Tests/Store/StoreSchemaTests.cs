@@ -172,6 +172,13 @@ public sealed class StoreSchemaTests
             "position" INTEGER NOT NULL
         );
 
+        CREATE TABLE "leases" (
+            "name" TEXT NOT NULL CONSTRAINT "PK_leases" PRIMARY KEY,
+            "holder" TEXT NOT NULL,
+            "epoch" INTEGER NOT NULL,
+            "expires_at_ms" INTEGER NOT NULL
+        );
+
 
         CREATE TABLE "model_variants" (
             "name" TEXT NOT NULL,
@@ -338,6 +345,14 @@ public sealed class StoreSchemaTests
             name character varying(64) NOT NULL,
             position bigint NOT NULL,
             CONSTRAINT "PK_hub_cursors" PRIMARY KEY (name)
+        );
+
+        CREATE TABLE leases (
+            name character varying(64) NOT NULL,
+            holder character varying(128) NOT NULL,
+            epoch bigint NOT NULL,
+            expires_at_ms bigint NOT NULL,
+            CONSTRAINT "PK_leases" PRIMARY KEY (name)
         );
 
 

@@ -20,19 +20,23 @@ internal sealed partial class HubProcess : ChildProcess
     /// <summary>The hub's HTTPS (gRPC and admin) address.</summary>
     public Uri Uri { get; private set; } = null!;
 
-    /// <summary>The embedded broker's plain MQTT port.</summary>
+    /// <summary>The embedded broker's plain MQTT port; -1 with an external broker.</summary>
     public int MqttPort { get; private set; }
 
-    /// <summary>Starts the hub on 127.0.0.1 (port 0: free ports; the MQTT TLS listener off) and waits until both listeners are up.</summary>
-    public static async Task<HubProcess> StartAsync(string dataDirectory, IEnumerable<KeyValuePair<string, string>> settings, int port = 0, int mqttPort = 0)
+    /// <summary>
+    /// Starts the hub on 127.0.0.1 (port 0: free ports; the MQTT TLS listener off) and waits until both listeners
+    /// are up; with <paramref name="embeddedBroker"/> false (an external broker in the settings) only for HTTPS.
+    /// </summary>
+    public static async Task<HubProcess> StartAsync(
+        string dataDirectory, IEnumerable<KeyValuePair<string, string>> settings, int port = 0, int mqttPort = 0, bool embeddedBroker = true)
     {
         var hub = new HubProcess();
         hub.Start(
             ["run", "--data-dir", dataDirectory, "--listen", "127.0.0.1", "--port", Text(port), "--mqtt-port", Text(mqttPort), "--mqtt-tls-port", "-1"],
             HostSettings.AsEnvironment([new("ModelHost:ExecutionProviders:0", "CPU"), .. settings.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value))]));
-        await hub.WaitForAsync(Task.WhenAll(hub._listening.Task, hub._mqtt.Task), "start listening");
+        await hub.WaitForAsync(embeddedBroker ? Task.WhenAll(hub._listening.Task, hub._mqtt.Task) : hub._listening.Task, "start listening");
         hub.Uri = await hub._listening.Task;
-        hub.MqttPort = await hub._mqtt.Task;
+        hub.MqttPort = embeddedBroker ? await hub._mqtt.Task : -1;
         return hub;
     }
 

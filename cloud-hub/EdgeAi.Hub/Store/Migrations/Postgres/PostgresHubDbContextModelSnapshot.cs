@@ -526,6 +526,33 @@ namespace EdgeAi.Hub.Store.Migrations.Postgres
                     b.ToTable("devices", (string)null);
                 });
 
+            modelBuilder.Entity("EdgeAi.Hub.Store.LeaseRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("bigint")
+                        .HasColumnName("epoch");
+
+                    b.Property<long>("ExpiresAtMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("expires_at_ms");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name")
+                        .HasName("PK_leases");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("EdgeAi.Hub.Store.RecordRow", b =>
                 {
                     b.Property<long>("Id")

@@ -517,6 +517,33 @@ namespace EdgeAi.Hub.Store.Migrations.Sqlite
                     b.ToTable("devices", (string)null);
                 });
 
+            modelBuilder.Entity("EdgeAi.Hub.Store.LeaseRow", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<long>("Epoch")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("epoch");
+
+                    b.Property<long>("ExpiresAtMs")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("expires_at_ms");
+
+                    b.Property<string>("Holder")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("holder");
+
+                    b.HasKey("Name")
+                        .HasName("PK_leases");
+
+                    b.ToTable("leases", (string)null);
+                });
+
             modelBuilder.Entity("EdgeAi.Hub.Store.RecordRow", b =>
                 {
                     b.Property<long>("Id")
