@@ -10,11 +10,13 @@ public abstract class MosquittoHubTest : HubTest
 
     /// <param name="devices">Device ids and passwords Mosquitto accepts.</param>
     /// <param name="clientId">The hub's MQTT client id (its persistent session at the broker).</param>
-    protected MosquittoHubTest(IReadOnlyDictionary<string, string> devices, string clientId, IEnumerable<KeyValuePair<string, string?>>? hubSettings = null)
+    /// <param name="dynamicSecurity">Mosquitto with its dynamic security plugin, whose device logins the hub keeps (no password or ACL files).</param>
+    protected MosquittoHubTest(
+        IReadOnlyDictionary<string, string> devices, string clientId, IEnumerable<KeyValuePair<string, string?>>? hubSettings = null, bool dynamicSecurity = false)
         : base(hubSettings)
     {
         _clientId = clientId;
-        Broker = new MosquittoBroker(Scratch.Sub("mosquitto"));
+        Broker = new MosquittoBroker(Scratch.Sub("mosquitto"), dynamicSecurity);
         foreach (var (device, password) in devices)
         {
             Broker.AddDevice(device, password);

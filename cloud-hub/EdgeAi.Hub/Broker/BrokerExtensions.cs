@@ -1,3 +1,5 @@
+using EdgeAi.Hub.Broker.DynamicSecurity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Broker;
@@ -29,7 +31,18 @@ internal static class BrokerExtensions
             services.AddSingleton<ExternalBrokerIngest>();
             services.AddSingleton<IDeviceBroker>(sp => sp.GetRequiredService<ExternalBrokerIngest>());
             services.AddHostedService(sp => sp.GetRequiredService<ExternalBrokerIngest>());
+            if (mqtt.GetValue($"{nameof(MqttOptions.DynamicSecurity)}:{nameof(DynamicSecurityOptions.Enabled)}", false))
+            {
+                services.AddSingleton<DynamicSecurityLink>();
+                services.AddHostedService(sp => sp.GetRequiredService<DynamicSecurityLink>());
+                services.AddSingleton<IDynsecChannel>(sp => sp.GetRequiredService<DynamicSecurityLink>());
+                services.AddSingleton<IDeviceAccounts, DynamicSecurityAccounts>();
+                services.AddSingleton<DynamicSecurityReconciler>();
+                services.AddHostedService(sp => sp.GetRequiredService<DynamicSecurityReconciler>());
+            }
         }
+        // Whoever registered no broker accounts above has none to keep: the embedded broker checks the hub's own credentials.
+        services.TryAddSingleton<IDeviceAccounts, NoDeviceAccounts>();
         return builder;
     }
 }

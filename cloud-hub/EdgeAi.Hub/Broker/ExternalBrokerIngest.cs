@@ -84,7 +84,8 @@ internal sealed class ExternalBrokerIngest(
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                if (!await client.TryPingAsync(stoppingToken).ConfigureAwait(false))
+                // TryPingAsync swallows cancellation: a stop during the ping must not go on to connect.
+                if (!await client.TryPingAsync(stoppingToken).ConfigureAwait(false) && !stoppingToken.IsCancellationRequested)
                 {
                     var failure = await ConnectAsync(client, clientOptions, broker, stoppingToken).ConfigureAwait(false);
                     if (failure is not null)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using EdgeAi.Hub.Broker.DynamicSecurity;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Hub.Broker;
@@ -64,6 +65,10 @@ internal sealed class MqttOptions : IValidatableObject
     /// <summary>How often a connected external client is pinged to find a dead connection.</summary>
     public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>The external broker's accounts kept by the hub (Mosquitto's dynamic security plugin); off by default.</summary>
+    [ValidateObjectMembers]
+    public DynamicSecurityOptions DynamicSecurity { get; set; } = new();
+
     public bool UsesExternalBroker => !string.IsNullOrWhiteSpace(ExternalBroker);
 
     public Uri? ExternalBrokerUri => UsesExternalBroker && Uri.TryCreate(ExternalBroker, UriKind.Absolute, out var uri) ? uri : null;
@@ -92,6 +97,10 @@ internal sealed class MqttOptions : IValidatableObject
         else if (Port == Disabled && TlsPort == Disabled)
         {
             yield return new ValidationResult("Port and TlsPort are both -1: enable one, set ExternalBroker, or set Enabled=false.", [nameof(Port), nameof(TlsPort)]);
+        }
+        foreach (var result in DynamicSecurity.Validate(this))
+        {
+            yield return result;
         }
         if (ReconnectDelay <= TimeSpan.Zero || MaxReconnectDelay < ReconnectDelay)
         {

@@ -2,6 +2,9 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using EdgeAi.Common.Sync;
 using EdgeAi.Hub.Admin;
+using BrokerAccountsException = EdgeAi.Hub.Broker.BrokerAccountsException;
+using BrokerLoginTakenException = EdgeAi.Hub.Broker.BrokerLoginTakenException;
+using IDeviceAccounts = EdgeAi.Hub.Broker.IDeviceAccounts;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
 using Microsoft.EntityFrameworkCore;
@@ -12,9 +15,12 @@ namespace EdgeAi.Hub.Enrollment;
 /// Exchanges an enrollment token for a device identity. The token's secret is compared in constant
 /// time; its use is counted by one conditional UPDATE in the same transaction that creates the
 /// device, so concurrent enrollments never spend more uses than the token has, and a refused device
-/// id gives the use back.
+/// id gives the use back. With an external broker that keeps device logins (dynamic security), the
+/// login is made inside that transaction, once the id is ours: a broker that cannot take it rolls
+/// the enrollment back (Unavailable, the device retries), and no other device's login is touched.
 /// </summary>
-internal sealed class DeviceEnroller(IDbContextFactory<HubDbContext> store, DeviceCredentials credentials, AuditLog audit, TimeProvider time, ILogger<DeviceEnroller> logger)
+internal sealed class DeviceEnroller(
+    IDbContextFactory<HubDbContext> store, DeviceCredentials credentials, IDeviceAccounts brokerAccounts, AuditLog audit, TimeProvider time, ILogger<DeviceEnroller> logger)
 {
     // Compared against when the token id is unknown, so an unknown id costs the same as a wrong secret.
     private static readonly string NoSecretHash = new('0', SHA256.HashSizeInBytes * 2);
@@ -41,7 +47,7 @@ internal sealed class DeviceEnroller(IDbContextFactory<HubDbContext> store, Devi
         var key = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         var keyHash = DeviceCredentials.KeyHash(key);
         var tags = StringMapJson.Read(row.Tags);
-        await CommitAsync(row, deviceId, keyHash, cancellationToken).ConfigureAwait(false);
+        await CommitAsync(row, deviceId, key, cancellationToken).ConfigureAwait(false);
 
         credentials.Enrolled(deviceId, keyHash);
         await audit.RecordAsync($"token:{row.Id}", "device.enroll", deviceId, $"hostname={hostname} tags={row.Tags}", cancellationToken).ConfigureAwait(false);
@@ -82,8 +88,9 @@ internal sealed class DeviceEnroller(IDbContextFactory<HubDbContext> store, Devi
         }
     }
 
-    private async Task CommitAsync(EnrollmentTokenRow token, string deviceId, string keyHash, CancellationToken cancellationToken)
+    private async Task CommitAsync(EnrollmentTokenRow token, string deviceId, string key, CancellationToken cancellationToken)
     {
+        var keyHash = DeviceCredentials.KeyHash(key);
         var db = await store.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         await using (db.ConfigureAwait(false))
         {
@@ -123,6 +130,21 @@ internal sealed class DeviceEnroller(IDbContextFactory<HubDbContext> store, Devi
                         throw Taken(deviceId);
                     }
                 }
+                // Last before the commit: the store's write lock is held for the broker's round trip (bounded by its
+                // CommandTimeout), the price of never having a stored device the broker would refuse.
+                try
+                {
+                    await brokerAccounts.ProvisionAsync(deviceId, key, cancellationToken).ConfigureAwait(false);
+                }
+                catch (BrokerLoginTakenException e)
+                {
+                    throw new EnrollmentException(EnrollmentRefusal.DeviceTaken, $"device id '{deviceId}' is taken at the MQTT broker ({e.Message}); ask for another id or none");
+                }
+                catch (BrokerAccountsException e)
+                {
+                    throw new EnrollmentException(EnrollmentRefusal.BrokerUnavailable,
+                        $"the MQTT broker cannot take device '{deviceId}' now, so nothing was stored and no token use spent; try again later ({e.Message})");
+                }
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
@@ -149,6 +171,7 @@ internal enum EnrollmentRefusal
     Unauthenticated,
     Refused,
     DeviceTaken,
+    BrokerUnavailable,
 }
 
 /// <summary>An enrollment was refused; the message says why in words a person can act on.</summary>

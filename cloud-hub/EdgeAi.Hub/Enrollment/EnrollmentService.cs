@@ -37,6 +37,7 @@ internal sealed class EnrollmentService(DeviceEnroller enroller, IOptions<HubOpt
                     EnrollmentRefusal.Malformed => StatusCode.InvalidArgument,
                     EnrollmentRefusal.Unauthenticated => StatusCode.Unauthenticated,
                     EnrollmentRefusal.DeviceTaken => StatusCode.AlreadyExists,
+                    EnrollmentRefusal.BrokerUnavailable => StatusCode.Unavailable,
                     _ => StatusCode.PermissionDenied,
                 },
                 e.Message));

@@ -11,6 +11,8 @@ namespace EdgeAi.Testing.Mqtt;
 /// (devices read and write only under edgeai/v1/{their id}/, the hub user reads and writes edgeai/v1/#),
 /// persistence in its own directory (a graceful restart keeps queued QoS 1 messages), and a fixed port
 /// so a restart comes back where clients expect it. Add devices before <see cref="StartAsync"/>.
+/// In dynamic-security mode there are no such files: the plugin's JSON (<see cref="MosquittoDynamicSecurity"/>)
+/// holds the hub user (admin role plus the hub's role), the hub adds the devices, and it lives across restarts.
 /// </summary>
 internal sealed class MosquittoBroker : IAsyncDisposable
 {
@@ -27,11 +29,18 @@ internal sealed class MosquittoBroker : IAsyncDisposable
     private Process? _process;
 
     /// <param name="directory">Where the configuration, password file, ACL and persistence go (a scratch directory).</param>
-    public MosquittoBroker(string directory)
+    /// <param name="dynamicSecurity">Load the dynamic security plugin instead of password and ACL files.</param>
+    public MosquittoBroker(string directory, bool dynamicSecurity = false)
     {
         Directory = System.IO.Directory.CreateDirectory(directory).FullName;
         Port = FreePort();
+        DynamicSecurity = dynamicSecurity;
     }
+
+    public bool DynamicSecurity { get; }
+
+    /// <summary>The plugin's JSON (dynamic-security mode), which the broker rewrites on every change.</summary>
+    public string DynamicSecurityFile => Path.Combine(Directory, "dynamic-security.json");
 
     public string Directory { get; }
 
@@ -66,6 +75,10 @@ internal sealed class MosquittoBroker : IAsyncDisposable
         if (clientId is not null)
         {
             settings["Hub:Mqtt:ClientId"] = clientId;
+        }
+        if (DynamicSecurity)
+        {
+            settings["Hub:Mqtt:DynamicSecurity:Enabled"] = "true";
         }
         return settings;
     }
@@ -131,6 +144,47 @@ internal sealed class MosquittoBroker : IAsyncDisposable
 
     private async Task WriteFilesAsync(CancellationToken cancellationToken)
     {
+        var data = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "data")).FullName;
+        string access;
+        if (DynamicSecurity)
+        {
+            // Written once: from then on the plugin owns the file (the hub's changes must survive a restart).
+            if (!File.Exists(DynamicSecurityFile))
+            {
+                await MosquittoDynamicSecurity.InitAsync(DynamicSecurityFile, HubUser, HubPassword, cancellationToken);
+            }
+            access = $"""
+                per_listener_settings false
+                plugin {MosquittoDynamicSecurity.PluginPath}
+                plugin_opt_config_file {DynamicSecurityFile}
+                """;
+        }
+        else
+        {
+            access = await WritePasswordsAndAclAsync(cancellationToken);
+        }
+        await File.WriteAllTextAsync(Path.Combine(Directory, "mosquitto.conf"), $"""
+            # Written by the EdgeAi test kit.
+            user {Environment.UserName}
+            {access}
+            listener {Port} 127.0.0.1
+            allow_anonymous false
+            max_packet_size {MaxPacketBytes}
+            persistence true
+            persistence_location {data}/
+            autosave_interval 1
+            log_dest stderr
+            log_type error
+            log_type warning
+            log_type notice
+            log_type information
+
+            """, cancellationToken);
+    }
+
+    /// <summary>The password file (hub and devices) and the ACL file; returns the configuration lines naming them.</summary>
+    private async Task<string> WritePasswordsAndAclAsync(CancellationToken cancellationToken)
+    {
         var passwords = Path.Combine(Directory, "passwd");
         File.Delete(passwords);
         await File.WriteAllTextAsync(passwords, "", cancellationToken);
@@ -152,25 +206,10 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             pattern readwrite edgeai/v1/%u/#
 
             """, cancellationToken);
-        var data = System.IO.Directory.CreateDirectory(Path.Combine(Directory, "data")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(Directory, "mosquitto.conf"), $"""
-            # Written by the EdgeAi test kit.
-            user {Environment.UserName}
-            listener {Port} 127.0.0.1
-            allow_anonymous false
+        return $"""
             password_file {passwords}
             acl_file {acl}
-            max_packet_size {MaxPacketBytes}
-            persistence true
-            persistence_location {data}/
-            autosave_interval 1
-            log_dest stderr
-            log_type error
-            log_type warning
-            log_type notice
-            log_type information
-
-            """, cancellationToken);
+            """;
     }
 
     private async Task WaitReadyAsync(CancellationToken cancellationToken)
