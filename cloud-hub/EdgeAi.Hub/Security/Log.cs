@@ -24,15 +24,15 @@ internal static partial class Log
     [LoggerMessage(3314, LogLevel.Warning, "Refused a call from revoked device {DeviceId} ({Remote})")]
     public static partial void RevokedDeviceRefused(ILogger logger, string deviceId, string remote);
 
-    [LoggerMessage(3318, LogLevel.Warning, "Revoked device {DeviceId} could not be disabled at the external broker now ({Reason}); the next reconciliation with it does that")]
+    [LoggerMessage(3315, LogLevel.Warning, "Revoked device {DeviceId} could not be disabled at the external broker now ({Reason}); the next reconciliation with it does that")]
     public static partial void DisableDeferred(ILogger logger, string deviceId, string reason);
 
-    [LoggerMessage(3315, LogLevel.Information, "Device {DeviceId}'s key was not cached here: read from the store (enrolled through another replica)")]
+    [LoggerMessage(3320, LogLevel.Information, "Device {DeviceId}'s key was not cached here: read from the store (enrolled through another replica)")]
     public static partial void CredentialFetched(ILogger logger, string deviceId);
 
-    [LoggerMessage(3316, LogLevel.Warning, "Device {DeviceId} was revoked (through another replica): refused here from now on")]
+    [LoggerMessage(3321, LogLevel.Warning, "Device {DeviceId} was revoked (through another replica): refused here from now on")]
     public static partial void RevocationNoticed(ILogger logger, string deviceId);
 
-    [LoggerMessage(3317, LogLevel.Warning, "Could not refresh device credentials from the store: {Reason}; the cache keeps what it has, tried again every {Every}")]
+    [LoggerMessage(3322, LogLevel.Warning, "Could not refresh device credentials from the store: {Reason}; the cache keeps what it has, tried again every {Every}")]
     public static partial void CredentialsRefreshFailed(ILogger logger, string reason, TimeSpan every);
 }

@@ -31,7 +31,8 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var contexts = new Contexts($"Data Source={Path.Combine(_dir, "hub.db")};Pooling=False");
-        var schema = new StoreInitializer(contexts, Options.Create(new StoreOptions()), Options.Create(new HubOptions { DataDirectory = _dir }));
+        var store = Options.Create(new StoreOptions());
+        var schema = new StoreInitializer(new StoreMigrator(contexts, store, Options.Create(new HubOptions { DataDirectory = _dir }), NullLogger<StoreMigrator>.Instance), store);
         await schema.StartAsync(Token);
         _lease = new LeaderLease(_store, schema, new LoopSupervisor(_time, NullLogger<LoopSupervisor>.Instance),
             Options.Create(new LeaseOptions { Duration = Duration, Holder = "me" }), _time, NullLogger<LeaderLease>.Instance);
@@ -203,6 +204,6 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
 
     private sealed class Contexts(string connectionString) : IDbContextFactory<HubDbContext>
     {
-        public HubDbContext CreateDbContext() => new(new DbContextOptionsBuilder<HubDbContext>().UseSqlite(connectionString).Options);
+        public HubDbContext CreateDbContext() => new SqliteHubDbContext(new DbContextOptionsBuilder().UseSqlite(connectionString).Options);
     }
 }

@@ -30,7 +30,7 @@ public sealed class SqlLeaseStoreTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         await using var db = _factory.CreateDbContext();
-        await db.Database.EnsureCreatedAsync(Token);
+        await db.Database.MigrateAsync(Token);
     }
 
     [Fact]
@@ -124,6 +124,6 @@ public sealed class SqlLeaseStoreTests : IAsyncLifetime
 
     private sealed class Factory(string connectionString) : IDbContextFactory<HubDbContext>
     {
-        public HubDbContext CreateDbContext() => new(new DbContextOptionsBuilder<HubDbContext>().UseSqlite(connectionString).Options);
+        public HubDbContext CreateDbContext() => new SqliteHubDbContext(new DbContextOptionsBuilder().UseSqlite(connectionString).Options);
     }
 }

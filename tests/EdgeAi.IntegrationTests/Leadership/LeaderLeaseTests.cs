@@ -36,7 +36,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
         var database = _database ?? Skip();
         var a = NewHub(database, "a");
         var b = NewHub(database, "b");
-        // The schema first: two first starts at once on an empty database race in EnsureCreated (migrations replace it).
+        // The schema first: two first starts at once on an empty database race in creating the schema (the migrations take an advisory lock; here the test makes it first).
         await CreateSchemaAsync(database);
         await Task.WhenAll(a.StartAsync(), b.StartAsync());
 
@@ -130,7 +130,7 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
     private static async Task CreateSchemaAsync(TestDatabase database)
     {
         await using var db = new Contexts(database.ConnectionString).CreateDbContext();
-        await db.Database.EnsureCreatedAsync(Token);
+        await db.Database.MigrateAsync(Token);
     }
 
     private static TestDatabase Skip()
@@ -154,6 +154,6 @@ public sealed class LeaderLeaseTests : IAsyncLifetime
 
     private sealed class Contexts(string connectionString) : IDbContextFactory<HubDbContext>
     {
-        public HubDbContext CreateDbContext() => new(new DbContextOptionsBuilder<HubDbContext>().UseNpgsql(connectionString).Options);
+        public HubDbContext CreateDbContext() => new PostgresHubDbContext(new DbContextOptionsBuilder().UseNpgsql(connectionString).Options);
     }
 }

@@ -111,7 +111,7 @@ internal sealed class ReplicaCluster : IAsyncDisposable
         return admin;
     }
 
-    public HubDbContext NewContext() => new(new DbContextOptionsBuilder<HubDbContext>().UseNpgsql(Database.ConnectionString).Options);
+    public HubDbContext NewContext() => new PostgresHubDbContext(new DbContextOptionsBuilder().UseNpgsql(Database.ConnectionString).Options);
 
     public async ValueTask DisposeAsync()
     {

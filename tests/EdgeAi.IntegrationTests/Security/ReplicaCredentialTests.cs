@@ -39,7 +39,7 @@ public sealed class ReplicaCredentialTests : IAsyncLifetime
         };
         _a = new TestHub(_scratch.Sub("a"), settings);
         await _a.StartAsync();
-        // After A made the schema: two first starts at once race in EnsureCreated.
+        // After A made the schema, so B finds nothing to migrate.
         _b = new TestHub(_scratch.Sub("b"), settings);
         await _b.StartAsync();
     }
