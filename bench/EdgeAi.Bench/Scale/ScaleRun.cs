@@ -22,7 +22,7 @@ internal static class ScaleRun
         [(false, false, 1), (false, true, 1), (true, true, 1), (true, true, 2)];
 
     private static readonly (bool Postgres, bool Mosquitto, int Replicas)[] RolloutConfigurations =
-        [(false, false, 1), (true, true, 1)];
+        [(false, false, 1), (true, true, 1), (true, true, 2)];
 
     public static async Task<int> RunAsync(ScaleBenchSettings settings, CancellationToken cancellationToken)
     {
