@@ -170,6 +170,9 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             listener {Port} 127.0.0.1
             allow_anonymous false
             max_packet_size {MaxPacketBytes}
+            # Mosquitto's default (1000 messages queued per session, the rest dropped after the sender's PUBACK) would lose
+            # what a fleet sends while the hub's session is busy or away: README tells operators to lift it too.
+            max_queued_messages 0
             persistence true
             persistence_location {data}/
             autosave_interval 1
