@@ -172,7 +172,7 @@ internal sealed class MosquittoBroker : IAsyncDisposable
             max_packet_size {MaxPacketBytes}
             # Mosquitto's default (1000 messages queued per session, the rest dropped after the sender's PUBACK) would lose
             # what a fleet sends while the hub's session is busy or away: README tells operators to lift it too.
-            max_queued_messages 0
+            max_queued_messages 1000000
             persistence true
             persistence_location {data}/
             autosave_interval 1
