@@ -104,7 +104,15 @@ internal static class DbCommand
             }
             catch (Exception e) when (e is DbException or IOException or InvalidOperationException)
             {
-                await error.WriteLineAsync($"cloud-hub: the store cannot be migrated: {e.Message}").ConfigureAwait(false);
+                // EF Core wraps the provider's reason ("Failed to connect to 127.0.0.1:5432") in a generic retry message.
+                var first = e.InnerException ?? e;
+                var last = first;
+                while (last.InnerException is { } deeper)
+                {
+                    last = deeper;
+                }
+                var why = ReferenceEquals(first, last) ? first.Message : $"{first.Message} ({last.Message})";
+                await error.WriteLineAsync($"cloud-hub: cannot reach the store: {why}").ConfigureAwait(false);
                 return 1;
             }
         }

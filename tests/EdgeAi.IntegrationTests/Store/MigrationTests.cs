@@ -19,6 +19,17 @@ public sealed class MigrationTests : IDisposable
     public void Dispose() => _scratch.Dispose();
 
     [Fact]
+    public async Task DbStatus_UnreachablePostgres_SaysWhyInOneLine()
+    {
+        // Port 1 on loopback: nothing listens there, so the refusal is immediate.
+        var result = await CliRunner.HubAsync("db", "status", "--provider", "postgres", "--connection-string", "Host=127.0.0.1;Port=1;Username=nobody;Timeout=5");
+
+        result.ExitCode.ShouldBe(1, result.ToString());
+        result.Error.ShouldStartWith("cloud-hub: cannot reach the store: Failed to connect to 127.0.0.1:1");
+        result.Error.ShouldNotContain("   at ");
+    }
+
+    [Fact]
     public async Task DbStatusAndMigrate_NewDataDirectory_PendingThenAppliedThenUpToDate()
     {
         var data = _scratch.Sub("hub");
