@@ -64,6 +64,12 @@ internal sealed class ScaleHubs : IAsyncDisposable
                     devices.Select(device => KeyValuePair.Create($"Hub:DeviceKeys:{device}", (string?)DeviceKey(device))),
                     hubs._mosquitto?.HubSettings($"bench-hub-{i}"));
                 var hub = new TestHub(Path.Combine(root, $"hub-{i}"), settings);
+                if (postgres)
+                {
+                    // Known, not yet mended: a hub on PostgreSQL stopped while a transaction is under way sometimes has EF Core
+                    // log 20205 (about one run in six here, at shutdown, after the figures are taken). README lists it.
+                    hub.Errors.Expect(new Testing.Logging.ExpectedError("Microsoft.EntityFrameworkCore.Database.Transaction", 20205, null));
+                }
                 hubs._hubs.Add(hub);
                 await hub.StartAsync().ConfigureAwait(false);
             }
