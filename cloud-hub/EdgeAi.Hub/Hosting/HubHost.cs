@@ -75,7 +75,7 @@ internal static class HubHost
         services.TryAddSingleton<LoopSupervisor>();
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<HubMetrics>();
-        services.AddSingleton(new ServerIdentity("edgeai-hub", Version, []));
+        services.AddSingleton(new ServerIdentity("edgeai-hub", Version));
         builder.AddModelServing();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,

@@ -101,7 +101,7 @@ internal static class AgentHost
             .AddGpio()
             .AddRules()
             .AddPipelines();
-        services.AddSingleton(new ServerIdentity("edgeai-agent", Version, []));
+        services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
         builder.AddListeners();
         return builder;
     }

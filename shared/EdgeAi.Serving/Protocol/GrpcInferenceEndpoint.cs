@@ -13,13 +13,16 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
 {
     private readonly IInferenceBackend _backend;
     private readonly ServerIdentity _server;
+    private readonly IReadOnlyList<string> _extensions;
     private readonly TimeProvider _time;
     private readonly ILogger<GrpcInferenceEndpoint> _logger;
 
-    public GrpcInferenceEndpoint(IInferenceBackend backend, ServerIdentity server, TimeProvider time, ILogger<GrpcInferenceEndpoint> logger)
+    public GrpcInferenceEndpoint(
+        IInferenceBackend backend, ServerIdentity server, IEnumerable<ProtocolExtension> extensions, TimeProvider time, ILogger<GrpcInferenceEndpoint> logger)
     {
         _backend = backend;
         _server = server;
+        _extensions = ProtocolExtension.Names(extensions);
         _time = time;
         _logger = logger;
     }
@@ -37,7 +40,7 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
     public override Task<ServerMetadataResponse> ServerMetadata(ServerMetadataRequest request, ServerCallContext context)
     {
         var response = new ServerMetadataResponse { Name = _server.Name, Version = _server.Version };
-        response.Extensions.AddRange(_server.Extensions);
+        response.Extensions.AddRange(_extensions);
         return Task.FromResult(response);
     }
 

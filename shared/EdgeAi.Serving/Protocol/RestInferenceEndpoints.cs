@@ -43,7 +43,7 @@ public static class RestInferenceEndpoints
             w.WriteStartObject();
             w.WriteString("name", server.Name);
             w.WriteString("version", server.Version);
-            RestResponseWriter.WriteStrings(w, "extensions", server.Extensions);
+            RestResponseWriter.WriteStrings(w, "extensions", ProtocolExtension.Names(context.RequestServices.GetServices<ProtocolExtension>()));
             w.WriteEndObject();
         });
     }
