@@ -25,7 +25,8 @@ internal sealed record RestRequestBody(ReadOnlyMemory<byte> Json, ReadOnlyMemory
         var body = await ReadAllAsync(context, limit).ConfigureAwait(false);
         var headerLength = HeaderLength(context.Request.Headers, body.Length);
         var json = headerLength is int n ? body[..n] : body;
-        ReadOnlyMemory<byte>? binary = headerLength is int m ? body[m..] : null;
+        // Typed explicitly: a bare null would convert to an empty ReadOnlyMemory through its byte[] conversion.
+        var binary = headerLength is int m ? (ReadOnlyMemory<byte>?)body[m..] : null;
         // Triton's raw binary request: a header length of 0, the whole body one input's bytes and no JSON at all.
         if (headerLength == 0)
         {

@@ -41,8 +41,8 @@ internal static class RestRequestReader
         var allBinary = false;
         if (root.TryGetProperty("parameters", out var parameters))
         {
-            ReadParameters(parameters, request.Parameters, "parameters");
             allBinary = BinaryTensorData.ReadFlag(parameters, BinaryTensorData.DataOutput, "parameters") ?? false;
+            ReadParameters(parameters, request.Parameters, "parameters");
             request.Parameters.Remove(BinaryTensorData.DataOutput);
         }
         if (!root.TryGetProperty("inputs", out var inputs) || inputs.ValueKind != JsonValueKind.Array)
@@ -74,11 +74,11 @@ internal static class RestRequestReader
                 if (output.TryGetProperty("parameters", out var outputParameters))
                 {
                     var what = $"output '{requested.Name}' parameters";
-                    ReadParameters(outputParameters, requested.Parameters, what);
                     if (BinaryTensorData.ReadFlag(outputParameters, BinaryTensorData.Data, what) is bool chosen)
                     {
                         perOutput[requested.Name] = chosen;
                     }
+                    ReadParameters(outputParameters, requested.Parameters, what);
                     requested.Parameters.Remove(BinaryTensorData.Data);
                 }
                 request.Outputs.Add(requested);
@@ -149,8 +149,8 @@ internal static class RestRequestReader
         long? binarySize = null;
         if (input.TryGetProperty("parameters", out var parameters))
         {
-            ReadParameters(parameters, tensor.Parameters, $"input '{name}' parameters");
             binarySize = BinarySize(parameters, name);
+            ReadParameters(parameters, tensor.Parameters, $"input '{name}' parameters");
             tensor.Parameters.Remove(BinaryTensorData.DataSize);
         }
         var hasData = input.TryGetProperty("data", out var data);
