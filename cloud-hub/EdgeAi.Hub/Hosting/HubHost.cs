@@ -76,6 +76,7 @@ internal static class HubHost
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<HubMetrics>();
         services.AddSingleton(new ServerIdentity("edgeai-hub", Version));
+        services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         builder.AddModelServing();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,

@@ -102,6 +102,7 @@ internal static class AgentHost
             .AddRules()
             .AddPipelines();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
+        services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         builder.AddListeners();
         return builder;
     }
