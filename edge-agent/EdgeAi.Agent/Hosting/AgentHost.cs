@@ -102,6 +102,7 @@ internal static class AgentHost
             .AddRules()
             .AddPipelines();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
+        builder.AddSystemSharedMemory();
         builder.AddListeners();
         return builder;
     }

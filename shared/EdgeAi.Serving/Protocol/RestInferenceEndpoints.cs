@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.SharedMemory;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -91,7 +92,8 @@ public static class RestInferenceEndpoints
         using (document)
         {
             var request = RestRequestReader.Read(document.RootElement, name, version, limit);
-            var response = await Backend(context).InferAsync(request, context.RequestAborted).ConfigureAwait(false);
+            var response = await SharedMemoryInference.InferAsync(
+                Backend(context), context.RequestServices.GetService<SharedMemoryRegistry>(), request, context.RequestAborted).ConfigureAwait(false);
             await Json(context, 200, w => RestResponseWriter.WriteInfer(w, response)).ConfigureAwait(false);
         }
     });
@@ -145,7 +147,7 @@ public static class RestInferenceEndpoints
     private static (string Name, string? Version) Route(HttpContext context) =>
         ((string)context.Request.RouteValues["name"]!, context.Request.RouteValues["version"] as string);
 
-    private static async Task Guard(HttpContext context, Func<Task> handle)
+    internal static async Task Guard(HttpContext context, Func<Task> handle)
     {
         try
         {
@@ -196,7 +198,7 @@ public static class RestInferenceEndpoints
         ? phrase
         : "Error";
 
-    private static async Task Json(HttpContext context, int status, Action<Utf8JsonWriter> write, string contentType = "application/json")
+    internal static async Task Json(HttpContext context, int status, Action<Utf8JsonWriter> write, string contentType = "application/json")
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = contentType;

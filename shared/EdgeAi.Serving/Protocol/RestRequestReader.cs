@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.SharedMemory;
 using Google.Protobuf;
 using InputTensor = EdgeAi.Common.Inference.ModelInferRequest.Types.InferInputTensor;
 using RequestedOutput = EdgeAi.Common.Inference.ModelInferRequest.Types.InferRequestedOutputTensor;
@@ -40,7 +41,10 @@ internal static class RestRequestReader
         {
             var (tensor, raw) = ReadInput(input, maxTensorBytes);
             request.Inputs.Add(tensor);
-            request.RawInputContents.Add(raw);
+            if (raw is not null)
+            {
+                request.RawInputContents.Add(raw);
+            }
         }
         if (root.TryGetProperty("outputs", out var outputs))
         {
@@ -61,7 +65,7 @@ internal static class RestRequestReader
         return request;
     }
 
-    private static (InputTensor Tensor, ByteString Raw) ReadInput(JsonElement input, long maxTensorBytes)
+    private static (InputTensor Tensor, ByteString? Raw) ReadInput(JsonElement input, long maxTensorBytes)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -90,6 +94,13 @@ internal static class RestRequestReader
         if (input.TryGetProperty("parameters", out var parameters))
         {
             ReadParameters(parameters, tensor.Parameters, $"input '{name}' parameters");
+        }
+        if (SharedMemoryParameters.Any(tensor.Parameters))
+        {
+            // Its bytes are in a registered region, resolved with the gRPC path's (raw contents hold only the other inputs).
+            return input.TryGetProperty("data", out _)
+                ? throw InferenceException.Invalid($"input '{name}' has both 'data' and shared-memory parameters ({SharedMemoryParameters.Region}); send one")
+                : (tensor, null);
         }
         if (!input.TryGetProperty("data", out var data))
         {
