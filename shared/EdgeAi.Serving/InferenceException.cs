@@ -21,6 +21,9 @@ public enum InferenceError
     /// model, which may accept it.
     /// </summary>
     ModelRejected,
+
+    /// <summary>The caller is known but may not do this (a device key asking the hub to unload a model): PERMISSION_DENIED, 403.</summary>
+    PermissionDenied,
 }
 
 /// <summary>
@@ -62,6 +65,7 @@ public sealed class InferenceException : Exception
         InferenceError.Unavailable => StatusCode.Unavailable,
         InferenceError.DeadlineExceeded => StatusCode.DeadlineExceeded,
         InferenceError.Cancelled => StatusCode.Cancelled,
+        InferenceError.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Internal,
     };
 
@@ -73,6 +77,7 @@ public sealed class InferenceException : Exception
         InferenceError.Unavailable => StatusCodes.Status503ServiceUnavailable,
         InferenceError.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
         InferenceError.Cancelled => StatusCodes.Status499ClientClosedRequest,
+        InferenceError.PermissionDenied => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

@@ -71,6 +71,8 @@ public static class ServingExtensions
     {
         endpoints.MapGrpcService<GrpcInferenceEndpoint>();
         endpoints.MapInferenceRest();
+        endpoints.MapRepositoryRest();
+        endpoints.MapStatisticsRest();
         return endpoints;
     }
 }

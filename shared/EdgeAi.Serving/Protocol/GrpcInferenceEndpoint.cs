@@ -9,7 +9,7 @@ namespace EdgeAi.Serving.Protocol;
 /// <see cref="ParseErrorBinder"/>, so a request that is not a valid message gets a status that says so.
 /// </summary>
 [BindServiceMethod(typeof(GrpcInferenceEndpoint), nameof(BindService))]
-public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceServiceBase
+public sealed partial class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceServiceBase
 {
     private readonly IInferenceBackend _backend;
     private readonly ServerIdentity _server;

@@ -102,7 +102,7 @@ public static class RestInferenceEndpoints
     /// framing cannot be read (a chunk size past 64 bits, which Kestrel reports as an IOException) is
     /// the caller's mistake too.
     /// </summary>
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, int limit)
+    internal static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, int limit)
     {
         var buffer = new MemoryStream(context.Request.ContentLength is > 0 and var length ? (int)Math.Min(length, limit) : 4096);
         try
@@ -145,7 +145,7 @@ public static class RestInferenceEndpoints
     private static (string Name, string? Version) Route(HttpContext context) =>
         ((string)context.Request.RouteValues["name"]!, context.Request.RouteValues["version"] as string);
 
-    private static async Task Guard(HttpContext context, Func<Task> handle)
+    internal static async Task Guard(HttpContext context, Func<Task> handle)
     {
         try
         {
@@ -196,7 +196,7 @@ public static class RestInferenceEndpoints
         ? phrase
         : "Error";
 
-    private static async Task Json(HttpContext context, int status, Action<Utf8JsonWriter> write, string contentType = "application/json")
+    internal static async Task Json(HttpContext context, int status, Action<Utf8JsonWriter> write, string contentType = "application/json")
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = contentType;
