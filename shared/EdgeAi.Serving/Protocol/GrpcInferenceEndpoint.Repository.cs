@@ -39,15 +39,23 @@ public sealed partial class GrpcInferenceEndpoint
     }
 
     /// <summary>
-    /// Triton's load takes a model configuration and files ("config", "file:..."), its unload "unload_dependents"
-    /// (ensembles): none applies to a store of ONNX files, and ignoring one would do something else than asked.
+    /// Triton's load takes a model configuration and files ("config", "file:..."): neither applies to a store of
+    /// ONNX files, and ignoring one would load something else than asked. Its unload takes "unload_dependents"
+    /// (ensembles), which Triton's clients always send: no model here has dependents, so either value means the same.
     /// </summary>
     private static void RefuseParameters(Google.Protobuf.Collections.MapField<string, ModelRepositoryParameter> parameters, string what)
     {
-        if (parameters.Count > 0)
+        foreach (var (name, value) in parameters)
         {
-            throw InferenceException.Invalid(
-                $"{what} parameters are not supported (got {string.Join(", ", parameters.Keys.Order(StringComparer.Ordinal))}): models load from the model store as installed");
+            if (what == "unload" && name == RepositoryParameters.UnloadDependents)
+            {
+                if (value.ParameterChoiceCase != ModelRepositoryParameter.ParameterChoiceOneofCase.BoolParam)
+                {
+                    throw InferenceException.Invalid($"'{name}' must be a bool_param, got {value.ParameterChoiceCase}");
+                }
+                continue;
+            }
+            throw InferenceException.Invalid(RepositoryParameters.Unsupported(what, name));
         }
     }
 }

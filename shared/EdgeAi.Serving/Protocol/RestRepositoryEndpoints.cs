@@ -31,7 +31,7 @@ public static class RestRepositoryEndpoints
         var ready = false;
         using (var body = await ReadObjectAsync(context).ConfigureAwait(false))
         {
-            foreach (var member in body?.RootElement.EnumerateObject() ?? default)
+            foreach (var member in body is null ? [] : body.RootElement.EnumerateObject().ToList())
             {
                 ready = member.Name == "ready"
                     ? member.Value.ValueKind switch
@@ -67,7 +67,11 @@ public static class RestRepositoryEndpoints
     private static async Task ReadParametersAsync(HttpContext context, string what)
     {
         using var body = await ReadObjectAsync(context).ConfigureAwait(false);
-        foreach (var member in body?.RootElement.EnumerateObject() ?? default)
+        if (body is null)
+        {
+            return;
+        }
+        foreach (var member in body.RootElement.EnumerateObject())
         {
             if (member.Name != "parameters")
             {
@@ -77,11 +81,17 @@ public static class RestRepositoryEndpoints
             {
                 throw InferenceException.Invalid($"'parameters' must be an object, got {Describe(member.Value)}");
             }
-            var names = member.Value.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToList();
-            if (names.Count > 0)
+            foreach (var parameter in member.Value.EnumerateObject())
             {
-                throw InferenceException.Invalid(
-                    $"{what} parameters are not supported (got {string.Join(", ", names)}): models load from the model store as installed");
+                if (what == "unload" && parameter.Name == RepositoryParameters.UnloadDependents)
+                {
+                    if (parameter.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+                    {
+                        throw InferenceException.Invalid($"'{parameter.Name}' must be a boolean, got {Describe(parameter.Value)}");
+                    }
+                    continue;
+                }
+                throw InferenceException.Invalid(RepositoryParameters.Unsupported(what, parameter.Name));
             }
         }
     }
