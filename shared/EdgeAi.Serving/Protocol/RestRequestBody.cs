@@ -20,9 +20,9 @@ internal sealed record RestRequestBody(ReadOnlyMemory<byte> Json, ReadOnlyMemory
     /// reported with its offset instead of failing later inside a string. A body whose framing cannot be
     /// read (a chunk size past 64 bits, which Kestrel reports as an IOException) is the caller's mistake too.
     /// </summary>
-    public static async Task<RestRequestBody> ReadAsync(HttpContext context, int limit)
+    public static async Task<RestRequestBody> ReadAsync(HttpContext context, int limit, string limitName = "the configured limit (ModelHost:MaxRequestBytes)")
     {
-        var body = await ReadAllAsync(context, limit).ConfigureAwait(false);
+        var body = await ReadAllAsync(context, limit, limitName).ConfigureAwait(false);
         var headerLength = HeaderLength(context.Request.Headers, body.Length);
         var json = headerLength is int n ? body[..n] : body;
         // Typed explicitly: a bare null would convert to an empty ReadOnlyMemory through its byte[] conversion.
@@ -71,7 +71,7 @@ internal sealed record RestRequestBody(ReadOnlyMemory<byte> Json, ReadOnlyMemory
         return (int)length;
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadAllAsync(HttpContext context, int limit)
+    private static async Task<ReadOnlyMemory<byte>> ReadAllAsync(HttpContext context, int limit, string limitName)
     {
         try
         {
@@ -79,7 +79,7 @@ internal sealed record RestRequestBody(ReadOnlyMemory<byte> Json, ReadOnlyMemory
             {
                 if (length > limit)
                 {
-                    throw new InferenceException(InferenceError.ResourceExhausted, "request body is over the configured limit (ModelHost:MaxRequestBytes)");
+                    throw new InferenceException(InferenceError.ResourceExhausted, $"request body is {length} bytes, over {limitName}");
                 }
                 // Sized from Content-Length: one array, read straight into, no growing copies.
                 var buffer = GC.AllocateUninitializedArray<byte>((int)length);
@@ -89,6 +89,10 @@ internal sealed record RestRequestBody(ReadOnlyMemory<byte> Json, ReadOnlyMemory
             // Chunked: no length up front, so it grows (Kestrel still stops it at the limit).
             var stream = new MemoryStream(4096);
             await context.Request.Body.CopyToAsync(stream, context.RequestAborted).ConfigureAwait(false);
+            if (stream.Length > limit)
+            {
+                throw new InferenceException(InferenceError.ResourceExhausted, $"request body is {stream.Length} bytes, over {limitName}");
+            }
             return stream.GetBuffer().AsMemory(0, (int)stream.Length);
         }
         catch (IOException e) when (e is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
