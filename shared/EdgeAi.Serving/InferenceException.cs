@@ -21,6 +21,12 @@ public enum InferenceError
     /// model, which may accept it.
     /// </summary>
     ModelRejected,
+
+    /// <summary>What the call would create exists already (a shared-memory region name taken).</summary>
+    AlreadyExists,
+
+    /// <summary>The caller named something the server's user may not use (a shared-memory object private to another user).</summary>
+    PermissionDenied,
 }
 
 /// <summary>
@@ -62,6 +68,8 @@ public sealed class InferenceException : Exception
         InferenceError.Unavailable => StatusCode.Unavailable,
         InferenceError.DeadlineExceeded => StatusCode.DeadlineExceeded,
         InferenceError.Cancelled => StatusCode.Cancelled,
+        InferenceError.AlreadyExists => StatusCode.AlreadyExists,
+        InferenceError.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Internal,
     };
 
@@ -73,6 +81,8 @@ public sealed class InferenceException : Exception
         InferenceError.Unavailable => StatusCodes.Status503ServiceUnavailable,
         InferenceError.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
         InferenceError.Cancelled => StatusCodes.Status499ClientClosedRequest,
+        InferenceError.AlreadyExists => StatusCodes.Status409Conflict,
+        InferenceError.PermissionDenied => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status500InternalServerError,
     };
 }

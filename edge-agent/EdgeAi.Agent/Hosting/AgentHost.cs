@@ -103,6 +103,7 @@ internal static class AgentHost
             .AddPipelines();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
         services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
+        builder.AddSystemSharedMemory();
         builder.AddListeners();
         return builder;
     }

@@ -1,4 +1,5 @@
 using EdgeAi.Common.Inference;
+using EdgeAi.Serving.SharedMemory;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -9,7 +10,7 @@ namespace EdgeAi.Serving.Protocol;
 /// <see cref="ParseErrorBinder"/>, so a request that is not a valid message gets a status that says so.
 /// </summary>
 [BindServiceMethod(typeof(GrpcInferenceEndpoint), nameof(BindService))]
-public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceServiceBase
+public sealed partial class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceServiceBase
 {
     private readonly IInferenceBackend _backend;
     private readonly ServerIdentity _server;
@@ -70,7 +71,7 @@ public sealed class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInferenceSe
                 }
                 request.Parameters.SetDeadline(remaining);
             }
-            return _backend.InferAsync(request, context.CancellationToken);
+            return SharedMemoryInference.InferAsync(_backend, SharedMemory(context), request, context.CancellationToken);
         });
     }
 

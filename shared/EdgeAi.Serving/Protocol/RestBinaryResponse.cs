@@ -24,8 +24,10 @@ internal static class RestBinaryResponse
         var any = false;
         for (var i = 0; i < binary.Length; i++)
         {
-            // An output that came back as typed contents (no raw form) stays JSON: there are no bytes to send as they are.
-            binary[i] = i < response.RawOutputContents.Count && outputs.IsBinary(response.Outputs[i].Name);
+            // An output that came back as typed contents (no raw form) stays JSON: there are no bytes to send as they are;
+            // one written into a shared-memory region is answered by its region's parameters.
+            binary[i] = i < response.RawOutputContents.Count && outputs.IsBinary(response.Outputs[i].Name)
+                && !response.Outputs[i].Parameters.ContainsKey(SharedMemory.SharedMemoryParameters.Region);
             any |= binary[i];
         }
         return any ? binary : null;

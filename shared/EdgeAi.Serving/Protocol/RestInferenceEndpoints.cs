@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.SharedMemory;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -80,7 +81,8 @@ public static class RestInferenceEndpoints
         var request = body.IsRawBinary
             ? await RawBinaryRequest.BuildAsync(backend, name, version, body.Binary!.Value, context.RequestAborted).ConfigureAwait(false)
             : ParseRequest(body, name, version, limit);
-        var response = await backend.InferAsync(request.Request, context.RequestAborted).ConfigureAwait(false);
+        var response = await SharedMemoryInference.InferAsync(
+            backend, context.RequestServices.GetService<SharedMemoryRegistry>(), request.Request, context.RequestAborted).ConfigureAwait(false);
         if (RestBinaryResponse.Choose(response, request.Outputs) is { } binary)
         {
             await RestBinaryResponse.WriteAsync(context, response, binary).ConfigureAwait(false);
@@ -112,7 +114,7 @@ public static class RestInferenceEndpoints
     private static (string Name, string? Version) Route(HttpContext context) =>
         ((string)context.Request.RouteValues["name"]!, context.Request.RouteValues["version"] as string);
 
-    private static async Task Guard(HttpContext context, Func<Task> handle)
+    internal static async Task Guard(HttpContext context, Func<Task> handle)
     {
         try
         {
@@ -163,7 +165,7 @@ public static class RestInferenceEndpoints
         ? phrase
         : "Error";
 
-    private static async Task Json(HttpContext context, int status, Action<Utf8JsonWriter> write, string contentType = "application/json")
+    internal static async Task Json(HttpContext context, int status, Action<Utf8JsonWriter> write, string contentType = "application/json")
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = contentType;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.SharedMemory;
 using Google.Protobuf;
 using InputTensor = EdgeAi.Common.Inference.ModelInferRequest.Types.InferInputTensor;
 using RequestedOutput = EdgeAi.Common.Inference.ModelInferRequest.Types.InferRequestedOutputTensor;
@@ -49,16 +50,20 @@ internal static class RestRequestReader
         {
             throw InferenceException.Invalid("request body needs an 'inputs' array");
         }
-        var binarySizes = new List<(int Index, long Size)>();
+        var binarySizes = new List<(int Raw, int Input, long Size)>();
         foreach (var input in inputs.EnumerateArray())
         {
             var (tensor, raw, binarySize) = ReadInput(input, maxTensorBytes);
             if (binarySize is long size)
             {
-                binarySizes.Add((request.Inputs.Count, size));
+                binarySizes.Add((request.RawInputContents.Count, request.Inputs.Count, size));
             }
             request.Inputs.Add(tensor);
-            request.RawInputContents.Add(raw);
+            // An input in shared memory has no entry: raw_input_contents holds one per input that is not (as Triton reads it).
+            if (raw is not null)
+            {
+                request.RawInputContents.Add(raw);
+            }
         }
         AttachBinary(request, binarySizes, binary);
         var perOutput = new Dictionary<string, bool>(StringComparer.Ordinal);
@@ -91,19 +96,19 @@ internal static class RestRequestReader
     /// Gives each binary input its slice of the body, wrapped, not copied. The sizes must account for every
     /// byte after the JSON: a size too big or too small would otherwise shift every later input's bytes.
     /// </summary>
-    private static void AttachBinary(ModelInferRequest request, List<(int Index, long Size)> sizes, ReadOnlyMemory<byte>? binary)
+    private static void AttachBinary(ModelInferRequest request, List<(int Raw, int Input, long Size)> sizes, ReadOnlyMemory<byte>? binary)
     {
         if (binary is not { } bytes)
         {
             if (sizes.Count > 0)
             {
                 throw InferenceException.Invalid(
-                    $"input '{request.Inputs[sizes[0].Index].Name}' gives {BinaryTensorData.DataSize}, but the request has no {BinaryTensorData.HeaderLengthHeader} header to say where the JSON ends and its bytes begin");
+                    $"input '{request.Inputs[sizes[0].Input].Name}' gives {BinaryTensorData.DataSize}, but the request has no {BinaryTensorData.HeaderLengthHeader} header to say where the JSON ends and its bytes begin");
             }
             return;
         }
         Int128 total = 0;
-        foreach (var (_, size) in sizes)
+        foreach (var (_, _, size) in sizes)
         {
             total += size;
         }
@@ -113,14 +118,14 @@ internal static class RestRequestReader
                 $"the body has {bytes.Length} bytes after the JSON request ({BinaryTensorData.HeaderLengthHeader}), but the inputs' {BinaryTensorData.DataSize} add up to {total}");
         }
         var offset = 0;
-        foreach (var (index, size) in sizes)
+        foreach (var (index, _, size) in sizes)
         {
             request.RawInputContents[index] = UnsafeByteOperations.UnsafeWrap(bytes.Slice(offset, (int)size));
             offset += (int)size;
         }
     }
 
-    private static (InputTensor Tensor, ByteString Raw, long? BinarySize) ReadInput(JsonElement input, long maxTensorBytes)
+    private static (InputTensor Tensor, ByteString? Raw, long? BinarySize) ReadInput(JsonElement input, long maxTensorBytes)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -154,6 +159,13 @@ internal static class RestRequestReader
             tensor.Parameters.Remove(BinaryTensorData.DataSize);
         }
         var hasData = input.TryGetProperty("data", out var data);
+        if (SharedMemoryParameters.Any(tensor.Parameters))
+        {
+            // Its bytes are in a registered region, resolved with the gRPC path's (raw contents hold only the other inputs).
+            return hasData || binarySize is not null
+                ? throw InferenceException.Invalid($"input '{name}' has both {(hasData ? "'data'" : "parameters." + BinaryTensorData.DataSize)} and shared-memory parameters ({SharedMemoryParameters.Region}); send its values one way")
+                : (tensor, null, null);
+        }
         if (binarySize is not null)
         {
             // Its bytes come from the binary part; their size against shape and datatype is checked where raw contents are.

@@ -31,6 +31,13 @@ internal static class RestResponseWriter
             json.WriteString("name", output.Name);
             json.WriteString("datatype", output.Datatype);
             WriteShape(json, output.Shape);
+            if (output.Parameters.ContainsKey(SharedMemory.SharedMemoryParameters.Region))
+            {
+                // Written into the region named; answered with its shared-memory parameters and no data (as Triton does).
+                WriteParameters(json, output.Parameters);
+                json.WriteEndObject();
+                continue;
+            }
             if (binary is not null && binary[i])
             {
                 json.WriteStartObject("parameters");
