@@ -9,8 +9,6 @@ namespace EdgeAi.Serving.Protocol;
 /// </summary>
 internal static class BinaryTensorData
 {
-    public const string ExtensionName = "binary_tensor_data";
-
     /// <summary>The length in bytes of the JSON at the start of the body; Content-Length stays the whole body.</summary>
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
 

@@ -8,8 +8,9 @@ namespace EdgeAi.Serving.Protocol;
 /// <summary>
 /// Triton's raw binary request (<c>Inference-Header-Content-Length: 0</c>): the body is the bytes of a
 /// one-input model's only input and nothing else, so its shape is deduced from the model's metadata and the
-/// byte count, and every output comes back binary. Fixed-size datatypes allow at most one dynamic
-/// dimension (the one the byte count decides); BYTES takes one element.
+/// byte count, and every output comes back binary. Fixed-size datatypes allow one dynamic dimension (the
+/// byte count decides it) besides a dynamic leading one, which is then 1 as in Triton's batch-1; BYTES takes
+/// one element.
 /// </summary>
 internal static class RawBinaryRequest
 {
@@ -38,34 +39,38 @@ internal static class RawBinaryRequest
     private static long[] Shape(ModelMetadataResponse.Types.TensorMetadata spec, TensorDatatype datatype, int bytes)
     {
         var shape = spec.Shape.ToArray();
-        var dynamic = Array.FindAll(Enumerable.Range(0, shape.Length).ToArray(), d => shape[d] < 0);
         if (datatype == TensorDatatype.Bytes)
         {
             if (shape.Any(d => d > 1))
             {
                 throw InferenceException.Invalid(
-                    $"a raw binary request carries one BYTES element; input '{spec.Name}' has shape {TensorSpec.FormatShape(shape)}");
+                    $"a raw binary request carries one BYTES element; input '{spec.Name}' has shape {TensorSpec.FormatShape(spec.Shape)}");
             }
             return [.. shape.Select(_ => 1L)];
         }
-        if (dynamic.Length > 1)
+        // Like Triton's batch-1: with more than one dynamic dimension, a dynamic leading (batch) one is 1.
+        if (shape.Length > 1 && shape[0] < 0 && shape.Count(d => d < 0) > 1)
+        {
+            shape[0] = 1;
+        }
+        var dynamic = shape.Count(d => d < 0);
+        if (dynamic > 1)
         {
             throw InferenceException.Invalid(
-                $"a raw binary request cannot tell input '{spec.Name}' shape {TensorSpec.FormatShape(shape)} from its byte count: it has {dynamic.Length} dynamic dimensions, at most 1 can be deduced");
+                $"a raw binary request cannot tell input '{spec.Name}' shape {TensorSpec.FormatShape(spec.Shape)} from its byte count: at most one dimension after the first may be dynamic");
         }
-        var fixedBytes = (long)datatype.ElementSize();
-        foreach (var d in shape)
-        {
-            fixedBytes *= d < 0 ? 1 : d;
-        }
-        if (dynamic.Length == 0 ? fixedBytes != bytes : fixedBytes == 0 || bytes % fixedBytes != 0)
+        var stepBytes = shape.Aggregate((long)datatype.ElementSize(), (product, d) => d < 0 ? product : product * d);
+        var fits = dynamic == 0 ? stepBytes == bytes : stepBytes > 0 && bytes % stepBytes == 0;
+        if (!fits)
         {
             throw InferenceException.Invalid(
-                $"a raw binary request of {bytes} bytes does not fill input '{spec.Name}' shape {TensorSpec.FormatShape(shape)} of {datatype.ToName()} ({fixedBytes} bytes {(dynamic.Length == 0 ? "exactly" : "per step of the dynamic dimension")})");
+                $"a raw binary request of {bytes} bytes does not fill input '{spec.Name}' shape {TensorSpec.FormatShape(spec.Shape)} of {datatype.ToName()} "
+                + (dynamic == 0 ? $"({stepBytes} bytes)" : $"(a multiple of {stepBytes} bytes)"));
         }
-        if (dynamic.Length == 1)
+        var unknown = Array.FindIndex(shape, d => d < 0);
+        if (unknown >= 0)
         {
-            shape[dynamic[0]] = bytes / fixedBytes;
+            shape[unknown] = bytes / stepBytes;
         }
         return shape;
     }

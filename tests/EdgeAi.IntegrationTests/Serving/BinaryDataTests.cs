@@ -111,6 +111,25 @@ public sealed class BinaryDataTests(AgentFixture agent) : IDisposable
     }
 
     [Fact]
+    public async Task Infer_RawBinaryRequestTwoDynamicDimensions_LeadingIsOne()
+    {
+        using var answer = await BinaryBodies.PostAsync(agent.Http, "/v2/models/scale/infer", string.Empty, [Fp32([1, 2, 3])], Token, headerLength: "0");
+
+        answer.Response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        answer.Output(0).GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ShouldBe([1L, 3L]);
+        MemoryMarshal.Cast<byte, float>(answer.Binary).ToArray().ShouldBe([2f, 4f, 6f]);
+    }
+
+    [Fact]
+    public async Task Infer_RawBinaryRequestNotAMultiple_Is400()
+    {
+        using var answer = await BinaryBodies.PostAsync(agent.Http, Infer, string.Empty, [new byte[12]], Token, headerLength: "0");
+
+        answer.Response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        answer.Error.ShouldBe("a raw binary request of 12 bytes does not fill input 'input' shape [-1,4] of FP32 (a multiple of 16 bytes)");
+    }
+
+    [Fact]
     public async Task Infer_RawBinaryRequestOnTwoInputModel_Is400()
     {
         using var answer = await BinaryBodies.PostAsync(agent.Http, "/v2/models/add/infer", string.Empty, [new byte[24]], Token, headerLength: "0");
