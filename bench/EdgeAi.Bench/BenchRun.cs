@@ -34,7 +34,8 @@ internal static class BenchRun
         await using var grpc = new AgentGrpcPath(agent, model);
         await using var rest = new AgentRestPath(agent, model);
         await using var restBinary = new AgentRestBinaryPath(agent, model);
-        ILatencyPath[] paths = [bare, host, grpc, rest, restBinary];
+        await using var unixSocket = new AgentUnixSocketPath(agent, model);
+        ILatencyPath[] paths = [bare, host, grpc, rest, restBinary, unixSocket];
 
         // Every path must compute what bare ONNX Runtime computes, or its latency means nothing.
         var reference = await bare.InferAndReadAsync(cancellationToken).ConfigureAwait(false);
