@@ -35,7 +35,9 @@ internal static class BenchRun
         await using var rest = new AgentRestPath(agent, model);
         await using var restBinary = new AgentRestBinaryPath(agent, model);
         await using var unixSocket = new AgentUnixSocketPath(agent, model);
-        ILatencyPath[] paths = [bare, host, grpc, rest, restBinary, unixSocket];
+        await using var forwarding = await ForwardingPaths.StartAsync(model, settings.Threads, cancellationToken).ConfigureAwait(false);
+        await forwarding.CheckRouteAsync(cancellationToken).ConfigureAwait(false);
+        ILatencyPath[] paths = [bare, host, grpc, rest, restBinary, unixSocket, forwarding.Direct, forwarding.Forwarded];
 
         // Every path must compute what bare ONNX Runtime computes, or its latency means nothing.
         var reference = await bare.InferAndReadAsync(cancellationToken).ConfigureAwait(false);
