@@ -25,7 +25,10 @@ public enum InferenceError
     /// <summary>What the call would create exists already (a shared-memory region name taken).</summary>
     AlreadyExists,
 
-    /// <summary>The caller named something the server's user may not use (a shared-memory object private to another user).</summary>
+    /// <summary>
+    /// The caller may not do this: a shared-memory object private to another user, or a device key asking the hub
+    /// to unload a model. PERMISSION_DENIED, 403.
+    /// </summary>
     PermissionDenied,
 }
 

@@ -72,6 +72,8 @@ public static class ServingExtensions
         endpoints.MapGrpcService<GrpcInferenceEndpoint>();
         endpoints.MapInferenceRest();
         endpoints.MapSystemSharedMemory();
+        endpoints.MapRepositoryRest();
+        endpoints.MapStatisticsRest();
         return endpoints;
     }
 }

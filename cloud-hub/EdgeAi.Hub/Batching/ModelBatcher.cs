@@ -17,14 +17,17 @@ internal sealed class ModelBatcher
 
     // Not SingleReader: Close may drain while a loop that outlived the host's stop timeout still reads.
     private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>();
-    private readonly Func<ModelInferRequest, CancellationToken, Task<ModelInferResponse>> _infer;
+    private readonly Func<ModelInferRequest, IReadOnlyList<long>?, CancellationToken, Task<ModelInferResponse>> _infer;
     private readonly BatchingMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly int _maxRows;
     private readonly TimeSpan _maxDelay;
 
-    /// <param name="infer">Runs one (merged or single) request: the model host's inference.</param>
-    public ModelBatcher(Func<ModelInferRequest, CancellationToken, Task<ModelInferResponse>> infer, BatchingMetrics metrics, TimeProvider time, int maxRows, TimeSpan maxDelay)
+    /// <param name="infer">
+    /// Runs one (merged or single) request: the model host's inference, given when each request in it arrived
+    /// (timestamps of <paramref name="time"/>, the clock the host's statistics use), so each counts its own queue time.
+    /// </param>
+    public ModelBatcher(Func<ModelInferRequest, IReadOnlyList<long>?, CancellationToken, Task<ModelInferResponse>> infer, BatchingMetrics metrics, TimeProvider time, int maxRows, TimeSpan maxDelay)
     {
         _infer = infer;
         _metrics = metrics;
@@ -36,7 +39,7 @@ internal sealed class ModelBatcher
     public Task<ModelInferResponse> EnqueueAsync(ModelInferRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var pending = new Pending(request, BatchMerge.Key(request), request.Inputs[0].Shape[0], deadline, cancellationToken);
+        var pending = new Pending(request, BatchMerge.Key(request), request.Inputs[0].Shape[0], deadline, [_time.GetTimestamp()], cancellationToken);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new InferenceException(InferenceError.Unavailable, ShuttingDown);
@@ -181,7 +184,7 @@ internal sealed class ModelBatcher
         try
         {
             var merged = BatchMerge.Merge(requests);
-            var batched = await _infer(merged, CancellationToken.None).ConfigureAwait(false);
+            var batched = await _infer(merged, [.. live.Select(p => p.Arrived[0])], CancellationToken.None).ConfigureAwait(false);
             responses = BatchMerge.Split(batched, requests);
         }
         catch (Exception)
@@ -207,7 +210,7 @@ internal sealed class ModelBatcher
     {
         try
         {
-            pending.Completion.TrySetResult(await _infer(pending.Request, pending.CancellationToken).ConfigureAwait(false));
+            pending.Completion.TrySetResult(await _infer(pending.Request, pending.Arrived, pending.CancellationToken).ConfigureAwait(false));
         }
         catch (Exception e)
         {
@@ -215,7 +218,8 @@ internal sealed class ModelBatcher
         }
     }
 
-    private sealed record Pending(ModelInferRequest Request, string Key, long Rows, DateTimeOffset? Deadline, CancellationToken CancellationToken)
+    /// <param name="Arrived">When it was queued, as the one-element list the host's statistics take.</param>
+    private sealed record Pending(ModelInferRequest Request, string Key, long Rows, DateTimeOffset? Deadline, long[] Arrived, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<ModelInferResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -16,6 +16,7 @@ using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
+using EdgeAi.Serving.Repository;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Hosting;
@@ -76,6 +77,10 @@ internal static class HubHost
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<HubMetrics>();
         services.AddSingleton(new ServerIdentity("edgeai-hub", Version));
+        services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
+        services.AddSingleton(new ProtocolExtension("model_repository"));
+        services.AddSingleton(new ProtocolExtension("statistics"));
+        services.AddSingleton<IModelRepositoryAccess, HubRepositoryAccess>();
         builder.AddModelServing();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<HubOptions>>().Value.ModelsDirectory,
@@ -126,8 +131,9 @@ internal static class HubHost
         app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
         app.MapGet("/metrics", (HubMetrics metrics) => TypedResults.Text(metrics.Render(), HubMetrics.ContentType)).AllowAnonymous();
         app.MapDashboard();
-        // The Open Inference Protocol (its /v2/health routes stay open) and model downloads: a device key.
-        app.MapGroup("").RequireAuthorization(HubAuthorization.DevicePolicy).MapInferenceProtocol();
+        // The Open Inference Protocol (its /v2/health routes stay open): a device key, or the admin key (repository load and unload
+        // need it). Model downloads: a device key.
+        app.MapGroup("").RequireAuthorization(HubAuthorization.ProtocolPolicy).MapInferenceProtocol();
         app.MapGrpcService<ModelDownloadService>().RequireAuthorization(HubAuthorization.DevicePolicy);
         // Enroll is open: the token it carries authorises it (a device has no key before it enrolls).
         app.MapGrpcService<EnrollmentService>();

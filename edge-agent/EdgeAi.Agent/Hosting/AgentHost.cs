@@ -102,7 +102,11 @@ internal static class AgentHost
             .AddRules()
             .AddPipelines();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
+        services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         builder.AddSystemSharedMemory();
+        // Both serve the local model store and host (not what the router forwards to the hub).
+        services.AddSingleton(new ProtocolExtension("model_repository"));
+        services.AddSingleton(new ProtocolExtension("statistics"));
         builder.AddListeners();
         return builder;
     }

@@ -9,7 +9,9 @@ namespace EdgeAi.Agent.SyncDown;
 /// <param name="Persisted">The persisted active version: null when the fleet never managed the model, empty when deactivated.</param>
 /// <param name="Installed">Versions in the model store.</param>
 /// <param name="Variants">The variant each installed version holds (from its manifest); a version missing here is fp32.</param>
-internal sealed record ModelView(string Name, string? Serving, string? Persisted, IReadOnlyCollection<string> Installed, IReadOnlyDictionary<string, string>? Variants = null)
+/// <param name="UnloadedByOperator">An operator unloaded it on the device (the model repository extension), so it does not serve though the fleet activated it.</param>
+internal sealed record ModelView(
+    string Name, string? Serving, string? Persisted, IReadOnlyCollection<string> Installed, IReadOnlyDictionary<string, string>? Variants = null, bool UnloadedByOperator = false)
 {
     public bool Managed => Persisted is not null;
 
@@ -75,6 +77,12 @@ internal static class DeploymentPlanner
             if (view is not null && view.Serving == model.Version && view.Persisted == model.Version && installedVariant == variant)
             {
                 steps.Add(new PlanStep(StepKind.ReportActive, model.Name, model.Version, model));
+                continue;
+            }
+            if (view is { UnloadedByOperator: true } && view.Persisted == model.Version && installedVariant == variant)
+            {
+                // The operator unloaded what the fleet had already activated here: loading it back would undo a local
+                // decision silently. A different version or variant is a newer fleet decision, and rolls out as usual.
                 continue;
             }
             if (installedVariant is not null && installedVariant != variant)

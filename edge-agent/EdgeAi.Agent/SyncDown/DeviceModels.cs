@@ -28,7 +28,7 @@ internal sealed class DeviceModels(ModelLoader loader, ModelHost host, ILogger<D
             .ToHashSet(StringComparer.Ordinal);
         return names.ToDictionary(
             n => n,
-            n => new ModelView(n, loader.Serving(n), loader.Store.ReadActive(n), installed.GetValueOrDefault(n) ?? [], variants.GetValueOrDefault(n)),
+            n => new ModelView(n, loader.Serving(n), loader.Store.ReadActive(n), installed.GetValueOrDefault(n) ?? [], variants.GetValueOrDefault(n), loader.IsUnloadedByRequest(n)),
             StringComparer.Ordinal);
     }
 

@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(1004, LogLevel.Warning, "Model {Model} version {Version} inference failed: {Reason}")]
     public static partial void InferenceFailed(ILogger logger, string model, string version, string reason);
+
+    [LoggerMessage(1007, LogLevel.Information, "Model {Model} unloaded by request; rescans leave it unloaded until a load request, a fleet activation or a restart")]
+    public static partial void UnloadedByRequest(ILogger logger, string model);
 }

@@ -20,18 +20,24 @@ public sealed class ModelHost : IDisposable
     private readonly SessionFactory _sessions;
     private readonly ModelHostOptions _options;
     private readonly ILogger<ModelHost> _logger;
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
 
     // Replaced whole on every change, so readers never lock; versions and active pointers change together.
     private Catalog _catalog = Catalog.Empty;
 
-    public ModelHost(SessionFactory sessions, IOptions<ModelHostOptions> options, ILogger<ModelHost> logger)
+    /// <param name="time">The clock the statistics extension measures on; the system clock when null.</param>
+    public ModelHost(SessionFactory sessions, IOptions<ModelHostOptions> options, ILogger<ModelHost> logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _sessions = sessions;
         _options = options.Value;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
+
+    /// <summary>The clock statistics are measured on; a batcher takes its requests' arrival timestamps from it.</summary>
+    public TimeProvider Time => _time;
 
     public IReadOnlyList<ModelInstance> Models => [.. Volatile.Read(ref _catalog).Models.Values.SelectMany(v => v.Values)];
 
@@ -62,7 +68,7 @@ public sealed class ModelHost : IDisposable
             var created = _sessions.Create(sessionPath, name);
             try
             {
-                instance = ModelInstance.Ready(name, version, path, created, _options.MaxConcurrentRunsPerModel, variant);
+                instance = ModelInstance.Ready(name, version, path, created, _options.MaxConcurrentRunsPerModel, variant, _time);
             }
             catch
             {
@@ -104,6 +110,23 @@ public sealed class ModelHost : IDisposable
         Log.ModelFailed(_logger, name, version, reason);
         Publish(instance);
         return instance;
+    }
+
+    /// <summary>
+    /// Stops serving every version of a model on an operator's request (the model repository extension's
+    /// unload) while still knowing it: each version stays listed, not ready, with <paramref name="reason"/>, as
+    /// Triton keeps an unloaded model in its index as UNAVAILABLE. In-flight requests finish on the old
+    /// sessions. Returns the versions it stopped.
+    /// </summary>
+    public IReadOnlyList<string> MarkUnloaded(string name, string reason)
+    {
+        var versions = Volatile.Read(ref _catalog).Models.TryGetValue(name, out var loaded) ? loaded.Values.ToList() : [];
+        foreach (var instance in versions)
+        {
+            Publish(ModelInstance.Failed(name, instance.Version, instance.Path, reason, [], instance.Variant));
+            Log.ModelUnloaded(_logger, name, instance.Version);
+        }
+        return [.. versions.Select(v => v.Version)];
     }
 
     /// <summary>Unloads one version, or every version when <paramref name="version"/> is null.</summary>
@@ -212,7 +235,14 @@ public sealed class ModelHost : IDisposable
     public ModelMetadataResponse GetMetadata(string name, string? version) =>
         Resolve(name, version).ToMetadata(VersionsOf(name));
 
-    public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
+    public Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken) =>
+        InferAsync(request, null, cancellationToken);
+
+    /// <summary>
+    /// Runs a request that a batcher queued: <paramref name="arrivals"/> holds, on <see cref="Time"/>, when each
+    /// request merged into it arrived, so the statistics extension counts each with its own queue time.
+    /// </summary>
+    public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, IReadOnlyList<long>? arrivals, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         // A retired instance is already gone from the catalog: resolving again gets its replacement.
@@ -231,7 +261,7 @@ public sealed class ModelHost : IDisposable
             }
             try
             {
-                return await instance.RunAsync(request, _options.MaxRequestBytes, cancellationToken).ConfigureAwait(false);
+                return await instance.RunAsync(request, _options.MaxRequestBytes, cancellationToken, arrivals).ConfigureAwait(false);
             }
             catch (InferenceException e) when (e.Error == InferenceError.Internal)
             {

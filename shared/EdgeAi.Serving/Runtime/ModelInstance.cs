@@ -1,5 +1,6 @@
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Protocol;
+using EdgeAi.Serving.Statistics;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAi.Serving.Runtime;
@@ -48,12 +49,18 @@ public sealed class ModelInstance
 
     public IReadOnlyList<TensorSpec> Outputs { get; private init; } = [];
 
+    /// <summary>
+    /// What this loaded instance has served (the statistics extension). A reload is a new instance and starts
+    /// from zero, as Triton's statistics are those of the loaded model.
+    /// </summary>
+    public ModelCounters Counters { get; private init; } = new(TimeProvider.System);
+
     /// <summary>Requests waiting for or running on this instance.</summary>
     public int QueueDepth => Volatile.Read(ref _queued);
 
     internal InferenceSession Session => _created?.Session ?? throw new InvalidOperationException("model is not loaded");
 
-    internal static ModelInstance Ready(string name, string version, string path, CreatedSession created, int maxConcurrency, string? variant = null)
+    internal static ModelInstance Ready(string name, string version, string path, CreatedSession created, int maxConcurrency, string? variant = null, TimeProvider? time = null)
     {
         var inputs = created.Session.InputMetadata.Select(kv => ToSpec(kv.Key, kv.Value, "input")).ToList();
         var outputs = created.Session.OutputMetadata.Select(kv => ToSpec(kv.Key, kv.Value, "output")).ToList();
@@ -64,6 +71,7 @@ public sealed class ModelInstance
             Inputs = inputs,
             Outputs = outputs,
             SkippedProviders = created.SkippedProviders,
+            Counters = new ModelCounters(time ?? TimeProvider.System),
         };
     }
 
@@ -148,8 +156,16 @@ public sealed class ModelInstance
         }
     }
 
-    internal async Task<ModelInferResponse> RunAsync(ModelInferRequest request, long maxTensorBytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one request (or one merged batch) and records it in <see cref="Counters"/>. <paramref name="arrivals"/>
+    /// are the timestamps (on <see cref="ModelCounters.Time"/>) at which the requests in it arrived, for a
+    /// batcher that queued them; null means one request arriving now. A merged batch that fails is not
+    /// counted: its batcher runs each request again alone, and that is what counts.
+    /// </summary>
+    internal async Task<ModelInferResponse> RunAsync(ModelInferRequest request, long maxTensorBytes, CancellationToken cancellationToken, IReadOnlyList<long>? arrivals = null)
     {
+        var time = Counters.Time;
+        var timing = new RunTiming { Arrived = time.GetTimestamp() };
         Interlocked.Increment(ref _queued);
         try
         {
@@ -159,12 +175,22 @@ public sealed class ModelInstance
             }
             try
             {
-                return Run(request, maxTensorBytes, cancellationToken);
+                timing.Started = time.GetTimestamp();
+                var response = Run(request, maxTensorBytes, cancellationToken, ref timing);
+                Record(request, arrivals, timing);
+                return response;
             }
             finally
             {
                 _concurrency?.Release();
             }
+        }
+        catch (Exception) when (timing.Admitted(arrivals))
+        {
+            // Reached the model and got no answer (cancelled in the queue, or the run failed). Inputs refused
+            // by the protocol's checks are not counted: Triton validates a request before it reaches the model.
+            Counters.Failed(time.GetTimestamp() - (arrivals is { Count: 1 } ? arrivals[0] : timing.Arrived));
+            throw;
         }
         finally
         {
@@ -172,10 +198,47 @@ public sealed class ModelInstance
         }
     }
 
-    private ModelInferResponse Run(ModelInferRequest request, long maxTensorBytes, CancellationToken cancellationToken)
+    private void Record(ModelInferRequest request, IReadOnlyList<long>? arrivals, in RunTiming timing)
     {
+        var input = timing.Bound - timing.Started;
+        var infer = timing.Ran - timing.Bound;
+        var output = timing.Written - timing.Ran;
+        Counters.Executed(BatchSize(request), input, infer, output);
+        if (arrivals is null)
+        {
+            Counters.Succeeded(timing.Written - timing.Arrived, timing.Started - timing.Arrived, input, infer, output);
+            return;
+        }
+        for (var i = 0; i < arrivals.Count; i++)
+        {
+            // Each request of a batch waited its own time and shared the batch's compute, as Triton counts them.
+            Counters.Succeeded(timing.Written - arrivals[i], timing.Started - arrivals[i], input, infer, output);
+        }
+    }
+
+    /// <summary>Rows in a request for a model whose inputs all have a dynamic first dimension (Triton's batch size); 1 otherwise.</summary>
+    private long BatchSize(ModelInferRequest request)
+    {
+        if (request.Inputs.Count == 0 || request.Inputs[0].Shape.Count == 0)
+        {
+            return 1;
+        }
+        foreach (var spec in Inputs)
+        {
+            if (spec.Shape.Count == 0 || spec.Shape[0] != -1)
+            {
+                return 1;
+            }
+        }
+        return request.Inputs[0].Shape[0];
+    }
+
+    private ModelInferResponse Run(ModelInferRequest request, long maxTensorBytes, CancellationToken cancellationToken, ref RunTiming timing)
+    {
+        var time = Counters.Time;
         var outputs = SelectOutputs(request);
         using var inputs = InputBinder.Bind(Inputs, request, maxTensorBytes);
+        timing.Bound = time.GetTimestamp();
         using var runOptions = new RunOptions();
         using var cancel = cancellationToken.Register(() => runOptions.Terminate = true);
         IDisposableReadOnlyCollection<OrtValue> results;
@@ -191,6 +254,7 @@ public sealed class ModelInstance
         {
             throw RunFailure(e);
         }
+        timing.Ran = time.GetTimestamp();
 
         using (results)
         {
@@ -202,8 +266,26 @@ public sealed class ModelInstance
             response.Parameters.Set(InferenceParameters.ExecutionProvider, ExecutionProvider!);
             response.Parameters.Set(InferenceParameters.ModelVersion, Version);
             response.Parameters.Set(InferenceParameters.ModelVariant, Variant);
+            timing.Written = time.GetTimestamp();
             return response;
         }
+    }
+
+    /// <summary>Timestamps of one run's phases; a phase not reached is 0.</summary>
+    private struct RunTiming
+    {
+        public long Arrived;
+        public long Started;
+        public long Bound;
+        public long Ran;
+        public long Written;
+
+        /// <summary>
+        /// Whether a failure counts: it was cancelled while queued (never started), or its inputs were bound and
+        /// the run failed. A merged batch (several arrivals) is never counted here; its requests are rerun alone.
+        /// </summary>
+        public readonly bool Admitted(IReadOnlyList<long>? arrivals) =>
+            arrivals is not { Count: > 1 } && (Started == 0 || Bound != 0);
     }
 
     /// <summary>

@@ -26,6 +26,10 @@ public sealed class ModelLoader : BackgroundService
     private readonly TaskCompletionSource _initialLoad = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
 
+    // Models an operator unloaded (the model repository extension): rescans leave them alone until a load
+    // request, a fleet activation or a restart. In memory only, as Triton's explicit unloads are.
+    private readonly HashSet<string> _unloaded = new(StringComparer.Ordinal);
+
     /// <param name="supervisor">Restarts the rescan loop when it throws (a store directory gone unreadable must not stop the host); null runs it unsupervised.</param>
     public ModelLoader(ModelStore store, ModelHost host, TimeProvider time, TimeSpan rescanInterval, ILogger<ModelLoader> logger, LoopSupervisor? supervisor = null)
     {
@@ -80,7 +84,7 @@ public sealed class ModelLoader : BackgroundService
         {
             var stored = _store.List();
             var loaded = _host.Models.ToDictionary(m => (m.Name, m.Version));
-            foreach (var versions in stored.GroupBy(m => m.Name, StringComparer.Ordinal))
+            foreach (var versions in stored.GroupBy(m => m.Name, StringComparer.Ordinal).Where(g => !_unloaded.Contains(g.Key)))
             {
                 var active = _store.ReadActive(versions.Key);
                 if (active is { Length: > 0 } && !versions.Any(v => v.Version == active))
@@ -102,6 +106,78 @@ public sealed class ModelLoader : BackgroundService
             {
                 _host.Unload(gone.Name, gone.Version);
             }
+        }
+    }
+
+    /// <summary>Whether an operator unloaded the model and nothing has loaded it since (rescans leave it alone).</summary>
+    public bool IsUnloadedByRequest(string name)
+    {
+        lock (_gate)
+        {
+            return _unloaded.Contains(name);
+        }
+    }
+
+    /// <summary>
+    /// Stops serving every version of a model on an operator's request; in-flight requests finish. The
+    /// versions stay listed as not ready ("unloaded") and rescans do not load the model back until
+    /// <see cref="LoadByRequest"/>, a fleet activation, or a restart. Throws NotFound for a model neither
+    /// installed nor loaded.
+    /// </summary>
+    public void UnloadByRequest(string name)
+    {
+        lock (_gate)
+        {
+            if (_host.VersionsOf(name).Count == 0 && !_store.List().Any(m => m.Name == name))
+            {
+                throw new InferenceException(InferenceError.NotFound, $"model '{name}' is neither loaded nor in the model store; nothing to unload");
+            }
+            _unloaded.Add(name);
+            _host.MarkUnloaded(name, UnloadedReason);
+            Runtime.Log.UnloadedByRequest(_logger, name);
+        }
+    }
+
+    /// <summary>The reason an operator-unloaded version reports.</summary>
+    public const string UnloadedReason = "unloaded";
+
+    /// <summary>
+    /// Loads (or reloads) a model's versions from the store on an operator's request, as a rescan would
+    /// (only the persisted active version where one is set), and lets rescans manage it again. Returns the
+    /// instances it loaded; a version that failed says why. Throws NotFound for a model not in the store and
+    /// Unavailable for one the fleet deactivated.
+    /// </summary>
+    public IReadOnlyList<ModelInstance> LoadByRequest(string name)
+    {
+        lock (_gate)
+        {
+            var versions = _store.List().Where(m => m.Name == name).ToList();
+            if (versions.Count == 0)
+            {
+                throw new InferenceException(InferenceError.NotFound, $"model '{name}' is not in the model store ({_store.Root}); install it there first");
+            }
+            var active = _store.ReadActive(name);
+            if (active is { Length: 0 })
+            {
+                throw new InferenceException(
+                    InferenceError.Unavailable,
+                    $"model '{name}' was deactivated by its fleet deployment; deploy it from the hub (or activate a version) to serve it");
+            }
+            if (active is not null && !versions.Any(v => v.Version == active))
+            {
+                active = null;
+            }
+            _unloaded.Remove(name);
+            var loaded = versions.Where(v => active is null || v.Version == active).Select(LoadChecked).ToList();
+            foreach (var stale in _host.VersionsOf(name).Where(v => !loaded.Any(l => l.Version == v)))
+            {
+                _host.Unload(name, stale);
+            }
+            if (active is not null && loaded.Any(l => l.State == ModelState.Ready))
+            {
+                _host.SetActive(name, active);
+            }
+            return loaded;
         }
     }
 
@@ -144,6 +220,7 @@ public sealed class ModelLoader : BackgroundService
                 throw new InvalidOperationException($"model '{prepared.Name}' version {prepared.Version} ({prepared.Variant}) is not ready; it cannot replace the serving copy");
             }
             var before = _host.Models.FirstOrDefault(m => m.Name == prepared.Name && m.Version == prepared.Version)?.Variant ?? Common.Fleet.ModelVariants.Fp32;
+            _unloaded.Remove(prepared.Name);
             _store.Replace(sourcePath, prepared.Name, prepared.Version, prepared.Variant);
             _host.Swap(prepared);
             _store.WriteActive(prepared.Name, prepared.Version);
@@ -193,6 +270,8 @@ public sealed class ModelLoader : BackgroundService
                 throw new InvalidOperationException($"model '{name}' version {version} is not loaded and ready; load it before activating it");
             }
             var previous = Serving(name);
+            // The fleet rolled a version out and it passed its smoke test: that decision is newer than an operator's unload.
+            _unloaded.Remove(name);
             _store.WriteActive(name, version);
             _host.SetActive(name, version);
             foreach (var other in _host.VersionsOf(name).Where(v => v != version))
@@ -208,6 +287,7 @@ public sealed class ModelLoader : BackgroundService
     {
         lock (_gate)
         {
+            _unloaded.Remove(name);
             _store.WriteActive(name, "");
             _host.Unload(name, null);
         }
@@ -262,17 +342,12 @@ public sealed class ModelLoader : BackgroundService
         }
     }
 
-    private void LoadChecked(StoredModel model)
+    private ModelInstance LoadChecked(StoredModel model)
     {
         var problem = ModelStore.CheckIntegrity(model);
-        if (problem is null)
-        {
-            _host.Load(model.Name, model.Version, model.ModelPath, model.Manifest?.Variant);
-        }
-        else
-        {
-            _host.MarkFailed(model.Name, model.Version, model.ModelPath, problem);
-        }
+        return problem is null
+            ? _host.Load(model.Name, model.Version, model.ModelPath, model.Manifest?.Variant)
+            : _host.MarkFailed(model.Name, model.Version, model.ModelPath, problem);
     }
 
     private void Pin(string name)

@@ -14,7 +14,7 @@ public sealed class ModelBatcherTests
     public async Task Close_RequestsQueuedAndNeverRun_FailUnavailable()
     {
         var runs = 0;
-        var batcher = new ModelBatcher((r, _) => { runs++; return Task.FromResult(Answer(r)); }, new BatchingMetrics(), new FakeTimeProvider(), 8, TimeSpan.FromMilliseconds(5));
+        var batcher = new ModelBatcher((r, _, _) => { runs++; return Task.FromResult(Answer(r)); }, new BatchingMetrics(), new FakeTimeProvider(), 8, TimeSpan.FromMilliseconds(5));
         var first = batcher.EnqueueAsync(Request("1"), null, Token);
         var second = batcher.EnqueueAsync(Request("1"), null, Token);
 
@@ -32,7 +32,7 @@ public sealed class ModelBatcherTests
         // The loop takes version 1's request, sets version 2's aside (another batch) and waits the queue
         // delay for company; the delay's timer is the sign it got there, and fake time never ends it.
         var time = new SignallingTime();
-        var batcher = new ModelBatcher((r, _) => Task.FromResult(Answer(r)), new BatchingMetrics(), time, 8, TimeSpan.FromSeconds(10));
+        var batcher = new ModelBatcher((r, _, _) => Task.FromResult(Answer(r)), new BatchingMetrics(), time, 8, TimeSpan.FromSeconds(10));
         var taken = batcher.EnqueueAsync(Request("1"), null, Token);
         var setAside = batcher.EnqueueAsync(Request("2"), null, Token);
         using var stop = new CancellationTokenSource();
