@@ -5,7 +5,8 @@
 #   2. `edge-agent quickstart` prints OK;
 #   3. `edge-agent run` on free ports, with a model installed by `edge-agent models add`, becomes
 #      ready over REST and answers one REST inference with the expected probabilities;
-#   4. .NET's own error messages are words, not resource keys.
+#   4. the same inference through system shared memory (input and output regions in /dev/shm);
+#   5. .NET's own error messages are words, not resource keys.
 # Prints `publish-smoke: OK` and exits 0, or exits non-zero with the reason.
 # Needs: dotnet (SDK from global.json), curl, jq. Run from anywhere: scripts/publish-smoke.sh
 set -euo pipefail
@@ -135,6 +136,37 @@ jq -e '
     and .outputs[0].shape == [1, 3]
     and ([.outputs[0].data, [0.6386, 0.1082, 0.2532]] | transpose | all(((.[0] - .[1]) | fabs) < 1e-3))
 ' "$response" >/dev/null || fail "unexpected infer response"
+
+step "REST infer through system shared memory"
+# The same input from a POSIX shared-memory object, the answer written into another: the trimmed
+# binary's statx/mmap path. FP32 [0.5, -1, 1.5, 2] little-endian.
+shm_in=/dev/shm/edgeai-smoke-in-$$
+shm_out=/dev/shm/edgeai-smoke-out-$$
+printf '\x00\x00\x00\x3f\x00\x00\x80\xbf\x00\x00\xc0\x3f\x00\x00\x00\x40' >"$shm_in"
+truncate -s 64 "$shm_out"
+chmod 0600 "$shm_in" "$shm_out"
+for region in in out; do
+    key=/$(basename "$([[ $region == in ]] && echo "$shm_in" || echo "$shm_out")")
+    size=$([[ $region == in ]] && echo 16 || echo 64)
+    status=$(curl -s -o "$response" -w '%{http_code}' -H 'Content-Type: application/json' \
+        -d "{\"key\":\"$key\",\"offset\":0,\"byte_size\":$size}" "$rest/v2/systemsharedmemory/region/smoke-$region/register")
+    [[ $status == 200 ]] || { rm -f "$shm_in" "$shm_out"; fail "register smoke-$region answered HTTP $status: $(cat "$response")"; }
+done
+status=$(curl -s -o "$response" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d '{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","parameters":{"shared_memory_region":"smoke-in","shared_memory_byte_size":16}}],
+         "outputs":[{"name":"probabilities","parameters":{"shared_memory_region":"smoke-out","shared_memory_byte_size":64}}]}' \
+    "$rest/v2/models/smoke/infer")
+cat "$response"
+echo
+written=$(od -An -t f4 -N 12 "$shm_out")
+curl -s -o /dev/null -X POST "$rest/v2/systemsharedmemory/unregister"
+rm -f "$shm_in" "$shm_out"
+[[ $status == 200 ]] || fail "shared-memory infer answered HTTP $status"
+jq -e '.outputs[0].parameters.shared_memory_region == "smoke-out" and (.outputs[0] | has("data") | not)' "$response" >/dev/null \
+    || fail "the shared-memory output was not answered with its region and no data"
+echo "output region: $written"
+awk -v w="$written" 'BEGIN { split(w, v, " "); split("0.6386 0.1082 0.2532", r, " ");
+    for (i = 1; i <= 3; i++) if ((v[i] - r[i]) ^ 2 > 1e-6) exit 1 }' || fail "the output region holds $written, not the reference probabilities"
 
 step "readable .NET messages"
 # Enrolling over TLS against the agent's plain REST port fails in the TLS handshake. The trimmed

@@ -33,11 +33,14 @@ internal static class BenchRun
         await using var agent = await InProcessAgent.StartAsync(model, settings.Threads, cancellationToken).ConfigureAwait(false);
         await using var grpc = new AgentGrpcPath(agent, model);
         await using var rest = new AgentRestPath(agent, model);
+        await using var shm = await AgentSharedMemoryPath.CreateAsync(agent, model, cancellationToken).ConfigureAwait(false);
         await using var restBinary = new AgentRestBinaryPath(agent, model);
         await using var unixSocket = new AgentUnixSocketPath(agent, model);
         await using var forwarding = await ForwardingPaths.StartAsync(model, settings.Threads, cancellationToken).ConfigureAwait(false);
         await forwarding.CheckRouteAsync(cancellationToken).ConfigureAwait(false);
-        ILatencyPath[] paths = [bare, host, grpc, rest, restBinary, unixSocket, forwarding.Direct, forwarding.Forwarded];
+        await using var forwardedShm = await AgentSharedMemoryPath.CreateAsync(
+            forwarding.Agent, model, cancellationToken, "(j) agent → hub, forwarded: shared-memory client").ConfigureAwait(false);
+        ILatencyPath[] paths = [bare, host, grpc, rest, shm, restBinary, unixSocket, forwarding.Direct, forwarding.Forwarded, forwardedShm];
 
         // Every path must compute what bare ONNX Runtime computes, or its latency means nothing.
         var reference = await bare.InferAndReadAsync(cancellationToken).ConfigureAwait(false);

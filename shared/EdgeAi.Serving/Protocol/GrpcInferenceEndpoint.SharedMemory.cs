@@ -52,8 +52,18 @@ public sealed partial class GrpcInferenceEndpoint
     }
 
     /// <summary>The registry where this server offers the extension, else null (the hub: its clients are remote).</summary>
-    private static SharedMemoryRegistry? SharedMemory(ServerCallContext context) =>
-        context.GetHttpContext().RequestServices.GetService<SharedMemoryRegistry>();
+    private static SharedMemoryRegistry? SharedMemory(ServerCallContext context)
+    {
+        try
+        {
+            return context.GetHttpContext().RequestServices.GetService<SharedMemoryRegistry>();
+        }
+        catch (InvalidOperationException)
+        {
+            // A call context without an HTTP request (a test's) has no services either: no shared memory.
+            return null;
+        }
+    }
 
     private static SharedMemoryRegistry RequireSharedMemory(ServerCallContext context) =>
         SharedMemory(context) ?? throw new RpcException(new Status(

@@ -104,7 +104,7 @@ public static class SharedMemoryInference
         if (next != raw.Count)
         {
             throw InferenceException.Invalid(
-                $"raw_input_contents has {raw.Count} entries for {next} inputs not in shared memory; send one per input not in shared memory, in order");
+                $"raw_input_contents has {raw.Count} entries for {next} inputs not in shared memory; send one per input not in shared memory, in order (an input in shared memory takes none: giving it data too is an error)");
         }
         raw.Clear();
         raw.AddRange(resolved);
