@@ -6,7 +6,7 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAi.Bench;
 
-/// <summary>One benchmark run: the agent process first (nothing else busy), then the four latency paths; progress on stderr, the report on stdout.</summary>
+/// <summary>One benchmark run: the agent process first (nothing else busy), then the latency paths; progress on stderr, the report on stdout.</summary>
 internal static class BenchRun
 {
     public static async Task<int> RunAsync(BenchSettings settings, CancellationToken cancellationToken)
@@ -27,13 +27,15 @@ internal static class BenchRun
             await progress.WriteLineAsync($"agent process not measured: {e.Message}").ConfigureAwait(false);
         }
 
-        await progress.WriteLineAsync("latency: starting the four paths").ConfigureAwait(false);
+        await progress.WriteLineAsync("latency: starting the paths").ConfigureAwait(false);
         await using var bare = new BareOnnxRuntimePath(model, settings.Threads);
         await using var host = new ModelHostPath(model, settings.Threads);
         await using var agent = await InProcessAgent.StartAsync(model, settings.Threads, cancellationToken).ConfigureAwait(false);
         await using var grpc = new AgentGrpcPath(agent, model);
         await using var rest = new AgentRestPath(agent, model);
-        ILatencyPath[] paths = [bare, host, grpc, rest];
+        await using var restBinary = new AgentRestBinaryPath(agent, model);
+        await using var unixSocket = new AgentUnixSocketPath(agent, model);
+        ILatencyPath[] paths = [bare, host, grpc, rest, restBinary, unixSocket];
 
         // Every path must compute what bare ONNX Runtime computes, or its latency means nothing.
         var reference = await bare.InferAndReadAsync(cancellationToken).ConfigureAwait(false);

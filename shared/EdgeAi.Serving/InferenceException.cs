@@ -22,7 +22,13 @@ public enum InferenceError
     /// </summary>
     ModelRejected,
 
-    /// <summary>The caller is known but may not do this (a device key asking the hub to unload a model): PERMISSION_DENIED, 403.</summary>
+    /// <summary>What the call would create exists already (a shared-memory region name taken).</summary>
+    AlreadyExists,
+
+    /// <summary>
+    /// The caller may not do this: a shared-memory object private to another user, or a device key asking the hub
+    /// to unload a model. PERMISSION_DENIED, 403.
+    /// </summary>
     PermissionDenied,
 }
 
@@ -65,6 +71,7 @@ public sealed class InferenceException : Exception
         InferenceError.Unavailable => StatusCode.Unavailable,
         InferenceError.DeadlineExceeded => StatusCode.DeadlineExceeded,
         InferenceError.Cancelled => StatusCode.Cancelled,
+        InferenceError.AlreadyExists => StatusCode.AlreadyExists,
         InferenceError.PermissionDenied => StatusCode.PermissionDenied,
         _ => StatusCode.Internal,
     };
@@ -77,6 +84,7 @@ public sealed class InferenceException : Exception
         InferenceError.Unavailable => StatusCodes.Status503ServiceUnavailable,
         InferenceError.DeadlineExceeded => StatusCodes.Status504GatewayTimeout,
         InferenceError.Cancelled => StatusCodes.Status499ClientClosedRequest,
+        InferenceError.AlreadyExists => StatusCodes.Status409Conflict,
         InferenceError.PermissionDenied => StatusCodes.Status403Forbidden,
         _ => StatusCodes.Status500InternalServerError,
     };

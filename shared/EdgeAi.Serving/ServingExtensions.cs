@@ -71,6 +71,7 @@ public static class ServingExtensions
     {
         endpoints.MapGrpcService<GrpcInferenceEndpoint>();
         endpoints.MapInferenceRest();
+        endpoints.MapSystemSharedMemory();
         endpoints.MapRepositoryRest();
         endpoints.MapStatisticsRest();
         return endpoints;

@@ -19,6 +19,9 @@ internal static class Requests
         return request;
     }
 
+    public static float[] Fp32Values(ReadOnlySpan<byte> raw) =>
+        [.. RawTensor.ToDoubles(TensorDatatype.Fp32, raw).Select(v => (float)v)];
+
     public static float[] Fp32Output(ModelInferResponse response, int index = 0) =>
         [.. RawTensor.ToDoubles(TensorDatatype.Fp32, response.RawOutputContents[index].Span).Select(v => (float)v)];
 

@@ -8,7 +8,7 @@ namespace EdgeAi.Bench.Latency;
 /// <summary>
 /// The real agent host (the test kit's <see cref="TestAgent"/>, with the agent's own defaults rather than
 /// the tests' timings) in this process on loopback port 0, with ResNet18 installed in a temporary store:
-/// what paths (c) and (d) talk to, and (hub mode) the agent that falls back to an in-process hub.
+/// what paths (c), (d) and (g) talk to, and (hub mode) the agent that falls back to an in-process hub.
 /// </summary>
 internal sealed class InProcessAgent : IAsyncDisposable
 {
@@ -24,6 +24,9 @@ internal sealed class InProcessAgent : IAsyncDisposable
     public Uri GrpcUri => _agent.GrpcUri;
 
     public Uri HttpUri => _agent.HttpUri;
+
+    /// <summary>The agent's gRPC Unix socket (path (g)).</summary>
+    public string GrpcSocketPath => _agent.UnixSockets?.GrpcPath ?? throw new InvalidOperationException("the agent has no Unix sockets");
 
     public static Task<InProcessAgent> StartAsync(ResNet18 model, int threads, CancellationToken cancellationToken) =>
         StartAsync(model.Path, threads, extraSettings: null, cancellationToken);
@@ -43,7 +46,9 @@ internal sealed class InProcessAgent : IAsyncDisposable
         }
         try
         {
-            await agent.StartWithAsync(HostSettings.Merge(AgentSettings.For(scratch.Root, threads), extraSettings), cancellationToken).ConfigureAwait(false);
+            // The Unix sockets too, for path (g); the other paths do not notice them.
+            var sockets = new Dictionary<string, string?> { ["Agent:UnixSocket:Directory"] = scratch.Sub("sockets") };
+            await agent.StartWithAsync(HostSettings.Merge(AgentSettings.For(scratch.Root, threads), sockets, extraSettings), cancellationToken).ConfigureAwait(false);
             if (localModelPath is not null && agent.Services.GetRequiredService<ModelHost>().Resolve(ResNet18.ModelName, null) is { State: not ModelState.Ready } instance)
             {
                 throw new InvalidOperationException($"the agent could not load ResNet18: {instance.FailureReason}");

@@ -77,6 +77,7 @@ internal static class HubHost
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<HubMetrics>();
         services.AddSingleton(new ServerIdentity("edgeai-hub", Version));
+        services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         services.AddSingleton(new ProtocolExtension("model_repository"));
         services.AddSingleton(new ProtocolExtension("statistics"));
         services.AddSingleton<IModelRepositoryAccess, HubRepositoryAccess>();

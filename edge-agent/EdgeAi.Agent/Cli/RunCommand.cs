@@ -12,6 +12,10 @@ internal static class RunCommand
         var listen = new Option<string?>("--listen") { Description = "Address to bind (default 127.0.0.1)." };
         var httpPort = new Option<int?>("--http-port") { Description = "REST port (default 8000; 0 picks a free one)." };
         var grpcPort = new Option<int?>("--grpc-port") { Description = "gRPC port (default 8001; 0 picks a free one)." };
+        var unixSockets = new Option<string?>("--unix-socket-dir")
+        {
+            Description = $"Also serve REST and gRPC on Unix sockets {Hosting.UnixSocketOptions.RestFileName} and {Hosting.UnixSocketOptions.GrpcFileName} in this directory (default: Agent:UnixSocket:Directory, else none).",
+        };
         var providers = new Option<string?>("--providers")
         {
             Description = "Execution providers to try, in order, comma-separated (default DirectML,CUDA,CPU).",
@@ -19,13 +23,14 @@ internal static class RunCommand
         var threads = new Option<int?>("--threads") { Description = "Threads per inference (ONNX Runtime intra-op; 0 = one per core)." };
         var broker = new Option<string?>("--broker") { Description = "The hub's MQTT broker for telemetry, events and state (mqtts://hub:8883; mqtt:// for development). Default: Uplink:BrokerUrl; none: records wait in the outbox." };
         var deviceId = new Option<string?>("--device-id") { Description = "This device's id at the hub (default: Agent:DeviceId, else the host name)." };
-        var command = new Command("run", "Serve the installed models until stopped.") { listen, httpPort, grpcPort, providers, threads, broker, deviceId };
+        var command = new Command("run", "Serve the installed models until stopped.") { listen, httpPort, grpcPort, unixSockets, providers, threads, broker, deviceId };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = AgentCli.Overrides(parse);
             Set(overrides, "Agent:ListenAddress", parse.GetValue(listen));
             Set(overrides, "Agent:HttpPort", parse.GetValue(httpPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set(overrides, "Agent:GrpcPort", parse.GetValue(grpcPort)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Set(overrides, "Agent:UnixSocket:Directory", parse.GetValue(unixSockets));
             Set(overrides, "ModelHost:IntraOpThreads", parse.GetValue(threads)?.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Set(overrides, "Uplink:BrokerUrl", parse.GetValue(broker));
             Set(overrides, "Agent:DeviceId", parse.GetValue(deviceId));
@@ -57,6 +62,11 @@ internal static class RunCommand
     {
         var endpoints = app.Services.GetRequiredService<AgentEndpoints>();
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AgentOptions>>().Value;
-        Hosting.Log.Listening(app.Services.GetRequiredService<ILogger<AgentEndpoints>>(), endpoints.HttpUri, endpoints.GrpcUri, options.DataDirectory);
+        var logger = app.Services.GetRequiredService<ILogger<AgentEndpoints>>();
+        Hosting.Log.Listening(logger, endpoints.HttpUri, endpoints.GrpcUri, options.DataDirectory);
+        if (endpoints.UnixSockets is { } unix)
+        {
+            Hosting.Log.ListeningOnUnixSockets(logger, unix.RestPath, unix.GrpcPath, unix.Mode);
+        }
     }
 }

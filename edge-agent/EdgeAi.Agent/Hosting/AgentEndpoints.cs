@@ -3,12 +3,15 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace EdgeAi.Agent.Hosting;
 
-/// <summary>The agent's two listeners; after start their endpoints hold the ports really bound (port 0 included).</summary>
+/// <summary>The agent's listeners; after start the TCP endpoints hold the ports really bound (port 0 included).</summary>
 internal sealed class AgentEndpoints
 {
     public ListenOptions? Http { get; set; }
 
     public ListenOptions? Grpc { get; set; }
+
+    /// <summary>The Unix sockets' settings when the agent listens on them too; null when it does not.</summary>
+    public UnixSocketOptions? UnixSockets { get; set; }
 
     public Uri HttpUri => ToUri(Http);
 

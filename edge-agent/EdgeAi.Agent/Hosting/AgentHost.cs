@@ -18,6 +18,7 @@ using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -102,6 +103,8 @@ internal static class AgentHost
             .AddRules()
             .AddPipelines();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
+        services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
+        builder.AddSystemSharedMemory();
         // Both serve the local model store and host (not what the router forwards to the hub).
         services.AddSingleton(new ProtocolExtension("model_repository"));
         services.AddSingleton(new ProtocolExtension("statistics"));
@@ -109,12 +112,20 @@ internal static class AgentHost
         return builder;
     }
 
-    /// <summary>REST (HTTP/1.1) and gRPC (HTTP/2 without TLS) on Agent:ListenAddress; <see cref="AgentEndpoints"/> holds what was bound.</summary>
+    /// <summary>
+    /// REST (HTTP/1.1) and gRPC (HTTP/2 without TLS) on Agent:ListenAddress, and on two Unix sockets when
+    /// Agent:UnixSocket:Directory is set; <see cref="AgentEndpoints"/> holds what was bound.
+    /// </summary>
     private static void AddListeners(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AgentEndpoints>();
+        builder.Services.AddOptions<UnixSocketOptions>().BindConfiguration(UnixSocketOptions.Section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<UnixSocketOptions>, UnixSocketOptionsValidator>();
+        builder.Services.AddSingleton(sp => new UnixSocketBinder(sp.GetRequiredService<IOptions<UnixSocketOptions>>().Value));
+        builder.Services.AddOptions<SocketTransportOptions>()
+            .Configure<UnixSocketBinder>((sockets, binder) => sockets.CreateBoundListenSocket = binder.CreateBoundListenSocket);
         builder.Services.AddOptions<KestrelServerOptions>()
-            .Configure<IOptions<AgentOptions>, IOptions<ModelHostOptions>, AgentEndpoints>((kestrel, agent, host, endpoints) =>
+            .Configure<IOptions<AgentOptions>, IOptions<ModelHostOptions>, IOptions<UnixSocketOptions>, AgentEndpoints>((kestrel, agent, host, unix, endpoints) =>
             {
                 var address = IPAddress.TryParse(agent.Value.ListenAddress, out var parsed) ? parsed : IPAddress.Loopback;
                 kestrel.Limits.MaxRequestBodySize = host.Value.MaxRequestBytes;
@@ -129,6 +140,13 @@ internal static class AgentHost
                     listen.Protocols = HttpProtocols.Http2;
                     endpoints.Grpc = listen;
                 });
+                if (unix.Value.Enabled)
+                {
+                    // For the same reason, two sockets: without TLS one endpoint cannot offer both protocols.
+                    kestrel.ListenUnixSocket(unix.Value.RestPath, listen => listen.Protocols = HttpProtocols.Http1);
+                    kestrel.ListenUnixSocket(unix.Value.GrpcPath, listen => listen.Protocols = HttpProtocols.Http2);
+                    endpoints.UnixSockets = unix.Value;
+                }
             });
     }
 }

@@ -69,7 +69,7 @@ internal static class LocalApi
         }
     }
 
-    /// <summary>Whether a caller at <paramref name="remote"/> may change the device (no address: an in-process call).</summary>
+    /// <summary>Whether a caller at <paramref name="remote"/> may change the device (no address: an in-process call, or a caller on the agent's Unix socket, which only this machine can reach).</summary>
     internal static bool IsLocalControl(IPAddress? remote, bool allowRemote) =>
         allowRemote || remote is null || IPAddress.IsLoopback(remote.IsIPv4MappedToIPv6 ? remote.MapToIPv4() : remote);
 

@@ -1,4 +1,5 @@
 using EdgeAi.Common.Inference;
+using EdgeAi.Serving.SharedMemory;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 
@@ -70,7 +71,7 @@ public sealed partial class GrpcInferenceEndpoint : GRPCInferenceService.GRPCInf
                 }
                 request.Parameters.SetDeadline(remaining);
             }
-            return _backend.InferAsync(request, context.CancellationToken);
+            return SharedMemoryInference.InferAsync(_backend, SharedMemory(context), request, context.CancellationToken);
         });
     }
 

@@ -1,8 +1,6 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
-using System.Text.Unicode;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.SharedMemory;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -78,66 +76,37 @@ public static class RestInferenceEndpoints
     {
         var (name, version) = Route(context);
         var limit = context.RequestServices.GetRequiredService<IOptions<ModelHostOptions>>().Value.MaxRequestBytes;
-        var body = await ReadBodyAsync(context, limit).ConfigureAwait(false);
+        var body = await RestRequestBody.ReadAsync(context, limit).ConfigureAwait(false);
+        var backend = Backend(context);
+        var request = body.IsRawBinary
+            ? await RawBinaryRequest.BuildAsync(backend, name, version, body.Binary!.Value, context.RequestAborted).ConfigureAwait(false)
+            : ParseRequest(body, name, version, limit);
+        var response = await SharedMemoryInference.InferAsync(
+            backend, context.RequestServices.GetService<SharedMemoryRegistry>(), request.Request, context.RequestAborted).ConfigureAwait(false);
+        if (RestBinaryResponse.Choose(response, request.Outputs) is { } binary)
+        {
+            await RestBinaryResponse.WriteAsync(context, response, binary).ConfigureAwait(false);
+            return;
+        }
+        await Json(context, 200, w => RestResponseWriter.WriteInfer(w, response)).ConfigureAwait(false);
+    });
+
+    private static RestInferRequest ParseRequest(RestRequestBody body, string name, string? version, int limit)
+    {
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            document = JsonDocument.Parse(body.Json);
         }
         catch (JsonException e)
         {
             throw InferenceException.Invalid($"request body is not valid JSON: {e.Message}");
         }
+        // The request keeps no reference into the document: strings are copied out, binary inputs wrap the body.
         using (document)
         {
-            var request = RestRequestReader.Read(document.RootElement, name, version, limit);
-            var response = await Backend(context).InferAsync(request, context.RequestAborted).ConfigureAwait(false);
-            await Json(context, 200, w => RestResponseWriter.WriteInfer(w, response)).ConfigureAwait(false);
+            return RestRequestReader.Read(document.RootElement, body.Binary, name, version, limit);
         }
-    });
-
-    /// <summary>
-    /// The whole body (Kestrel enforces the size limit), checked to be UTF-8 as JSON text must be, so
-    /// a bad byte is reported with its offset instead of failing later inside a string. A body whose
-    /// framing cannot be read (a chunk size past 64 bits, which Kestrel reports as an IOException) is
-    /// the caller's mistake too.
-    /// </summary>
-    internal static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpContext context, int limit)
-    {
-        var buffer = new MemoryStream(context.Request.ContentLength is > 0 and var length ? (int)Math.Min(length, limit) : 4096);
-        try
-        {
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (IOException e) when (e is not BadHttpRequestException && !context.RequestAborted.IsCancellationRequested)
-        {
-            throw InferenceException.Invalid($"request body cannot be read: {e.Message}");
-        }
-        var body = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        // JSON may start with a UTF-8 byte-order mark; the parser does not skip it in memory.
-        if (body.Span.StartsWith(Utf8Bom))
-        {
-            body = body[Utf8Bom.Length..];
-        }
-        if (!Utf8.IsValid(body.Span))
-        {
-            var offset = FirstInvalidUtf8(body.Span);
-            throw InferenceException.Invalid(
-                $"request body is not valid UTF-8: byte 0x{body.Span[offset]:X2} at offset {offset} does not start or continue a UTF-8 character (JSON text must be UTF-8)");
-        }
-        return body;
-    }
-
-    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
-
-    private static int FirstInvalidUtf8(ReadOnlySpan<byte> bytes)
-    {
-        var offset = 0;
-        while (offset < bytes.Length && Rune.DecodeFromUtf8(bytes[offset..], out _, out var consumed) == OperationStatus.Done)
-        {
-            offset += consumed;
-        }
-        return Math.Min(offset, bytes.Length - 1);
     }
 
     private static IInferenceBackend Backend(HttpContext context) => context.RequestServices.GetRequiredService<IInferenceBackend>();

@@ -99,7 +99,7 @@ public static class RestRepositoryEndpoints
     /// <summary>The body as a JSON object, or null when it is empty (each of these bodies is optional).</summary>
     private static async Task<JsonDocument?> ReadObjectAsync(HttpContext context)
     {
-        var bytes = await RestInferenceEndpoints.ReadBodyAsync(context, MaxBodyBytes).ConfigureAwait(false);
+        var bytes = (await RestRequestBody.ReadAsync(context, MaxBodyBytes, $"{MaxBodyBytes} bytes, the most a repository request reads").ConfigureAwait(false)).Json;
         if (bytes.Span.Trim(" \t\r\n"u8).IsEmpty)
         {
             return null;

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.SharedMemory;
 using Google.Protobuf;
 using InputTensor = EdgeAi.Common.Inference.ModelInferRequest.Types.InferInputTensor;
 using RequestedOutput = EdgeAi.Common.Inference.ModelInferRequest.Types.InferRequestedOutputTensor;
@@ -12,12 +13,22 @@ namespace EdgeAi.Serving.Protocol;
 /// <summary>
 /// Turns an Open Inference Protocol REST/JSON inference request into the gRPC request message, with
 /// every input's data encoded as raw contents, so both transports share one validation and run path.
+/// Inputs may instead carry their bytes after the JSON (the binary tensor data extension).
 /// Every number taken from the body is range-checked before it is used: shapes against the tensor
 /// limit before they multiply, values against their datatype, parameters against a 64-bit float.
 /// </summary>
 internal static class RestRequestReader
 {
-    public static ModelInferRequest Read(JsonElement root, string modelName, string? version, long maxTensorBytes)
+    /// <summary>A request with no binary part (no <c>Inference-Header-Content-Length</c>).</summary>
+    public static ModelInferRequest Read(JsonElement root, string modelName, string? version, long maxTensorBytes) =>
+        Read(root, null, modelName, version, maxTensorBytes).Request;
+
+    /// <summary>
+    /// A request whose <paramref name="binary"/> part (the body after the JSON, null without the header) holds
+    /// the bytes of the inputs that give <c>binary_data_size</c>, in input order. The framing parameters are
+    /// taken out of the request: they describe this body, not the inference, and are not forwarded.
+    /// </summary>
+    public static RestInferRequest Read(JsonElement root, ReadOnlyMemory<byte>? binary, string modelName, string? version, long maxTensorBytes)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
@@ -28,20 +39,34 @@ internal static class RestRequestReader
         {
             request.Id = id.ValueKind == JsonValueKind.String ? Text(id, "'id'") : throw InferenceException.Invalid("'id' must be a string");
         }
+        var allBinary = false;
         if (root.TryGetProperty("parameters", out var parameters))
         {
+            allBinary = BinaryTensorData.ReadFlag(parameters, BinaryTensorData.DataOutput, "parameters") ?? false;
             ReadParameters(parameters, request.Parameters, "parameters");
+            request.Parameters.Remove(BinaryTensorData.DataOutput);
         }
         if (!root.TryGetProperty("inputs", out var inputs) || inputs.ValueKind != JsonValueKind.Array)
         {
             throw InferenceException.Invalid("request body needs an 'inputs' array");
         }
+        var binarySizes = new List<(int Raw, int Input, long Size)>();
         foreach (var input in inputs.EnumerateArray())
         {
-            var (tensor, raw) = ReadInput(input, maxTensorBytes);
+            var (tensor, raw, binarySize) = ReadInput(input, maxTensorBytes);
+            if (binarySize is long size)
+            {
+                binarySizes.Add((request.RawInputContents.Count, request.Inputs.Count, size));
+            }
             request.Inputs.Add(tensor);
-            request.RawInputContents.Add(raw);
+            // An input in shared memory has no entry: raw_input_contents holds one per input that is not (as Triton reads it).
+            if (raw is not null)
+            {
+                request.RawInputContents.Add(raw);
+            }
         }
+        AttachBinary(request, binarySizes, binary);
+        var perOutput = new Dictionary<string, bool>(StringComparer.Ordinal);
         if (root.TryGetProperty("outputs", out var outputs))
         {
             if (outputs.ValueKind != JsonValueKind.Array)
@@ -53,15 +78,54 @@ internal static class RestRequestReader
                 var requested = new RequestedOutput { Name = RequiredString(output, "name", "output") };
                 if (output.TryGetProperty("parameters", out var outputParameters))
                 {
-                    ReadParameters(outputParameters, requested.Parameters, $"output '{requested.Name}' parameters");
+                    var what = $"output '{requested.Name}' parameters";
+                    if (BinaryTensorData.ReadFlag(outputParameters, BinaryTensorData.Data, what) is bool chosen)
+                    {
+                        perOutput[requested.Name] = chosen;
+                    }
+                    ReadParameters(outputParameters, requested.Parameters, what);
+                    requested.Parameters.Remove(BinaryTensorData.Data);
                 }
                 request.Outputs.Add(requested);
             }
         }
-        return request;
+        return new RestInferRequest(request, new BinaryOutputs(allBinary, perOutput));
     }
 
-    private static (InputTensor Tensor, ByteString Raw) ReadInput(JsonElement input, long maxTensorBytes)
+    /// <summary>
+    /// Gives each binary input its slice of the body, wrapped, not copied. The sizes must account for every
+    /// byte after the JSON: a size too big or too small would otherwise shift every later input's bytes.
+    /// </summary>
+    private static void AttachBinary(ModelInferRequest request, List<(int Raw, int Input, long Size)> sizes, ReadOnlyMemory<byte>? binary)
+    {
+        if (binary is not { } bytes)
+        {
+            if (sizes.Count > 0)
+            {
+                throw InferenceException.Invalid(
+                    $"input '{request.Inputs[sizes[0].Input].Name}' gives {BinaryTensorData.DataSize}, but the request has no {BinaryTensorData.HeaderLengthHeader} header to say where the JSON ends and its bytes begin");
+            }
+            return;
+        }
+        Int128 total = 0;
+        foreach (var (_, _, size) in sizes)
+        {
+            total += size;
+        }
+        if (total != bytes.Length)
+        {
+            throw InferenceException.Invalid(
+                $"the body has {bytes.Length} bytes after the JSON request ({BinaryTensorData.HeaderLengthHeader}), but the inputs' {BinaryTensorData.DataSize} add up to {total}");
+        }
+        var offset = 0;
+        foreach (var (index, _, size) in sizes)
+        {
+            request.RawInputContents[index] = UnsafeByteOperations.UnsafeWrap(bytes.Slice(offset, (int)size));
+            offset += (int)size;
+        }
+    }
+
+    private static (InputTensor Tensor, ByteString? Raw, long? BinarySize) ReadInput(JsonElement input, long maxTensorBytes)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -87,13 +151,31 @@ internal static class RestRequestReader
             tensor.Shape.Add(d);
         }
         var count = TensorLimits.ElementCount(name, datatype, tensor.Shape, maxTensorBytes);
+        long? binarySize = null;
         if (input.TryGetProperty("parameters", out var parameters))
         {
+            binarySize = BinarySize(parameters, name);
             ReadParameters(parameters, tensor.Parameters, $"input '{name}' parameters");
+            tensor.Parameters.Remove(BinaryTensorData.DataSize);
         }
-        if (!input.TryGetProperty("data", out var data))
+        var hasData = input.TryGetProperty("data", out var data);
+        if (SharedMemoryParameters.Any(tensor.Parameters))
         {
-            throw InferenceException.Invalid($"input '{name}' has no 'data'");
+            // Its bytes are in a registered region, resolved with the gRPC path's (raw contents hold only the other inputs).
+            return hasData || binarySize is not null
+                ? throw InferenceException.Invalid($"input '{name}' has both {(hasData ? "'data'" : "parameters." + BinaryTensorData.DataSize)} and shared-memory parameters ({SharedMemoryParameters.Region}); send its values one way")
+                : (tensor, null, null);
+        }
+        if (binarySize is not null)
+        {
+            // Its bytes come from the binary part; their size against shape and datatype is checked where raw contents are.
+            return hasData
+                ? throw InferenceException.Invalid($"input '{name}' has both 'data' and parameters.{BinaryTensorData.DataSize}; send its values one way")
+                : (tensor, ByteString.Empty, binarySize);
+        }
+        if (!hasData)
+        {
+            throw InferenceException.Invalid($"input '{name}' has no 'data' (or parameters.{BinaryTensorData.DataSize} for binary data after the JSON)");
         }
         var values = new List<JsonElement>();
         Flatten(data, values);
@@ -102,7 +184,18 @@ internal static class RestRequestReader
             throw InferenceException.Invalid(
                 $"input '{name}': {values.Count} values in data, shape [{string.Join(",", tensor.Shape)}] needs {count}");
         }
-        return (tensor, Encode(name, datatype, values));
+        return (tensor, Encode(name, datatype, values), null);
+    }
+
+    private static long? BinarySize(JsonElement parameters, string input)
+    {
+        if (parameters.ValueKind != JsonValueKind.Object || !parameters.TryGetProperty(BinaryTensorData.DataSize, out var size))
+        {
+            return null;
+        }
+        return size.ValueKind == JsonValueKind.Number && size.TryGetInt64(out var bytes) && bytes >= 0
+            ? bytes
+            : throw InferenceException.Invalid($"input '{input}' parameters: '{BinaryTensorData.DataSize}' must be a whole number of bytes, 0 or more, got {size.GetRawText()}");
     }
     private static void Flatten(JsonElement element, List<JsonElement> values)
     {
@@ -226,3 +319,6 @@ internal static class RestRequestReader
         }
     }
 }
+
+/// <summary>A REST inference request: the protocol message and which outputs the caller wants back as binary.</summary>
+internal sealed record RestInferRequest(ModelInferRequest Request, BinaryOutputs Outputs);

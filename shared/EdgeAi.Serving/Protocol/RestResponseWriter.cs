@@ -9,7 +9,11 @@ namespace EdgeAi.Serving.Protocol;
 /// <summary>Writes protocol responses as the REST/JSON form (flattened row-major data), without reflection.</summary>
 internal static class RestResponseWriter
 {
-    public static void WriteInfer(Utf8JsonWriter json, ModelInferResponse response)
+    /// <summary>
+    /// The JSON response; outputs marked in <paramref name="binary"/> give <c>binary_data_size</c> instead of
+    /// <c>data</c>, their bytes to follow the JSON in the body (the binary tensor data extension).
+    /// </summary>
+    public static void WriteInfer(Utf8JsonWriter json, ModelInferResponse response, IReadOnlyList<bool>? binary = null)
     {
         json.WriteStartObject();
         json.WriteString("model_name", response.ModelName);
@@ -27,6 +31,21 @@ internal static class RestResponseWriter
             json.WriteString("name", output.Name);
             json.WriteString("datatype", output.Datatype);
             WriteShape(json, output.Shape);
+            if (output.Parameters.ContainsKey(SharedMemory.SharedMemoryParameters.Region))
+            {
+                // Written into the region named; answered with its shared-memory parameters and no data (as Triton does).
+                WriteParameters(json, output.Parameters);
+                json.WriteEndObject();
+                continue;
+            }
+            if (binary is not null && binary[i])
+            {
+                json.WriteStartObject("parameters");
+                json.WriteNumber(BinaryTensorData.DataSize, response.RawOutputContents[i].Length);
+                json.WriteEndObject();
+                json.WriteEndObject();
+                continue;
+            }
             json.WriteStartArray("data");
             if (i < response.RawOutputContents.Count)
             {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using EdgeAi.Common.Fleet;
@@ -63,6 +64,32 @@ public sealed partial class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<F
         using var http = new HttpClient { BaseAddress = hosts.AgentHttp, Timeout = TimeSpan.FromSeconds(30) };
         await SendRestAsync(fuzz, verdict, http, FuzzHosts.HubModels);
         await SendChunkedAsync(fuzz, verdict, hosts.AgentHttp, fingerprint: null, bearer: null);
+        verdict.ShouldHaveNone();
+        await AssertAliveAsync();
+    }
+
+    [Fact]
+    public async Task AgentRest_MalformedBinaryFraming_Answers400Or404Or413()
+    {
+        var fuzz = new MalformedBinaryBodies(new MalformedRequests(FuzzSeed.For("agent-rest-binary")));
+        var verdict = new FuzzVerdict("agent REST binary tensor data");
+        using var http = new HttpClient { BaseAddress = hosts.AgentHttp, Timeout = TimeSpan.FromSeconds(30) };
+        for (var i = 0; i < Iterations; i++)
+        {
+            var model = FuzzHosts.HubModels[i % FuzzHosts.HubModels.Count];
+            var body = fuzz.Body(model);
+            var request = new HttpRequestMessage(HttpMethod.Post, new Uri($"/v2/models/{model.Name}/infer", UriKind.Relative)) { Content = new ByteArrayContent(body.Bytes) };
+            if (body.HeaderLength is not null)
+            {
+                request.Headers.TryAddWithoutValidation("Inference-Header-Content-Length", body.HeaderLength);
+            }
+            var what = $"POST {model.Name} {body.What} ({body.Bytes.Length} bytes, header '{body.HeaderLength}')";
+            var (status, answer) = await RestAsync(new FuzzVerdict("agent REST binary (any answer)"), i, what, http, request);
+            // Stricter than the other REST surfaces: the framing is the caller's alone, so only success or a client error fits.
+            var allowed = status is 200 or 400 or 404 or 413;
+            var code = status?.ToString(CultureInfo.InvariantCulture) ?? "no answer";
+            verdict.Other(i, what, allowed ? code : $"{code}: {answer}", allowed);
+        }
         verdict.ShouldHaveNone();
         await AssertAliveAsync();
     }

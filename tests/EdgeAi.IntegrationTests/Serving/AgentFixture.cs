@@ -43,6 +43,7 @@ public sealed class AgentFixture : IAsyncLifetime
         Install("classifier-int8", SampleModels.ClassifierInt8Qdq());
         Install("scale", SampleModels.Scale(2f));
         Install("add", SampleModels.AddTwo());
+        Install("conv", SampleModels.ConvClassifier());
         Install("strings", SampleModels.Identity(OnnxElementType.String, -1));
         Store.InstallCorrupt("corrupt");
         var tampered = Install("tampered", SampleModels.Classifier());

@@ -66,6 +66,9 @@ internal sealed class TestAgent : ITestHost
 
     public Uri GrpcUri { get; private set; } = null!;
 
+    /// <summary>The Unix sockets' settings when Agent:UnixSocket:Directory was set; null otherwise.</summary>
+    public UnixSocketOptions? UnixSockets { get; private set; }
+
     public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("the agent is not running");
 
     public ErrorLog Errors { get; } = new("agent");
@@ -118,7 +121,7 @@ internal sealed class TestAgent : ITestHost
         await _app.StartAsync(cancellationToken);
         await _app.Services.GetRequiredService<ModelLoader>().InitialLoad.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
         var endpoints = _app.Services.GetRequiredService<AgentEndpoints>();
-        (HttpUri, GrpcUri) = (endpoints.HttpUri, endpoints.GrpcUri);
+        (HttpUri, GrpcUri, UnixSockets) = (endpoints.HttpUri, endpoints.GrpcUri, endpoints.UnixSockets);
         Channel = GrpcChannel.ForAddress(GrpcUri);
         Grpc = new GRPCInferenceService.GRPCInferenceServiceClient(Channel);
     }

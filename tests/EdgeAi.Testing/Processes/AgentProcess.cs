@@ -17,15 +17,22 @@ internal sealed partial class AgentProcess : ChildProcess
     /// <summary>Starts the agent on free loopback ports (CPU, one thread) and returns once it is ready: listening, and its installed models loaded.</summary>
     public static async Task<AgentProcess> StartAsync(string dataDirectory, IEnumerable<KeyValuePair<string, string>> settings)
     {
-        var agent = new AgentProcess();
-        agent.Start(
-            ["run", "--data-dir", dataDirectory, "--http-port", "0", "--grpc-port", "0", "--providers", "CPU", "--threads", "1"],
-            HostSettings.AsEnvironment(settings.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value))));
+        var agent = Launch(dataDirectory, settings);
         await agent.WaitForAsync(agent._listening.Task, "start listening");
         agent.HttpUri = await agent._listening.Task;
         // Listening comes before the installed models are loaded: wait until the agent says it is ready.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         await agent.WaitUntilAsync(() => IsReadyAsync(http, agent.HttpUri), "become ready");
+        return agent;
+    }
+
+    /// <summary>Starts the agent as <see cref="StartAsync"/> does but does not wait for it: for a start it should refuse (then <see cref="ChildProcess.WaitForExitAsync"/>).</summary>
+    public static AgentProcess Launch(string dataDirectory, IEnumerable<KeyValuePair<string, string>> settings)
+    {
+        var agent = new AgentProcess();
+        agent.Start(
+            ["run", "--data-dir", dataDirectory, "--http-port", "0", "--grpc-port", "0", "--providers", "CPU", "--threads", "1"],
+            HostSettings.AsEnvironment(settings.Select(kv => KeyValuePair.Create(kv.Key, (string?)kv.Value))));
         return agent;
     }
 

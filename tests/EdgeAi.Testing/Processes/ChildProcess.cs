@@ -51,6 +51,14 @@ internal abstract partial class ChildProcess : ITestHost
         await Running.WaitForExitAsync();
     }
 
+    /// <summary>Waits for the process to exit on its own (a start it refuses) and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await Running.WaitForExitAsync(timeout.Token);
+        return Running.ExitCode;
+    }
+
     public async Task StopAsync()
     {
         if (_process is { HasExited: false })
