@@ -101,7 +101,7 @@ internal sealed class BatchingBackend : IInferenceBackend, IHostedService, IDisp
     private ModelBatcher BatcherFor(string model, int maxRows, TimeSpan delay) =>
         _batchers.GetOrAdd(model, name => new Lazy<Running>(() =>
         {
-            var batcher = new ModelBatcher(_host.InferAsync, _metrics, _time, maxRows, delay);
+            var batcher = new ModelBatcher(_host.InferAsync, _metrics, _time, maxRows, delay, (request, arrived) => _host.RecordNotRun(request.ModelName, request.ModelVersion, arrived));
             return new Running(batcher, _supervisor.RunAsync($"batcher {name}", batcher.RunAsync, _stopping.Token));
         })).Value.Batcher;
 

@@ -22,13 +22,18 @@ internal sealed class ModelBatcher
     private readonly TimeProvider _time;
     private readonly int _maxRows;
     private readonly TimeSpan _maxDelay;
+    private readonly Action<ModelInferRequest, long>? _expired;
 
     /// <param name="infer">
     /// Runs one (merged or single) request: the model host's inference, given when each request in it arrived
     /// (timestamps of <paramref name="time"/>, the clock the host's statistics use), so each counts its own queue time.
     /// </param>
-    public ModelBatcher(Func<ModelInferRequest, IReadOnlyList<long>?, CancellationToken, Task<ModelInferResponse>> infer, BatchingMetrics metrics, TimeProvider time, int maxRows, TimeSpan maxDelay)
+    /// <param name="expired">Told of a request that reached the model's queue and was not run (its deadline passed there), with when it arrived: a failure in the model's statistics, as Triton counts a queue timeout.</param>
+    public ModelBatcher(
+        Func<ModelInferRequest, IReadOnlyList<long>?, CancellationToken, Task<ModelInferResponse>> infer, BatchingMetrics metrics, TimeProvider time, int maxRows, TimeSpan maxDelay,
+        Action<ModelInferRequest, long>? expired = null)
     {
+        _expired = expired;
         _infer = infer;
         _metrics = metrics;
         _time = time;
@@ -159,6 +164,7 @@ internal sealed class ModelBatcher
             if (pending.CancellationToken.IsCancellationRequested || pending.Deadline <= now)
             {
                 _metrics.Expired();
+                _expired?.Invoke(pending.Request, pending.Arrived[0]);
                 pending.Completion.TrySetException(new InferenceException(
                     InferenceError.DeadlineExceeded, $"deadline passed while queued for model '{pending.Request.ModelName}'; the request was not run"));
             }

@@ -10,7 +10,7 @@ internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var command = new Command("models", "List, add and remove installed models; write sample models; quantize a model to INT8.") { List(), Add(), Remove(), Sample(), QuantizeCommand.Create() };
+        var command = new Command("models", "List, add and remove installed models; show a running agent's model statistics; write sample models; quantize a model to INT8.") { List(), Add(), Remove(), Sample(), ModelsStatsCommand.Create(), QuantizeCommand.Create() };
         return command;
     }
 

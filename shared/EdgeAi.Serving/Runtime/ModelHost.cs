@@ -235,6 +235,18 @@ public sealed class ModelHost : IDisposable
     public ModelMetadataResponse GetMetadata(string name, string? version) =>
         Resolve(name, version).ToMetadata(VersionsOf(name));
 
+    /// <summary>
+    /// Counts a request a batcher queued for a version and never ran (its deadline passed in the queue) as a failure
+    /// of that version, <paramref name="arrived"/> being when it was queued (on <see cref="Time"/>).
+    /// </summary>
+    public void RecordNotRun(string name, string version, long arrived)
+    {
+        if (Volatile.Read(ref _catalog).Models.TryGetValue(name, out var versions) && versions.TryGetValue(version, out var instance) && instance.State == ModelState.Ready)
+        {
+            instance.Counters.Failed(_time.GetTimestamp() - arrived);
+        }
+    }
+
     public Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken) =>
         InferAsync(request, null, cancellationToken);
 

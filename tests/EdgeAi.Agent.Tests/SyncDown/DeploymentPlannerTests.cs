@@ -120,6 +120,22 @@ public sealed class DeploymentPlannerTests
         ]);
     }
 
+    [Fact]
+    public void Plan_ActiveVersionUnloadedByOperator_LeavesItUnloaded()
+    {
+        var plan = DeploymentPlanner.Plan(Desired(("m", "2")), Device(new ModelView("m", null, "2", ["2"], UnloadedByOperator: true)), NotFailed);
+
+        plan.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void Plan_NewVersionAfterOperatorUnload_RollsOutAsUsual()
+    {
+        var plan = DeploymentPlanner.Plan(Desired(("m", "3")), Device(new ModelView("m", null, "2", ["2"], UnloadedByOperator: true)), NotFailed);
+
+        Kinds(plan).ShouldBe([StepKind.Download, StepKind.Verify, StepKind.Install, StepKind.Load, StepKind.Smoke, StepKind.Activate, StepKind.Prune]);
+    }
+
     private static bool NotFailed(DesiredModel model) => false;
 
     private static List<StepKind> Kinds(IEnumerable<PlanStep> plan) => [.. plan.Select(s => s.Kind)];

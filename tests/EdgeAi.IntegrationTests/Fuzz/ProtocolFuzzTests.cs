@@ -222,7 +222,8 @@ public sealed partial class ProtocolFuzzTests(FuzzHosts hosts) : IClassFixture<F
     private static async Task SendFramesAsync(MalformedRequests fuzz, FuzzVerdict verdict, RawGrpc raw, IReadOnlyList<FuzzModel> models)
     {
         string[] others = ["/inference.GRPCInferenceService/ModelMetadata", "/inference.GRPCInferenceService/ModelReady",
-            "/inference.GRPCInferenceService/ServerLive", "/inference.GRPCInferenceService/ServerMetadata", "/inference.GRPCInferenceService/Nope"];
+            "/inference.GRPCInferenceService/ServerLive", "/inference.GRPCInferenceService/ServerMetadata", "/inference.GRPCInferenceService/Nope",
+            .. RepositoryAndStatisticsMethods];
         for (var i = 0; i < Iterations; i++)
         {
             var infer = fuzz.Chance(0.75);

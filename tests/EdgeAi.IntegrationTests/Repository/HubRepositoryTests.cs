@@ -107,6 +107,14 @@ public sealed class HubRepositoryTests() : HubTest(new Dictionary<string, string
             var s = stats.InferenceStats;
             (s.Queue.Ns + s.ComputeInput.Ns + s.ComputeInfer.Ns + s.ComputeOutput.Ns).ShouldBeLessThanOrEqualTo(s.Success.Ns);
 
+            // Queued for company past its 1 ms deadline, never run: a failure of the version, as Triton counts a queue timeout.
+            var late = IntegrationTests.Requests.Fp32("classifier", [1, 4], [1, 2, 3, 4]);
+            late.Parameters["edgeai.deadline_ms"] = new InferParameter { Int64Param = 1 };
+            (await Should.ThrowAsync<RpcException>(() => client.ModelInferAsync(late, headers, cancellationToken: Token).ResponseAsync)).StatusCode.ShouldBe(StatusCode.DeadlineExceeded);
+            var after = (await client.ModelStatisticsAsync(new ModelStatisticsRequest { Name = "classifier" }, headers, cancellationToken: Token)).ModelStats.Single();
+            after.InferenceStats.Fail.Count.ShouldBe(1UL);
+            after.InferenceStats.Success.Count.ShouldBe((ulong)Requests);
+
             var metadata = await client.ServerMetadataAsync(new ServerMetadataRequest(), headers, cancellationToken: Token);
             metadata.Extensions.ShouldContain("model_repository");
             metadata.Extensions.ShouldContain("statistics");

@@ -110,6 +110,24 @@ public sealed class StatisticsTests(AgentFixture agent) : IDisposable
         error.StatusCode.ShouldBe(StatusCode.InvalidArgument);
     }
 
+    [Fact]
+    public async Task Cli_ModelsStats_ShowsOneLinePerVersionAndRefusesUnknown()
+    {
+        await agent.Grpc.ModelInferAsync(Requests.Fp32("scale", [1, 2], [1f, 2f]), cancellationToken: Token);
+
+        var result = await CliRunner.AgentAsync("models", "stats", "scale", "--url", agent.Http.BaseAddress!.ToString());
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[0].ShouldStartWith("MODEL");
+        lines.Length.ShouldBe(2);
+        lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries)[..2].ShouldBe(["scale", "1"]);
+
+        var unknown = await CliRunner.AgentAsync("models", "stats", "nope", "--url", agent.Http.BaseAddress!.ToString());
+        unknown.ExitCode.ShouldBe(1);
+        unknown.Error.ShouldContain("model 'nope' is not loaded on this server");
+    }
+
     private static ModelInferRequest Add(int rowsA, int rowsB)
     {
         var request = new ModelInferRequest { ModelName = "stats-add" };
