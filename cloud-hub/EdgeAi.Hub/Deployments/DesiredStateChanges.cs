@@ -85,15 +85,18 @@ internal sealed class DesiredStateChanges(
     private async Task<Outcome<T>> ChangeLockedAsync<T>(
         HubDbContext db, ChangeSet changes, Func<HubDbContext, ChangeSet, Task<Outcome<T>>> change, bool inTransaction, LeaderTerm? fence, CancellationToken cancellationToken)
     {
-        // Begun and committed uncancellably: they are short, and EF Core logs a cancelled one as an error.
+        // Everything inside the transaction runs uncancellably: it is short, and a statement cancelled under it (the
+        // hub stopping mid-tick) can break the connection, whose rollback EF Core then logs as error 20205. The
+        // caller's token still stops the wait for the lock and what follows the commit.
         var transaction = inTransaction ? await db.Database.BeginTransactionAsync(CancellationToken.None).ConfigureAwait(false) : null;
+        var inside = transaction is null ? cancellationToken : CancellationToken.None;
         try
         {
             if (fence is not null)
             {
                 // Without a transaction the store is not shared (SQLite's one hub): the term's token is all there is to check.
                 var current = !fence.Ended.IsCancellationRequested
-                    && (transaction is null || await lease.FenceAsync(db, fence, cancellationToken).ConfigureAwait(false));
+                    && (transaction is null || await lease.FenceAsync(db, fence, inside).ConfigureAwait(false));
                 if (!current)
                 {
                     throw LeaseLostException.For(fence);
@@ -104,7 +107,7 @@ internal sealed class DesiredStateChanges(
             {
                 return outcome;
             }
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await db.SaveChangesAsync(inside).ConfigureAwait(false);
             if (transaction is not null)
             {
                 await transaction.CommitAsync(CancellationToken.None).ConfigureAwait(false);
