@@ -6,6 +6,7 @@ using EdgeAi.Agent.Hosting;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Common.Diagnostics;
+using EdgeAi.Serving.Diagnostics;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -65,7 +66,7 @@ internal static class CheckCommand
             }
             yield break;
         }
-        yield return (ConfigurationCheck.Id, new ConfigurationCheck(services));
+        yield return (ConfigurationCheck.Id, new ConfigurationCheck(services, Sections, ConfigurationFix));
         var dataDirectory = services.GetRequiredService<IOptions<AgentOptions>>().Value.DataDirectory;
         yield return (DataDirectory, new DataDirectoryCheck(DataDirectory, dataDirectory, DataDirectoryFix));
         yield return (IdentityCheck.Id, new IdentityCheck(dataDirectory));
@@ -82,12 +83,14 @@ internal static class CheckCommand
     }
 
     private const string DataDirectory = "data-directory";
+    private const string Sections = "Agent, ModelHost, Cloud, Uplink, Outbox, Routing, Telemetry, Gpio, Rules, Pipelines, …";
+    private const string ConfigurationFix = "correct the key named above in appsettings.json, an EDGEAI_ environment variable or the hub's desired configuration";
     private const string DataDirectoryFix = "set Agent:DataDirectory or pass --data-dir";
 
     /// <summary>An invalid configuration: its FAIL, the checks that need only the data directory, and a note of what was not checked.</summary>
     private static IEnumerable<(string, IDiagnosticCheck)> Unbuilt(string failure, string dataDirectory)
     {
-        yield return (ConfigurationCheck.Id, new Fixed(CheckResult.Fail(ConfigurationCheck.Id, failure, ConfigurationCheck.Fix)));
+        yield return (ConfigurationCheck.Id, new Fixed(CheckResult.Fail(ConfigurationCheck.Id, failure, ConfigurationFix)));
         yield return (DataDirectory, new DataDirectoryCheck(DataDirectory, dataDirectory, DataDirectoryFix));
         yield return (IdentityCheck.Id, new IdentityCheck(dataDirectory));
         yield return ("skipped", new Fixed(CheckResult.Warn("skipped", "outbox, models, gpio, hub and broker were not checked: the configuration is invalid",

@@ -1,17 +1,16 @@
 using EdgeAi.Common.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace EdgeAi.Agent.Diagnostics;
+namespace EdgeAi.Serving.Diagnostics;
 
 /// <summary>
-/// The configuration as <c>run</c> would start with it: the host is built exactly as <c>run</c> builds it
-/// (same layers, same identity) and every options validator it registers with ValidateOnStart runs,
-/// without starting anything. A failure names the key and what it must be.
+/// The configuration as <c>run</c> would start with it: the caller builds the host's services as <c>run</c>
+/// does (same layers) and every options validator registered with ValidateOnStart runs, without starting anything. A failure names the key and what it must be.
 /// </summary>
-internal sealed class ConfigurationCheck(IServiceProvider services) : IDiagnosticCheck
+public sealed class ConfigurationCheck(IServiceProvider services, string sections, string fix) : IDiagnosticCheck
 {
     public const string Id = "configuration";
-    public const string Fix = "correct the key named above in appsettings.json, an EDGEAI_ environment variable or the hub's desired configuration";
 
     public Task<IReadOnlyList<CheckResult>> RunAsync(CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<CheckResult>>([Run()]);
 
@@ -19,8 +18,8 @@ internal sealed class ConfigurationCheck(IServiceProvider services) : IDiagnosti
     {
         var failures = Failures(services);
         return failures.Count == 0
-            ? CheckResult.Ok(Id, "every section is valid (Agent, ModelHost, Cloud, Uplink, Outbox, Routing, Telemetry, Gpio, Rules, Pipelines, …)")
-            : CheckResult.Fail(Id, string.Join("; ", failures), Fix);
+            ? CheckResult.Ok(Id, $"every section is valid ({sections})")
+            : CheckResult.Fail(Id, string.Join("; ", failures), fix);
     }
 
     /// <summary>What the start-up validation would refuse, one message per failure (empty: it would start).</summary>
