@@ -24,17 +24,23 @@ internal static class CheckCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "One JSON document: {status, checks: [{id, status, message, fix}]}." };
-        var command = new Command("check", "Check the configuration, data directory, outbox, models, GPIO, hub, broker and enrollment; exit 1 if any check fails.") { json };
-        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(json), cancellationToken));
+        var broker = new Option<string?>("--broker") { Description = "As for 'run': the broker to check (mqtts://hub:8883). Default: Uplink:BrokerUrl." };
+        var command = new Command("check", "Check the configuration, data directory, outbox, models, GPIO, hub, broker and enrollment; exit 1 if any check fails.") { json, broker };
+        command.SetAction((parse, cancellationToken) => RunAsync(parse, parse.GetValue(json), parse.GetValue(broker), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult parse, bool json, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parse, bool json, string? broker, CancellationToken cancellationToken)
     {
         IReadOnlyList<CheckResult> results;
+        var overrides = AgentCli.Overrides(parse);
+        if (broker is not null)
+        {
+            overrides["Uplink:BrokerUrl"] = broker;
+        }
         try
         {
-            var app = AgentHost.Build(AgentCli.Overrides(parse));
+            var app = AgentHost.Build(overrides);
             await using (app.ConfigureAwait(false))
             {
                 results = await CheckReport.RunAsync(Checks(app.Services), cancellationToken).ConfigureAwait(false);
