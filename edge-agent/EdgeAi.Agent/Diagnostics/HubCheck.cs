@@ -47,18 +47,15 @@ internal sealed class HubCheck(CloudOptions cloud, TimeProvider time) : IDiagnos
         {
             using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
             var now = time.GetUtcNow();
-            using (seen)
+            var results = new List<CheckResult> { CheckResult.Ok(Id, $"{hub} answered ({(int)response.StatusCode}{(hub.Scheme == Uri.UriSchemeHttps ? ", TLS accepted" : ", no TLS: development only")})") };
+            if (seen is not null)
             {
-                var results = new List<CheckResult> { CheckResult.Ok(Id, $"{hub} answered ({(int)response.StatusCode}{(hub.Scheme == Uri.UriSchemeHttps ? ", TLS accepted" : ", no TLS: development only")})") };
-                if (seen is not null)
-                {
-                    results.Add(CertificateExpiry.Evaluate(CertificateId, $"the hub's certificate ({seen.GetNameInfo(X509NameType.SimpleName, false)})",
-                        seen.NotBefore.ToUniversalTime(), seen.NotAfter.ToUniversalTime(), now,
-                        "renew it on the hub (cloud-hub check shows its certificate); a device that pins the fingerprint needs the new one (edge-agent enroll --force)"));
-                }
-                results.Add(CertificateExpiry.Skew(ClockId, response.Headers.Date, now));
-                return results;
+                results.Add(CertificateExpiry.Evaluate(CertificateId, $"the hub's certificate ({seen.GetNameInfo(X509NameType.SimpleName, false)})",
+                    seen.NotBefore.ToUniversalTime(), seen.NotAfter.ToUniversalTime(), now,
+                    "renew it on the hub (cloud-hub check shows its certificate); a device that pins the fingerprint needs the new one (edge-agent enroll --force)"));
             }
+            results.Add(CertificateExpiry.Skew(ClockId, response.Headers.Date, now));
+            return results;
         }
         catch (HttpRequestException e) when (Refusal(e, validator) is { } refusal)
         {
@@ -72,6 +69,10 @@ internal sealed class HubCheck(CloudOptions cloud, TimeProvider time) : IDiagnos
         catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             return [CheckResult.Fail(Id, $"{hub} did not answer within {Timeout.TotalSeconds:0} s", $"check the network path to {hub.Host}:{hub.Port} (Cloud:HubUrl)")];
+        }
+        finally
+        {
+            seen?.Dispose();
         }
     }
 

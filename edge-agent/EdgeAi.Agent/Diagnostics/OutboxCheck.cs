@@ -23,6 +23,11 @@ internal sealed class OutboxCheck(string path) : IDiagnosticCheck
         try
         {
             scan = OutboxFileReader.Check(path);
+            if (!scan.IsHealthy)
+            {
+                // A running agent may be writing a page just as it is read: damage is what a second read still finds.
+                scan = OutboxFileReader.Check(path);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
