@@ -64,6 +64,7 @@ internal static class HubCli
             ModelsCommand.Create(),
             DeploymentsCommand.Create(),
             DbCommand.Create(),
+            CheckCommand.Create(),
         };
     }
 

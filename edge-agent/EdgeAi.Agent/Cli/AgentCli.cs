@@ -3,7 +3,7 @@ using EdgeAi.Agent.Hosting;
 
 namespace EdgeAi.Agent.Cli;
 
-/// <summary>The edge-agent command line: run, models (incl. quantize), infer, quickstart, enroll, gpio, rules.</summary>
+/// <summary>The edge-agent command line: run, models (incl. quantize), infer, quickstart, enroll, gpio, rules, check.</summary>
 internal static class AgentCli
 {
     public static RootCommand Build()
@@ -18,6 +18,7 @@ internal static class AgentCli
             EnrollCommand.Create(),
             GpioCommand.Create(),
             RulesCommand.Create(),
+            CheckCommand.Create(),
         };
         root.Options.Add(DataDirectory);
         return root;
