@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publishes the edge agent for linux-x64 with publish-profiles/linux-x64.pubxml (trimmed,
-# self-contained, single file) and proves the binary works:
+# self-contained, single file of managed code, native libraries beside it) and proves the binary works:
 #   1. no trim warning (IL2xxx/IL3xxx) attributed to our own assemblies (third-party ones are listed);
 #   2. `edge-agent quickstart` prints OK;
 #   3. `edge-agent run` on free ports, with a model installed by `edge-agent models add`, becomes
@@ -74,12 +74,23 @@ if [[ -s $ours ]]; then
     fail "trim warnings in our own code; fix them (annotate or remove the reflection), do not suppress them"
 fi
 
+step "publish folder"
+# What an installer copies, and nothing else: the single file (managed code only), the native
+# libraries it loads from beside it (not extracted from the bundle), and the settings file.
+publish_dir=$(dirname "$binary")
+expected="appsettings.json edge-agent libonnxruntime.so libonnxruntime_providers_shared.so"
+actual=$(find "$publish_dir" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')
+[[ $actual == "$expected" ]] || fail "the publish folder holds '$actual', expected '$expected'"
+mib() { awk -v s="$1" 'BEGIN { printf "%.1f", s / 1048576 }'; }
 size=$(stat -c %s "$binary")
-echo "binary: $binary, $size bytes ($(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1048576 }') MiB)"
-stray=$(find "$(dirname "$binary")" -maxdepth 1 -iname '*.dll' -printf '%f ')
-[[ -z $stray ]] || fail "Windows DLLs in a Linux publish: $stray"
+native=$(stat -c %s "$publish_dir"/*.so | awk '{ s += $1 } END { print s }')
+echo "binary: $binary, $size bytes ($(mib "$size") MiB); native libraries beside it: $native bytes ($(mib "$native") MiB)"
+(( size < 45 * 1048576 )) || fail "the binary is $(mib "$size") MiB; it should hold managed code only (under 45 MiB)"
 
 step "edge-agent quickstart"
+# A bundle with native libraries inside extracts them under DOTNET_BUNDLE_EXTRACT_BASE_DIR on first
+# start; this one must extract nothing, even once ONNX Runtime is loaded (checked after the inference).
+export DOTNET_BUNDLE_EXTRACT_BASE_DIR=$work/extract
 quickstart_log=$work/quickstart.log
 "$binary" quickstart 2>&1 | tee "$quickstart_log" || fail "quickstart failed"
 grep -q -- '-> OK$' "$quickstart_log" || fail "quickstart did not print OK"
@@ -167,6 +178,14 @@ jq -e '.outputs[0].parameters.shared_memory_region == "smoke-out" and (.outputs[
 echo "output region: $written"
 awk -v w="$written" 'BEGIN { split(w, v, " "); split("0.6386 0.1082 0.2532", r, " ");
     for (i = 1; i <= 3; i++) if ((v[i] - r[i]) ^ 2 > 1e-6) exit 1 }' || fail "the output region holds $written, not the reference probabilities"
+
+step "nothing extracted"
+extracted=0
+if [[ -d $DOTNET_BUNDLE_EXTRACT_BASE_DIR ]]; then
+    extracted=$(find "$DOTNET_BUNDLE_EXTRACT_BASE_DIR" -type f | wc -l)
+fi
+[[ $extracted -eq 0 ]] || fail "the binary extracted $extracted files to $DOTNET_BUNDLE_EXTRACT_BASE_DIR; native libraries belong beside it"
+echo "no files extracted; ONNX Runtime loaded from $publish_dir"
 
 step "readable .NET messages"
 # Enrolling over TLS against the agent's plain REST port fails in the TLS handshake. The trimmed

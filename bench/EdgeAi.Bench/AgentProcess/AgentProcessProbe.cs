@@ -13,6 +13,7 @@ namespace EdgeAi.Bench.AgentProcess;
 internal sealed record AgentProcessResult(
     AgentBinary Binary,
     TimeSpan ReadyNoModels,
+    TimeSpan? CpuToReadyNoModels,
     TimeSpan ReadyResNet18,
     long? RssIdleBytes,
     long? RssResNet18Bytes,
@@ -21,12 +22,13 @@ internal sealed record AgentProcessResult(
 
 /// <summary>
 /// Runs <c>edge-agent run</c> as a separate process on free loopback ports. Start-to-ready is from
-/// process start until GET /v2/health/ready answers 200 (median of a few starts); RSS is VmRSS
-/// from /proc after ready plus a settle time, and again after one inference.
+/// process start until GET /v2/health/ready answers 200 (median of five starts), with the CPU time
+/// (user + system, /proc) the process spent by then; RSS is VmRSS from /proc after ready plus a
+/// settle time, and again after one inference.
 /// </summary>
 internal static class AgentProcessProbe
 {
-    private const int Starts = 3;
+    private const int Starts = 5;
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
@@ -43,18 +45,23 @@ internal static class AgentProcessProbe
             new ModelStore(Path.Combine(withModel, "models"), TimeProvider.System).Add(model.Path, ResNet18.ModelName, "1");
 
             var emptyReady = new List<TimeSpan>();
+            var emptyCpu = new List<TimeSpan>();
             long? rssIdle = null;
             for (var i = 0; i < Starts; i++)
             {
                 await using var agent = await StartedAgent.StartAsync(binary, empty, threads, http, cancellationToken).ConfigureAwait(false);
                 emptyReady.Add(agent.StartToReady);
+                if (agent.CpuToReady is { } cpu)
+                {
+                    emptyCpu.Add(cpu);
+                }
                 if (i == Starts - 1)
                 {
                     await Task.Delay(Settle, cancellationToken).ConfigureAwait(false);
                     rssIdle = agent.ResidentBytes();
                 }
             }
-            await progress.WriteLineAsync($"  no models: ready in {Format(emptyReady)}").ConfigureAwait(false);
+            await progress.WriteLineAsync($"  no models: ready in {Format(emptyReady)}; CPU to ready {Format(emptyCpu)}").ConfigureAwait(false);
 
             var modelReady = new List<TimeSpan>();
             long? rssLoaded = null;
@@ -74,7 +81,7 @@ internal static class AgentProcessProbe
                 }
             }
             await progress.WriteLineAsync($"  ResNet18: ready in {Format(modelReady)}").ConfigureAwait(false);
-            return new AgentProcessResult(binary, Median(emptyReady), Median(modelReady), rssIdle, rssLoaded, rssInferred, Starts);
+            return new AgentProcessResult(binary, Median(emptyReady), emptyCpu.Count > 0 ? Median(emptyCpu) : null, Median(modelReady), rssIdle, rssLoaded, rssInferred, Starts);
         }
         finally
         {
@@ -100,6 +107,9 @@ internal static class AgentProcessProbe
         }
 
         public TimeSpan StartToReady { get; private set; }
+
+        /// <summary>User + system CPU time of the process when it was first ready; null off Linux.</summary>
+        public TimeSpan? CpuToReady { get; private set; }
 
         public static async Task<StartedAgent> StartAsync(AgentBinary binary, string dataDirectory, int threads, HttpClient http, CancellationToken cancellationToken)
         {
@@ -154,6 +164,20 @@ internal static class AgentProcessProbe
             return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
         }
 
+        private TimeSpan? CpuTime()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return null;
+            }
+            // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the ")" that
+            // ends the command name (which may hold spaces). Linux reports them in USER_HZ, 100 per second.
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            return TimeSpan.FromMilliseconds(ticks * 10);
+        }
+
         public async Task InferAsync(HttpClient http, byte[] body, CancellationToken cancellationToken)
         {
             using var content = new ByteArrayContent(body);
@@ -180,6 +204,7 @@ internal static class AgentProcessProbe
                     if (response.StatusCode == HttpStatusCode.OK)
                     {
                         StartToReady = stopwatch.Elapsed;
+                        CpuToReady = CpuTime();
                         return;
                     }
                 }
