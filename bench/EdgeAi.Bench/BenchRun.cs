@@ -1,7 +1,9 @@
 using System.Runtime.InteropServices;
 using EdgeAi.Bench.AgentProcess;
+using EdgeAi.Bench.Hub;
 using EdgeAi.Bench.Latency;
 using EdgeAi.Bench.Report;
+using EdgeAi.Testing;
 using Microsoft.ML.OnnxRuntime;
 
 namespace EdgeAi.Bench;
@@ -35,7 +37,8 @@ internal static class BenchRun
         await using var rest = new AgentRestPath(agent, model);
         await using var shm = await AgentSharedMemoryPath.CreateAsync(agent, model, cancellationToken).ConfigureAwait(false);
         await using var restBinary = new AgentRestBinaryPath(agent, model);
-        await using var unixSocket = new AgentUnixSocketPath(agent, model);
+        // (g) what (c) does, without TCP.
+        await using var unixSocket = new GrpcInferPath("(g) agent over gRPC, Unix socket", UnixSocketClients.Grpc(agent.GrpcSocketPath), model.RawRequest());
         await using var forwarding = await ForwardingPaths.StartAsync(model, settings.Threads, cancellationToken).ConfigureAwait(false);
         await forwarding.CheckRouteAsync(cancellationToken).ConfigureAwait(false);
         await using var forwardedShm = await AgentSharedMemoryPath.CreateAsync(
