@@ -45,6 +45,22 @@ public sealed class RequestInputTests(AgentFixture agent) : IDisposable
         status.ShouldBe(400, head);
     }
 
+    /// <summary>The extensions' small JSON bodies are read as inference bodies are: broken chunk framing is the caller's 400, not a 500.</summary>
+    [Theory]
+    [InlineData("/v2/systemsharedmemory/region/r/register")]
+    [InlineData("/v2/repository/models/classifier/load")]
+    [InlineData("/v2/repository/index")]
+    public async Task Rest_ExtensionBodyWithBrokenChunking_Is400(string path)
+    {
+        byte[] body = [.. "FFFFFFFFFFFFFFFF\r\n"u8, .. "{}"u8, .. "\r\n0\r\n\r\n"u8];
+        var request = RawHttp.Request("POST", path, agent.Http.BaseAddress!.Authority,
+            ["Content-Type: application/json", "Transfer-Encoding: chunked"], body);
+
+        var (status, head) = await RawHttp.SendAsync(agent.Http.BaseAddress, request, fingerprint: null, shut: false, Token);
+
+        status.ShouldBe(400, head);
+    }
+
     [Theory]
     [InlineData("1e400")]
     [InlineData("-5")]
