@@ -74,9 +74,16 @@ public sealed class FallbackTests : HubAndAgentTest
     [Fact]
     public async Task DeepLocalQueue_OverflowGoesToHub()
     {
+        // One long run holds the model's only slot (MaxConcurrentRunsPerModel 1) before the others are sent: sent all at
+        // once, they could all be routed before any had entered the queue (depth 0), and every one ran locally.
+        var host = Agent.Services.GetRequiredService<EdgeAi.Serving.Runtime.ModelHost>();
+        var first = Agent.Grpc.ModelInferAsync(Requests.Fp32("slow", [1024, 256], new float[1024 * 256]), cancellationToken: Token).ResponseAsync;
+        await Eventually.UntilAsync(
+            () => Task.FromResult(first.IsCompleted || host.Resolve("slow", null).QueueDepth >= 1), "the first request holds the slow model", Token);
         var input = new float[64 * 256];
-        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ =>
+        var rest = await Task.WhenAll(Enumerable.Range(0, 7).Select(_ =>
             Agent.Grpc.ModelInferAsync(Requests.Fp32("slow", [64, 256], input), cancellationToken: Token).ResponseAsync));
+        ModelInferResponse[] responses = [await first, .. rest];
 
         responses.ShouldContain(r => r.Parameters["edgeai.served_by"].StringParam == "local");
         responses.ShouldContain(r => r.Parameters.ContainsKey("edgeai.fallback_reason") && r.Parameters["edgeai.fallback_reason"].StringParam == "overloaded");
