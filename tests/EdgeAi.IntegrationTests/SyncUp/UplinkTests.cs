@@ -31,11 +31,13 @@ public sealed class UplinkTests : IDisposable
         health.ProcessRssBytes.ShouldBeGreaterThan(0);
         health.ExecutionProviders.ShouldContain("CPU");
         telemetry[^1].Outbox.Select(o => o.Stream).ShouldBe(SyncTopics.Streams);
-        (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).ShouldContain(e => e.Kind == "agent_started");
-        var reported = (await HubStore.BodiesAsync(hub, TestHub.DeviceId, SyncTopics.Reported, Token)).Select(ReportedState.Parser.ParseFrom).ToList();
-        reported.ShouldNotBeEmpty();
-        reported[^1].Models.ShouldContain(m => m.Name == "scale" && m.Version == "1" && m.ExecutionProvider == "CPU");
-        (await HubStore.DeviceAsync(hub, TestHub.DeviceId, Token)).ShouldNotBeNull().Online.ShouldBeTrue();
+        // Each stream and presence travel on their own: telemetry having arrived says nothing about the others.
+        await Eventually.UntilAsync(async () => (await HubStore.EventsAsync(hub, TestHub.DeviceId, Token)).Any(e => e.Kind == "agent_started"),
+            "the agent_started event", Token);
+        await Eventually.UntilAsync(async () => (await HubStore.BodiesAsync(hub, TestHub.DeviceId, SyncTopics.Reported, Token))
+            .Select(ReportedState.Parser.ParseFrom).LastOrDefault()?.Models.Any(m => m.Name == "scale" && m.Version == "1" && m.ExecutionProvider == "CPU") == true,
+            "reported state naming scale v1 on CPU", Token);
+        await Eventually.UntilAsync(async () => await HubStore.DeviceAsync(hub, TestHub.DeviceId, Token) is { Online: true }, "device online", Token);
 
         await agent.DisposeAsync();
 
