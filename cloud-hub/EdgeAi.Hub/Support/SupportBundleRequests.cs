@@ -44,8 +44,8 @@ internal sealed class SupportBundleRequests(
         return bundle;
     }
 
-    /// <summary>After a bundle arrived: the newest request still waiting is retained for the device, or the retained command is cleared.</summary>
-    public async Task ReceivedAsync(string deviceId, CancellationToken cancellationToken)
+    /// <summary>After a bundle arrived (or the hub started): the newest request still waiting is retained for the device, or the retained command is cleared.</summary>
+    public async Task RetainNewestWaitingAsync(string deviceId, CancellationToken cancellationToken)
     {
         var waiting = bundles.List(deviceId).FirstOrDefault(b => b.Status == SupportBundleInfo.Requested);
         await PublishAsync(deviceId, waiting?.RequestId, cancellationToken).ConfigureAwait(false);

@@ -45,6 +45,13 @@ internal sealed class SupportBundleStore(IOptions<HubOptions> hub, IOptions<Supp
         return [.. Directory.EnumerateFiles(directory, "sb-*.json").Select(Read).OfType<SupportBundleInfo>().OrderByDescending(b => b.RequestedAt)];
     }
 
+    /// <summary>Devices with a request still waiting for its bundle.</summary>
+    public IEnumerable<string> DevicesWaiting() =>
+        Directory.Exists(Root)
+            ? Directory.EnumerateDirectories(Root).Select(d => Path.GetFileName(d))
+                .Where(d => SyncTopics.IsValidDeviceId(d) && List(d).Any(b => b.Status == SupportBundleInfo.Requested))
+            : [];
+
     public void Save(SupportBundleInfo bundle)
     {
         ArgumentNullException.ThrowIfNull(bundle);

@@ -51,7 +51,7 @@ internal sealed class SupportBundleUploadService(
         var (size, sha256) = await ReceiveAsync(deviceId, requestId, requestStream, cancellationToken).ConfigureAwait(false);
         bundles.Save(bundle with { Status = SupportBundleInfo.Received, ReceivedAt = time.GetUtcNow(), SizeBytes = size, Sha256 = sha256 });
         Log.Received(logger, requestId, deviceId, size);
-        await requests.ReceivedAsync(deviceId, cancellationToken).ConfigureAwait(false);
+        await requests.RetainNewestWaitingAsync(deviceId, cancellationToken).ConfigureAwait(false);
         return new SupportBundleReceipt { RequestId = requestId, SizeBytes = size, Sha256 = sha256 };
     }
 

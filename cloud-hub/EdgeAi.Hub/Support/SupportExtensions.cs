@@ -15,6 +15,7 @@ internal static class SupportExtensions
         services.AddSingleton<IValidateOptions<SupportBundleOptions>, SupportBundleOptionsValidator>();
         services.AddSingleton<SupportBundleStore>();
         services.AddSingleton<SupportBundleRequests>();
+        services.AddHostedService<SupportBundleRetainer>();
         services.AddFleetService<SupportBundleUploadService>();
         services.AddHttpJson(SupportJson.Default);
         return builder;

@@ -78,7 +78,7 @@ internal static partial class ConfigurationRedaction
     private static partial Regex SecretName();
 
     // The value of Password= or Pwd= in a connection string: quoted, or up to the next ';'.
-    [GeneratedRegex("""(?<=(?:^|;)\s*(?:password|pwd)\s*=\s*)(?:"[^"]*"|'[^']*'|[^;]*)""", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex("""(?<=(?:^|;)\s*(?:password|pwd)\s*=\s*)(?:"[^"]*"|'[^']*'|[^;\s][^;]*)""", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ConnectionPassword();
 
     // The user-info of scheme://user:pass@host.

@@ -46,7 +46,7 @@ public sealed class SupportBundleTests : IDisposable
         check.GetProperty("status").GetString().ShouldBe("warn");
         check.GetProperty("checks")[0].GetProperty("id").GetString().ShouldBe("hub");
 
-        var outbox = Json(entries["outbox.json"]).GetProperty("streams").EnumerateArray().Single();
+        var outbox = Json(entries["outbox.json"]).GetProperty("streams").EnumerateArray().Single(s => s.GetProperty("depth").GetInt64() > 0);
         outbox.GetProperty("stream").GetString().ShouldBe(SyncTopics.Telemetry);
         outbox.GetProperty("depth").GetInt64().ShouldBe(5);
         outbox.GetProperty("oldestAgeSeconds").GetDouble().ShouldBe(60);

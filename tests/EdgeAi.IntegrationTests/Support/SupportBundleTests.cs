@@ -85,6 +85,25 @@ public sealed class SupportBundleTests() : HubAndAgentTest(new Dictionary<string
     }
 
     [Fact]
+    public async Task SupportBundleCli_AgentRunning_WritesTheArchiveFromTheFilesWithoutWritingTheLog()
+    {
+        var file = Path.Combine(Scratch.Root, "cli-bundle.tar.gz");
+        var log = Path.Combine(Agent.DataDirectory, "logs", "agent.log");
+        await Eventually.UntilAsync(() => Task.FromResult(File.Exists(log)), "the running agent's log file", Token);
+
+        var result = await CliRunner.AgentAsync(["support-bundle", "--output", file, "--data-dir", Agent.DataDirectory]);
+
+        result.ExitCode.ShouldBe(0, result.ToString());
+        result.Output.ShouldStartWith($"wrote {file} (");
+        var entries = await EntriesAsync(await File.ReadAllBytesAsync(file, Token));
+        Json(entries["manifest.json"]).GetProperty("madeBy").GetString().ShouldBe("cli");
+        Json(entries["models.json"]).GetProperty("models").EnumerateArray().Single().GetProperty("name").GetString().ShouldBe("classifier");
+        Json(entries["check.json"]).GetProperty("checks").EnumerateArray().ShouldContain(c => c.GetProperty("id").GetString() == "model classifier/1");
+        Encoding.UTF8.GetString(entries["logs/agent.log"]).ShouldContain("EdgeAi.Serving.Runtime.ModelHost[");
+        Json(entries["configuration.json"]).GetProperty("values").GetProperty("Agent:DataDirectory").GetString().ShouldBe(Agent.DataDirectory);
+    }
+
+    [Fact]
     public async Task Upload_RequestIssuedToAnotherDevice_PermissionDenied()
     {
         var requestId = await RequestAsync(OtherDevice);
