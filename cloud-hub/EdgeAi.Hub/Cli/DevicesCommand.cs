@@ -6,11 +6,11 @@ using EdgeAi.Hub.Security;
 
 namespace EdgeAi.Hub.Cli;
 
-/// <summary><c>cloud-hub devices list|revoke|config</c>, through the admin API.</summary>
+/// <summary><c>cloud-hub devices list|revoke|config|bundle|bundles</c>, through the admin API.</summary>
 internal static class DevicesCommand
 {
     public static Command Create() =>
-        new Command("devices", "Devices the hub knows: enrolled, configured or seen.") { List(), Revoke(), DeviceConfigCommand.Create() }.WithConnection();
+        new Command("devices", "Devices the hub knows: enrolled, configured or seen.") { List(), Revoke(), DeviceConfigCommand.Create(), DeviceBundleCommand.Bundle(), DeviceBundleCommand.List() }.WithConnection();
 
     private static Command List()
     {

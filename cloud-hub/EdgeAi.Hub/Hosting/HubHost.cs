@@ -12,6 +12,7 @@ using EdgeAi.Hub.Leadership;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
+using EdgeAi.Hub.Support;
 using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
@@ -98,6 +99,7 @@ internal static class HubHost
         builder.AddDeployments();
         builder.AddDeviceTwin();
         builder.AddDashboard();
+        builder.AddSupportBundles();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {
@@ -135,6 +137,7 @@ internal static class HubHost
         // need it). Model downloads: a device key.
         app.MapGroup("").RequireAuthorization(HubAuthorization.ProtocolPolicy).MapInferenceProtocol();
         app.MapGrpcService<ModelDownloadService>().RequireAuthorization(HubAuthorization.DevicePolicy);
+        app.MapGrpcService<SupportBundleUploadService>().RequireAuthorization(HubAuthorization.DevicePolicy);
         // Enroll is open: the token it carries authorises it (a device has no key before it enrolls).
         app.MapGrpcService<EnrollmentService>();
         app.MapAdminApi()
@@ -145,7 +148,8 @@ internal static class HubHost
             .MapRegistryApi()
             .MapDeploymentApi()
             .MapTwinApi()
-            .MapFleetViewApi();
+            .MapFleetViewApi()
+            .MapSupportBundleApi();
         return app;
     }
 }

@@ -3,7 +3,7 @@ using EdgeAi.Agent.Hosting;
 
 namespace EdgeAi.Agent.Cli;
 
-/// <summary>The edge-agent command line: run, models (incl. quantize), infer, quickstart, enroll, gpio, rules, check.</summary>
+/// <summary>The edge-agent command line: run, models (incl. quantize), infer, quickstart, enroll, gpio, rules, check, support-bundle.</summary>
 internal static class AgentCli
 {
     public static RootCommand Build()
@@ -19,6 +19,7 @@ internal static class AgentCli
             GpioCommand.Create(),
             RulesCommand.Create(),
             CheckCommand.Create(),
+            SupportBundleCommand.Create(),
         };
         root.Options.Add(DataDirectory);
         return root;

@@ -60,8 +60,11 @@ internal static class CheckCommand
         return CheckReport.ExitCode(results);
     }
 
-    /// <summary>The checks in report order. With an invalid configuration only those that need no options run.</summary>
-    private static IEnumerable<(string, IDiagnosticCheck)> Checks(IServiceProvider services)
+    /// <summary>
+    /// The checks in report order. With an invalid configuration only those that need no options run. In the
+    /// running agent (<paramref name="live"/>, a support bundle it makes) <see cref="LiveSkipped"/> are left out.
+    /// </summary>
+    internal static IEnumerable<(string, IDiagnosticCheck)> Checks(IServiceProvider services, bool live = false)
     {
         var failures = ConfigurationCheck.Failures(services);
         if (failures.Count > 0)
@@ -79,6 +82,12 @@ internal static class CheckCommand
         var time = services.GetRequiredService<TimeProvider>();
         var cloud = services.GetRequiredService<IOptions<CloudOptions>>().Value;
         yield return (OutboxCheck.Id, new OutboxCheck(Path.Combine(dataDirectory, services.GetRequiredService<IOptions<OutboxOptions>>().Value.FileName)));
+        if (live)
+        {
+            yield return (GpioCheck.Id, new GpioCheck(services.GetRequiredService<IOptions<GpioOptions>>().Value));
+            yield return (HubCheck.Id, new HubCheck(cloud, time));
+            yield break;
+        }
         // A factory of its own, not the host's: its provider-skip logs would interleave with the report.
         yield return (ModelLoadCheck.Id, new ModelLoadCheck(services.GetRequiredService<ModelStore>(),
             new SessionFactory(services.GetRequiredService<IOptions<ModelHostOptions>>(), NullLogger<SessionFactory>.Instance)));
@@ -88,13 +97,23 @@ internal static class CheckCommand
             services.GetRequiredService<IOptions<AgentOptions>>().Value.DeviceId));
     }
 
+    /// <summary>
+    /// What a running agent does not check on itself: the broker probe connects with the agent's own MQTT client
+    /// id (taking its connection over), and loading every model again would double their memory beside the loaded ones.
+    /// </summary>
+    internal static IReadOnlyList<(string Id, string Reason)> LiveSkipped { get; } =
+    [
+        (ModelLoadCheck.Id, "not loaded again beside the running sessions: models.json has each loaded version's state and execution provider"),
+        (BrokerCheck.Id, "the probe would take over the running agent's MQTT connection (same client id); the hub's request came over that connection"),
+    ];
+
     private const string DataDirectory = "data-directory";
     private const string Sections = "Agent, ModelHost, Cloud, Uplink, Outbox, Routing, Telemetry, Gpio, Rules, Pipelines, …";
     private const string ConfigurationFix = "correct the key named above in appsettings.json, an EDGEAI_ environment variable or the hub's desired configuration";
     private const string DataDirectoryFix = "set Agent:DataDirectory or pass --data-dir";
 
     /// <summary>An invalid configuration: its FAIL, the checks that need only the data directory, and a note of what was not checked.</summary>
-    private static IEnumerable<(string, IDiagnosticCheck)> Unbuilt(string failure, string dataDirectory)
+    internal static IEnumerable<(string, IDiagnosticCheck)> Unbuilt(string failure, string dataDirectory)
     {
         yield return (ConfigurationCheck.Id, new Fixed(CheckResult.Fail(ConfigurationCheck.Id, failure, ConfigurationFix)));
         yield return (DataDirectory, new DataDirectoryCheck(DataDirectory, dataDirectory, DataDirectoryFix));

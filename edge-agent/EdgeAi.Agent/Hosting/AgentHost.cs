@@ -4,11 +4,13 @@ using System.Reflection;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Gpio;
+using EdgeAi.Agent.Logging;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Rules;
 using EdgeAi.Agent.SyncDown;
+using EdgeAi.Agent.Support;
 using EdgeAi.Agent.SyncUp;
 using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Twin;
@@ -102,6 +104,8 @@ internal static class AgentHost
             .AddGpio()
             .AddRules()
             .AddPipelines();
+        builder.AddFileLog();
+        builder.AddSupportBundles();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
         services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         builder.AddSystemSharedMemory();

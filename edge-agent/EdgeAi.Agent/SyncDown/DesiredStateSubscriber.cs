@@ -42,6 +42,10 @@ internal sealed class DesiredStateSubscriber(
             }
             else if (message.Leaf == SyncTopics.Commands)
             {
+                if (message.Payload.Length == 0)
+                {
+                    return; // a cleared retained command (the hub retains a support-bundle request until the bundle arrives)
+                }
                 var command = Command.Parser.ParseFrom(message.Payload);
                 SyncDownLog.CommandReceived(logger, command.Name, command.Id);
                 var done = handlers.Select(h => h.Handle(command)).FirstOrDefault(outcome => outcome is not null);

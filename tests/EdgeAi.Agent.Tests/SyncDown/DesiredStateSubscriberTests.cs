@@ -63,6 +63,14 @@ public sealed class DesiredStateSubscriberTests : IDisposable
         e.Attributes["name"].ShouldBe("reboot");
     }
 
+    [Fact]
+    public void Receive_EmptyCommand_IgnoredAsAClearedRetainedCommand()
+    {
+        _subscriber.Receive(Message(SyncTopics.Commands, []));
+
+        Events().ShouldBeEmpty();
+    }
+
     [Theory]
     [InlineData(SyncTopics.Desired)]
     [InlineData(SyncTopics.Commands)]
