@@ -78,7 +78,8 @@ internal static class CheckCommand
         yield return (IdentityCheck.Id, new IdentityCheck(dataDirectory));
         var time = services.GetRequiredService<TimeProvider>();
         var cloud = services.GetRequiredService<IOptions<CloudOptions>>().Value;
-        yield return (OutboxCheck.Id, new OutboxCheck(Path.Combine(dataDirectory, services.GetRequiredService<IOptions<OutboxOptions>>().Value.FileName)));
+        var outbox = services.GetRequiredService<IOptions<OutboxOptions>>().Value;
+        yield return (OutboxCheck.Id, new OutboxCheck(Path.Combine(dataDirectory, outbox.FileName), outbox, dataDirectory));
         // A factory of its own, not the host's: its provider-skip logs would interleave with the report.
         yield return (ModelLoadCheck.Id, new ModelLoadCheck(services.GetRequiredService<ModelStore>(),
             new SessionFactory(services.GetRequiredService<IOptions<ModelHostOptions>>(), NullLogger<SessionFactory>.Instance)));
