@@ -91,7 +91,7 @@ internal sealed class OutboxCheck(string path, OutboxOptions? options = null, st
         {
             return (encrypted
                 ? CheckResult.Ok(EncryptionId, $"encryption off ({mode}); the encrypted outbox is rewritten plain at the next start")
-                : CheckResult.Ok(EncryptionId, $"encryption off ({mode}{(outbox.Encryption == OutboxEncryptionMode.Auto ? ", not enrolled" : "")})"), key);
+                : CheckResult.Ok(EncryptionId, $"encryption off ({mode}{(outbox.Encryption == OutboxEncryptionMode.Auto ? ", not enrolled, no key" : "")})"), key);
         }
         var state = key is null
             ? $"the key is created in {keyPath} at the next start"

@@ -35,7 +35,10 @@ internal static class OutboxKeyFile
         return Path.GetFullPath(Path.Combine(dataDirectory, options.KeyFile is { Length: > 0 } configured ? configured : FileName));
     }
 
-    /// <summary>Whether <see cref="OutboxEncryptionMode.Auto"/> means on: the device has enrolled.</summary>
+    /// <summary>
+    /// Whether encryption is on. <see cref="OutboxEncryptionMode.Auto"/>: once the device has enrolled, or once a
+    /// key exists (a device whose identity was removed keeps its outbox encrypted rather than rewrite it plain).
+    /// </summary>
     public static bool IsEnabled(OutboxOptions options, string dataDirectory)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -43,7 +46,7 @@ internal static class OutboxKeyFile
         {
             OutboxEncryptionMode.On => true,
             OutboxEncryptionMode.Off => false,
-            _ => File.Exists(Path.Combine(dataDirectory, DeviceIdentity.FileName)),
+            _ => File.Exists(Path.Combine(dataDirectory, DeviceIdentity.FileName)) || File.Exists(PathFor(options, dataDirectory)),
         };
     }
 

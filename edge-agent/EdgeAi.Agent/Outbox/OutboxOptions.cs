@@ -20,7 +20,7 @@ internal enum OnFull
 /// <summary>Whether the outbox file is encrypted at rest.</summary>
 internal enum OutboxEncryptionMode
 {
-    /// <summary>On for an enrolled device (identity.json in the data directory), off before enrollment.</summary>
+    /// <summary>On for an enrolled device (identity.json in the data directory) or once a key file exists; off before that.</summary>
     Auto,
 
     On,

@@ -46,6 +46,17 @@ public sealed class OutboxKeyFileTests : IDisposable
     }
 
     [Fact]
+    public void Resolve_AutoNotEnrolledButAKeyExists_StaysOn()
+    {
+        var key = OutboxKeyFile.Create(KeyPath);
+
+        var encryption = OutboxKeyFile.Resolve(new OutboxOptions(), _dir, NullLogger.Instance);
+
+        encryption.Enabled.ShouldBeTrue("an identity removed must not turn an encrypted outbox plain");
+        encryption.Password.ShouldBe(key);
+    }
+
+    [Fact]
     public void Resolve_KeyFileOverride_UsedRelativeToTheDataDirectory()
     {
         var encryption = OutboxKeyFile.Resolve(new OutboxOptions { Encryption = OutboxEncryptionMode.On, KeyFile = "keys/mine.key" }, _dir, NullLogger.Instance);
