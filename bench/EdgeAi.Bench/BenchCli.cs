@@ -92,16 +92,17 @@ internal static class BenchCli
         var backlog = Count("--backlog", 1_000_000, "The large backlog drained through the embedded broker (0 skips it).");
         var devices = Count("--devices", 1000, "Simulated devices connected at once to the embedded broker (0 skips it).");
         var perDevice = Count("--records-per-device", 200, "Records each simulated device sends.");
+        var encrypted = new Option<bool>("--encrypted") { Description = "Outbox files encrypted at rest (Outbox:Encryption=On), as on an enrolled device." };
         var sync = new Command(
             "sync",
             "Sync-up benchmarks: durable outbox enqueue rate; end-to-end drain (agent outbox → MQTT → hub store) through the embedded broker and through Mosquitto; "
             + "time to drain a large backlog; hub ingest with many devices connected at once. Needs the mosquitto binary for the Mosquitto scenario.")
         {
-            enqueue, drain, backlog, devices, perDevice,
+            enqueue, drain, backlog, devices, perDevice, encrypted,
         };
         sync.SetAction(async (parse, cancellationToken) =>
         {
-            var settings = new SyncBenchSettings(parse.GetValue(enqueue), parse.GetValue(drain), parse.GetValue(backlog), parse.GetValue(devices), parse.GetValue(perDevice));
+            var settings = new SyncBenchSettings(parse.GetValue(enqueue), parse.GetValue(drain), parse.GetValue(backlog), parse.GetValue(devices), parse.GetValue(perDevice), parse.GetValue(encrypted));
             if (settings.Problem() is { } problem)
             {
                 await Console.Error.WriteLineAsync($"edgeai-bench sync: {problem}").ConfigureAwait(false);

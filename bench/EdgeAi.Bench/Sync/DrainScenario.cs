@@ -26,9 +26,11 @@ internal static class DrainScenario
     /// <summary>How long any one wait of a drain may take (a million records drain in well under a minute).</summary>
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(10);
 
-    public static async Task<DrainResult> RunAsync(string broker, string brokerUrl, SyncHub hub, string agentDirectory, int records, CancellationToken cancellationToken)
+    public static async Task<DrainResult> RunAsync(string broker, string brokerUrl, SyncHub hub, string agentDirectory, int records, bool encrypted, CancellationToken cancellationToken)
     {
-        EnqueueScenario.Fill(Path.Combine(agentDirectory, "outbox.db"), records);
+        // Encrypted: the backlog is written with the key the agent then finds in its data directory.
+        var encryption = encrypted ? new OutboxEncryption(true, OutboxKeyFile.Create(Path.Combine(agentDirectory, OutboxKeyFile.FileName))) : null;
+        EnqueueScenario.Fill(Path.Combine(agentDirectory, "outbox.db"), records, encryption: encryption);
         var already = hub.Ingest.RecordsStored;
         var settings = AgentSettings.For(agentDirectory, threads: 1);
         settings["Agent:DeviceId"] = DeviceId;
@@ -37,6 +39,7 @@ internal static class DrainScenario
         settings["Telemetry:Interval"] = "01:00:00";
         settings["Outbox:MaxTotalRecords"] = "100000000";
         settings["Outbox:Streams:inference:MaxRecords"] = "100000000";
+        settings["Outbox:Encryption"] = encrypted ? "On" : "Off";
         var agent = new TestAgent(agentDirectory);
         try
         {

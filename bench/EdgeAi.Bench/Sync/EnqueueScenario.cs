@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Security.Cryptography;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
 using Google.Protobuf;
@@ -29,13 +30,17 @@ internal static class EnqueueScenario
         ExecutionProvider = "CPU",
     }.ToByteArray();
 
-    public static EnqueueResult Run(string directory, int batchSize, int records)
+    /// <summary>Encryption as an enrolled device has it, with a fresh key; or none.</summary>
+    public static OutboxEncryption? Encryption(bool encrypted) =>
+        encrypted ? new OutboxEncryption(true, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))) : null;
+
+    public static EnqueueResult Run(string directory, int batchSize, int records, OutboxEncryption? encryption = null)
     {
         var path = Path.Combine(directory, $"enqueue-{batchSize}.db");
         var payloads = Enumerable.Range(0, batchSize).Select(SampleRecord).ToArray();
         var options = new OutboxOptions { MaxTotalRecords = 100_000_000 };
         options.Streams[SyncTopics.Inference] = new OutboxStreamOptions { MaxRecords = 100_000_000 };
-        using (var outbox = DurableOutbox.Open(path, options, TimeProvider.System))
+        using (var outbox = DurableOutbox.Open(path, options, TimeProvider.System, encryption: encryption))
         {
             outbox.Append(SyncTopics.Inference, payloads); // first write creates the collection: not part of the rate
             var calls = records / batchSize;
@@ -51,11 +56,11 @@ internal static class EnqueueScenario
     }
 
     /// <summary>Fills an outbox file with a backlog, as a device that was offline for a long time has one.</summary>
-    public static void Fill(string path, int records, string stream = SyncTopics.Inference)
+    public static void Fill(string path, int records, string stream = SyncTopics.Inference, OutboxEncryption? encryption = null)
     {
         var options = new OutboxOptions { MaxTotalRecords = 100_000_000 };
         options.Streams[stream] = new OutboxStreamOptions { MaxRecords = 100_000_000 };
-        using var outbox = DurableOutbox.Open(path, options, TimeProvider.System);
+        using var outbox = DurableOutbox.Open(path, options, TimeProvider.System, encryption: encryption);
         var payloads = Enumerable.Range(0, 1000).Select(SampleRecord).ToArray();
         for (var done = 0; done < records; done += payloads.Length)
         {

@@ -1,7 +1,8 @@
 namespace EdgeAi.Bench.Sync;
 
 /// <summary>What the sync mode measures: record counts per scenario.</summary>
-internal sealed record SyncBenchSettings(int EnqueueRecords, int DrainRecords, int Backlog, int Devices, int RecordsPerDevice)
+/// <summary>With <paramref name="Encrypted"/>, every outbox file is encrypted at rest as an enrolled device's is (issue 16).</summary>
+internal sealed record SyncBenchSettings(int EnqueueRecords, int DrainRecords, int Backlog, int Devices, int RecordsPerDevice, bool Encrypted = false)
 {
     public string? Problem() => this switch
     {
@@ -14,5 +15,5 @@ internal sealed record SyncBenchSettings(int EnqueueRecords, int DrainRecords, i
     };
 
     public string CommandLine =>
-        $"dotnet run -c Release --project bench/EdgeAi.Bench -- sync --enqueue-records {EnqueueRecords} --drain-records {DrainRecords} --backlog {Backlog} --devices {Devices} --records-per-device {RecordsPerDevice}";
+        $"dotnet run -c Release --project bench/EdgeAi.Bench -- sync --enqueue-records {EnqueueRecords} --drain-records {DrainRecords} --backlog {Backlog} --devices {Devices} --records-per-device {RecordsPerDevice}{(Encrypted ? " --encrypted" : "")}";
 }

@@ -15,7 +15,7 @@ internal static class SyncReport
     {
         var lines = new List<string>
         {
-            "### Sync up (issue 4)",
+            settings.Encrypted ? "### Sync up (issue 4), outbox encrypted at rest (issue 16)" : "### Sync up (issue 4)",
             "",
             $"Records are sampled inference records (~{EnqueueScenario.SampleRecord(1).Length} bytes serialized). {environment}",
             "",

@@ -19,7 +19,7 @@ internal static class SyncRun
             {
                 // Single-record commits are slow by nature: measure fewer of them.
                 var records = batch == 1 ? Math.Min(settings.EnqueueRecords, 20_000) : settings.EnqueueRecords;
-                var result = EnqueueScenario.Run(root, batch, records);
+                var result = EnqueueScenario.Run(root, batch, records, EnqueueScenario.Encryption(settings.Encrypted));
                 await Say(progress, $"enqueue, batch {batch}: {result.Records} records in {result.Elapsed.TotalSeconds:0.00} s = {result.RecordsPerSecond:0} records/s").ConfigureAwait(false);
                 enqueue.Add(result);
             }
@@ -69,7 +69,7 @@ internal static class SyncRun
         async Task<DrainResult> Drain(string broker, string url, SyncHub hub, string directory, int records)
         {
             await Say(progress, $"drain through {broker}: filling an outbox with {records} records").ConfigureAwait(false);
-            var result = await DrainScenario.RunAsync(broker, url, hub, directory, records, cancellationToken).ConfigureAwait(false);
+            var result = await DrainScenario.RunAsync(broker, url, hub, directory, records, settings.Encrypted, cancellationToken).ConfigureAwait(false);
             await Say(progress, $"drain through {broker}: {result.Records} records in {result.Elapsed.TotalSeconds:0.00} s = {result.RecordsPerSecond:0} records/s").ConfigureAwait(false);
             return result;
         }

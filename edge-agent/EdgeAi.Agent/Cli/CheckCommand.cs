@@ -81,7 +81,8 @@ internal static class CheckCommand
         yield return (IdentityCheck.Id, new IdentityCheck(dataDirectory));
         var time = services.GetRequiredService<TimeProvider>();
         var cloud = services.GetRequiredService<IOptions<CloudOptions>>().Value;
-        yield return (OutboxCheck.Id, new OutboxCheck(Path.Combine(dataDirectory, services.GetRequiredService<IOptions<OutboxOptions>>().Value.FileName)));
+        var outbox = services.GetRequiredService<IOptions<OutboxOptions>>().Value;
+        yield return (OutboxCheck.Id, new OutboxCheck(Path.Combine(dataDirectory, outbox.FileName), outbox, dataDirectory));
         if (live)
         {
             yield return (GpioCheck.Id, new GpioCheck(services.GetRequiredService<IOptions<GpioOptions>>().Value));

@@ -110,6 +110,12 @@ internal static class DeviceEnrollment
         // The trust material first: identity.json is what marks the device enrolled.
         WriteOrRemove(Path.Combine(dataDirectory, DeviceIdentity.HubCaFileName), response.HubCaPem);
         WriteOrRemove(Path.Combine(dataDirectory, DeviceIdentity.SigningKeyFileName), response.SigningPublicKeyPem);
+        // The outbox is encrypted once enrolled; a key kept from an earlier enrollment still opens the outbox written with it.
+        var outboxKey = Path.Combine(dataDirectory, Outbox.OutboxKeyFile.FileName);
+        if (!File.Exists(outboxKey))
+        {
+            Outbox.OutboxKeyFile.Create(outboxKey);
+        }
         identity.Write(dataDirectory);
     }
 

@@ -70,7 +70,7 @@ internal sealed partial class DurableOutbox
         var reason = $"{Describe(cause)} during {operation}";
         if (fault == OutboxFault.InputOutput)
         {
-            var check = IntactRecently() ? null : OutboxFileReader.Check(_path);
+            var check = IntactRecently() ? null : OutboxFileReader.Check(_path, _password);
             if (check is null || check.IsHealthy)
             {
                 if (check is not null)
@@ -79,7 +79,7 @@ internal sealed partial class DurableOutbox
                 }
                 try
                 {
-                    _db = Connect(_path);
+                    _db = Connect(_path, _password);
                     OutboxLog.Reopened(_logger, reason);
                     return;
                 }
@@ -100,13 +100,20 @@ internal sealed partial class DurableOutbox
 
     private void OpenFile()
     {
+        OutboxMigration.DiscardLeftover(_path);
         var log = OutboxFileReader.LogPathFor(_path);
         if (HasContent(_path) || HasContent(log))
         {
             var started = _time.GetTimestamp();
-            var scan = OutboxFileReader.Check(_path);
+            var scan = OutboxFileReader.Check(_path, _encryption.Key);
             OutboxLog.Checked(_logger, Path.GetFileName(_path), (long)_time.GetElapsedTime(started).TotalMilliseconds,
                 scan.Collections.Values.Where(c => c.TextIds == 0).Sum(c => c.Documents), (new FileInfo(_path).Length + (File.Exists(log) ? new FileInfo(log).Length : 0)) / OutboxFileReader.PageSize);
+            if (scan.Encryption is OutboxFileEncryption.NoKey or OutboxFileEncryption.WrongKey)
+            {
+                // Handled as damage: nothing in it can be read, and a fresh file lets the device go on.
+                Replace(new SalvageRequest(scan.Problems[0], null, null, null));
+                return;
+            }
             if (!scan.IsHealthy)
             {
                 Replace(new SalvageRequest("the start-up check found damage: " + string.Join("; ", scan.Problems.Take(3)), null, null, null));
@@ -114,8 +121,9 @@ internal sealed partial class DurableOutbox
             }
             try
             {
-                _db = Connect(_path);
-                Load(scan.Collections.Values.Where(c => c.Name.StartsWith("s_", StringComparison.Ordinal)).ToDictionary(c => c.Name[2..], c => c.Documents, StringComparer.Ordinal), scan.HeaderCollections);
+                var migrated = Migrate(scan.Encryption == OutboxFileEncryption.Encrypted ? _encryption.Key : null);
+                _db = Connect(_path, _password);
+                Load(scan.Collections.Values.Where(c => c.Name.StartsWith("s_", StringComparison.Ordinal)).ToDictionary(c => c.Name[2..], c => c.Documents, StringComparer.Ordinal), migrated ? null : scan.HeaderCollections);
                 return;
             }
             catch (Exception e) when (OutboxDamage.Classify(e) == OutboxFault.Damage)
@@ -127,8 +135,38 @@ internal sealed partial class DurableOutbox
                 return;
             }
         }
-        _db = Connect(_path);
+        _password = _encryption.Password;
+        _db = Connect(_path, _password);
         Load(depths: null, header: null);
+    }
+
+    /// <summary>
+    /// Rewrites a whole file written with <paramref name="current"/> under the key encryption asks for, when
+    /// they differ; true if it did. A failure (a full disk) is not fatal: the file is used as it is.
+    /// </summary>
+    private bool Migrate(string? current)
+    {
+        _password = current;
+        var wanted = _encryption.Password;
+        if (current == wanted)
+        {
+            return false;
+        }
+        var direction = wanted is null ? "decrypted (encryption is off)" : "encrypted";
+        var started = _time.GetTimestamp();
+        try
+        {
+            var records = OutboxMigration.Run(_path, current, wanted);
+            _password = wanted;
+            OutboxLog.Migrated(_logger, Path.GetFileName(_path), direction, records, (long)_time.GetElapsedTime(started).TotalMilliseconds);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
+        {
+            OutboxLog.MigrationFailed(_logger, Path.GetFileName(_path), direction, Describe(e));
+            OutboxMigration.DiscardLeftover(_path);
+            return false;
+        }
     }
 
     private static bool HasContent(string path) => File.Exists(path) && new FileInfo(path).Length > 0;
@@ -137,9 +175,10 @@ internal sealed partial class DurableOutbox
     private void Replace(SalvageRequest request)
     {
         Close();
-        var result = OutboxSalvage.Replace(_path, request, _time);
+        var result = OutboxSalvage.Replace(_path, request, _time, _encryption);
         _db = result.Database;
         _inMemory = result.InMemory;
+        _password = _encryption.Password;
         _reopen = false;
         _intactAt = null;
         _generation++;
@@ -231,7 +270,7 @@ internal sealed partial class DurableOutbox
         if (missing.Count > 0 || header is null)
         {
             _db.Checkpoint(); // the header goes to the data file, where it can be read without the engine
-            header = OutboxFileReader.ReadCollectionNames(_path);
+            header = OutboxFileReader.ReadCollectionNames(_path, _password);
         }
         if (header is null)
         {
@@ -251,7 +290,7 @@ internal sealed partial class DurableOutbox
     private void Reopen()
     {
         Close();
-        _db = Connect(_path);
+        _db = Connect(_path, _password);
         _reopen = false;
     }
 

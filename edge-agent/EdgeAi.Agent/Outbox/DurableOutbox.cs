@@ -21,6 +21,12 @@ namespace EdgeAi.Agent.Outbox;
 /// a readable header, rebuilds in place under the same name, and reports nothing to us; the flag it sets
 /// in a file it found damaged is honoured by the start-up check instead (DurableOutbox.Recovery.cs).
 /// </para>
+/// <para>
+/// Encrypted at rest with <see cref="OutboxEncryption"/>'s key when it is on: a plain file is rewritten
+/// encrypted at open (<see cref="OutboxMigration"/>), an encrypted one plain when it goes off; a file the
+/// key at hand cannot open (no key, another key) takes the damage path: moved aside unread, reported, and
+/// replaced by a fresh file.
+/// </para>
 /// </summary>
 internal sealed partial class DurableOutbox : IDisposable
 {
@@ -37,7 +43,9 @@ internal sealed partial class DurableOutbox : IDisposable
     private readonly ILogger _logger;
     private readonly Lock _gate = new();
     private readonly OutboxStreams _streams;
+    private readonly OutboxEncryption _encryption;
     private LiteDatabase _db = null!;
+    private string? _password;
     private long _epoch;
     private long _generation = 1;
     private bool _inMemory;
@@ -49,9 +57,10 @@ internal sealed partial class DurableOutbox : IDisposable
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile OutboxCounters _counters = new(new Dictionary<string, OutboxStats>(StringComparer.Ordinal), 0);
 
-    private DurableOutbox(string path, OutboxOptions options, TimeProvider time, ILogger logger)
+    private DurableOutbox(string path, OutboxOptions options, TimeProvider time, ILogger logger, OutboxEncryption encryption)
     {
         _path = path;
+        _encryption = encryption;
         _options = options;
         _time = time;
         _logger = logger;
@@ -106,20 +115,32 @@ internal sealed partial class DurableOutbox : IDisposable
         }
     }
 
+    /// <summary>Whether the file in use is encrypted (false also while the outbox runs in memory).</summary>
+    public bool IsEncrypted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _password is not null && !_inMemory;
+            }
+        }
+    }
+
     /// <summary>Why the file was last replaced, or null.</summary>
     public string? ResetReason => LastReset?.Reason;
 
     /// <summary>
     /// Opens (or creates) the outbox file after checking it page by page. A damaged file is salvaged
-    /// and replaced, never fatal: a damaged disk never stops the device serving.
+    /// and replaced, never fatal: a damaged disk never stops the device serving. Without <paramref name="encryption"/>, plain.
     /// </summary>
-    public static DurableOutbox Open(string path, OutboxOptions options, TimeProvider time, ILogger<DurableOutbox>? logger = null)
+    public static DurableOutbox Open(string path, OutboxOptions options, TimeProvider time, ILogger<DurableOutbox>? logger = null, OutboxEncryption? encryption = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var outbox = new DurableOutbox(full, options, time, (ILogger?)logger ?? NullLogger.Instance);
+        var outbox = new DurableOutbox(full, options, time, (ILogger?)logger ?? NullLogger.Instance, encryption ?? OutboxEncryption.Off);
         lock (outbox._gate)
         {
             outbox.OpenFile();
@@ -128,8 +149,8 @@ internal sealed partial class DurableOutbox : IDisposable
         return outbox;
     }
 
-    internal static LiteDatabase Connect(string path) =>
-        new(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false });
+    internal static LiteDatabase Connect(string path, string? password) =>
+        new(new ConnectionString { Filename = path, Connection = ConnectionType.Direct, Upgrade = false, Password = password });
 
     /// <summary>Records waiting, all streams (as of the last completed operation: never waits on one in progress).</summary>
     public long TotalDepth => _counters.Total;

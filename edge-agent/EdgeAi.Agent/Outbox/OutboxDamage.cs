@@ -34,6 +34,8 @@ internal static class OutboxDamage
             {
                 LiteException.INVALID_DATAFILE_STATE or LiteException.INVALID_DATABASE or LiteException.INVALID_FREE_SPACE_PAGE
                     or LiteException.INVALID_FORMAT or LiteException.INVALID_DATA_TYPE or 0 => OutboxFault.Damage,
+                // The file (or its log) is not encrypted as the key says: it cannot be read, as if damaged.
+                LiteException.INVALID_PASSWORD or LiteException.NOT_ENCRYPTED => OutboxFault.Damage,
                 // The engine was closed by an earlier failure that was not seen here (it surfaces as this on later calls).
                 LiteException.ENGINE_DISPOSED => OutboxFault.Damage,
                 _ => OutboxFault.None,

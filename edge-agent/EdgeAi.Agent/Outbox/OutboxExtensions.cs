@@ -14,11 +14,19 @@ internal static class OutboxExtensions
         // This factory opens the file (after a check of every page; a damaged file is salvaged and replaced,
         // never fatal), so whoever holds the outbox holds an open one; the host builds its hosted services,
         // and with them the outbox, before it starts any of them.
-        services.AddSingleton(sp => DurableOutbox.Open(
-            Path.Combine(sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataDirectory, sp.GetRequiredService<IOptions<OutboxOptions>>().Value.FileName),
-            sp.GetRequiredService<IOptions<OutboxOptions>>().Value,
-            sp.GetRequiredService<TimeProvider>(),
-            sp.GetRequiredService<ILogger<DurableOutbox>>()));
+        // The key is read (or created) here too; a key file others can read stops the start (see OutboxKeyFile).
+        services.AddSingleton(sp =>
+        {
+            var dataDirectory = sp.GetRequiredService<IOptions<AgentOptions>>().Value.DataDirectory;
+            var options = sp.GetRequiredService<IOptions<OutboxOptions>>().Value;
+            var logger = sp.GetRequiredService<ILogger<DurableOutbox>>();
+            return DurableOutbox.Open(
+                Path.Combine(dataDirectory, options.FileName),
+                options,
+                sp.GetRequiredService<TimeProvider>(),
+                logger,
+                OutboxKeyFile.Resolve(options, dataDirectory, logger));
+        });
         services.AddSingleton<EventReporter>();
         return builder;
     }

@@ -17,6 +17,9 @@ internal sealed class OutboxFileScan
     public IReadOnlyDictionary<string, uint>? HeaderCollections { get; set; }
 
     public bool IsHealthy => Problems.Count == 0;
+
+    /// <summary>Whether the file is encrypted, and whether the key given opens it (when not, nothing else was read).</summary>
+    public OutboxFileEncryption Encryption { get; set; }
 }
 
 /// <summary>One collection as the pages hold it.</summary>
@@ -49,7 +52,8 @@ internal sealed class ScannedCollection(string name, uint pageId)
 /// can still be read whole, in _id order, whatever else is broken; only ids and addresses are held
 /// in memory, so a million-record file is salvaged in a few tens of megabytes). LiteDB keeps no checksums, so damage inside a
 /// page that leaves its structure valid is not seen here; the engine trips over it later and the
-/// outbox recovers then. Written against LiteDB 5.0.21; the outbox tests run it on real files.
+/// outbox recovers then. An encrypted file is read with its key, page by page as LiteDB decrypts it
+/// (<see cref="OutboxCipher"/>). Written against LiteDB 5.0.21; the outbox tests run it on real files.
 /// </summary>
 internal sealed class OutboxFileReader : IDisposable
 {
@@ -72,7 +76,10 @@ internal sealed class OutboxFileReader : IDisposable
 
     private readonly SafeFileHandle _data;
     private readonly SafeFileHandle? _log;
+    private readonly OutboxCipher? _dataCipher;
+    private readonly OutboxCipher? _logCipher;
     private readonly long _dataPages;
+    private readonly byte[] _stored = new byte[PageSize];
     private readonly Dictionary<uint, long> _logPages = [];
     private readonly OutboxFileScan _scan = new();
     private readonly byte[] _page = new byte[PageSize];
@@ -89,10 +96,16 @@ internal sealed class OutboxFileReader : IDisposable
     private uint _loaded = None;
     private uint _pageCount;
 
-    private OutboxFileReader(string path)
+    private OutboxFileReader(string path, string? password)
     {
         _data = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        var length = RandomAccess.GetLength(_data);
+        var encrypted = OutboxCipher.IsEncrypted(_data);
+        if (encrypted)
+        {
+            _dataCipher = OutboxCipher.Open(_data, password, out var state);
+            _scan.Encryption = state;
+        }
+        var length = Math.Max(RandomAccess.GetLength(_data) - Offset(_dataCipher), 0);
         _dataPages = length / PageSize;
         if (length % PageSize != 0)
         {
@@ -102,8 +115,40 @@ internal sealed class OutboxFileReader : IDisposable
         if (File.Exists(logPath))
         {
             _log = File.OpenHandle(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            // The log has a salt of its own; an empty data file (cut to nothing) leaves the log to say.
+            var logEncrypted = OutboxCipher.IsEncrypted(_log);
+            if (encrypted && !logEncrypted && RandomAccess.GetLength(_log) > 0)
+            {
+                // LiteDB refuses such a pair ("File is not encrypted"); the data file can still be read.
+                Problem("the log is not encrypted like its data file; it is left unread");
+                _log.Dispose();
+                _log = null;
+            }
+            else if (logEncrypted && (encrypted || length == 0))
+            {
+                _logCipher = OutboxCipher.Open(_log, password, out var state);
+                if (_scan.Encryption is OutboxFileEncryption.Plain or OutboxFileEncryption.Encrypted)
+                {
+                    _scan.Encryption = state;
+                }
+            }
+        }
+        // First, as the reason the file is unreadable (a size problem above is beside the point).
+        if (_scan.Encryption == OutboxFileEncryption.NoKey)
+        {
+            _scan.Problems.Insert(0, "the file is encrypted and no key was given; its records cannot be read without the key it was written with");
+        }
+        else if (_scan.Encryption == OutboxFileEncryption.WrongKey)
+        {
+            _scan.Problems.Insert(0, "the file is encrypted with another key; its records cannot be read without the key it was written with");
         }
     }
+
+    private bool Locked => _scan.Encryption is OutboxFileEncryption.NoKey or OutboxFileEncryption.WrongKey;
+
+    private static long Offset(OutboxCipher? cipher) => cipher is null ? 0 : OutboxCipher.HeaderSize;
+
+    private long LogLength => _log is null ? 0 : Math.Max(RandomAccess.GetLength(_log) - Offset(_logCipher), 0);
 
     /// <summary>LiteDB's name for a data file's log: outbox.db → outbox-log.db.</summary>
     public static string LogPathFor(string path) =>
@@ -113,19 +158,19 @@ internal sealed class OutboxFileReader : IDisposable
     public OutboxFileScan Scan => _scan;
 
     /// <summary>Checks the file's structure; reads no document.</summary>
-    public static OutboxFileScan Check(string path)
+    public static OutboxFileScan Check(string path, string? password = null)
     {
-        using var reader = Open(path);
+        using var reader = Open(path, password);
         return reader?.Scan ?? Unopenable(path);
     }
 
     /// <summary>Opens the file and checks its structure; null when it cannot be opened at all.</summary>
-    public static OutboxFileReader? Open(string path)
+    public static OutboxFileReader? Open(string path, string? password = null)
     {
         OutboxFileReader reader;
         try
         {
-            reader = new OutboxFileReader(path);
+            reader = new OutboxFileReader(path, password);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -136,11 +181,11 @@ internal sealed class OutboxFileReader : IDisposable
     }
 
     /// <summary>The collection names and pages the header holds (the log's newest confirmed header first), or null.</summary>
-    public static IReadOnlyDictionary<string, uint>? ReadCollectionNames(string path)
+    public static IReadOnlyDictionary<string, uint>? ReadCollectionNames(string path, string? password = null)
     {
         try
         {
-            using var reader = new OutboxFileReader(path);
+            using var reader = new OutboxFileReader(path, password);
             reader.LoadLog();
             return reader.ReadHeader(out _, out _);
         }
@@ -159,6 +204,10 @@ internal sealed class OutboxFileReader : IDisposable
 
     private void Read()
     {
+        if (Locked)
+        {
+            return; // nothing can be read: the file is kept aside whole, should its key turn up
+        }
         LoadLog();
         var header = ReadHeader(out var lastPageId, out var freeEmpty);
         var pages = _pageCount = Math.Max(lastPageId + 1, 1);
@@ -201,11 +250,11 @@ internal sealed class OutboxFileReader : IDisposable
     /// <summary>The log's confirmed pages, newest version of each, as LiteDB's WAL index restores them.</summary>
     private void LoadLog()
     {
-        if (_log is null)
+        if (_log is null || Locked)
         {
             return;
         }
-        var length = RandomAccess.GetLength(_log);
+        var length = LogLength;
         if (length % PageSize != 0)
         {
             // LiteDB refuses to open such a log ("ReadFull must read PAGE_SIZE bytes").
@@ -214,7 +263,7 @@ internal sealed class OutboxFileReader : IDisposable
         var pending = new Dictionary<uint, List<(uint PageId, long Position)>>();
         for (long position = 0; position + PageSize <= length; position += PageSize)
         {
-            if (!TryRead(_log, position, out var failure))
+            if (!TryRead(_log, _logCipher, position, out var failure))
             {
                 Problem($"log page at byte {position} cannot be read: {failure}");
                 continue;
@@ -244,21 +293,20 @@ internal sealed class OutboxFileReader : IDisposable
     private Dictionary<string, uint>? ReadHeader(out uint lastPageId, out uint freeEmpty)
     {
         // Without a header, the files' sizes bound the page ids (a garbage log page may name any id).
-        var bound = _dataPages + (_log is null ? 0 : RandomAccess.GetLength(_log) / PageSize);
+        var bound = _dataPages + (LogLength / PageSize);
         lastPageId = (uint)Math.Max(_dataPages - 1, 0);
         foreach (var id in _logPages.Keys.Where(k => k < bound))
         {
             lastPageId = Math.Max(lastPageId, id);
         }
         freeEmpty = None;
+        if (Locked)
+        {
+            return null;
+        }
         if (!ReadPage(0, out var failure))
         {
             Problem($"the header page cannot be read: {failure}");
-            return null;
-        }
-        if (_page[0] == 1)
-        {
-            Problem("the file is encrypted; its pages cannot be read without the password");
             return null;
         }
         if (System.Text.Encoding.ASCII.GetString(_page, 32, HeaderInfo.Length) != HeaderInfo || _page[59] != 8 || (PageType)_page[4] != PageType.Header)
@@ -705,7 +753,7 @@ internal sealed class OutboxFileReader : IDisposable
         bool read;
         if (_logPages.TryGetValue(id, out var position))
         {
-            read = TryRead(_log!, position, out failure);
+            read = TryRead(_log!, _logCipher, position, out failure);
         }
         else if (id >= _dataPages)
         {
@@ -714,7 +762,7 @@ internal sealed class OutboxFileReader : IDisposable
         }
         else
         {
-            read = TryRead(_data, (long)id * PageSize, out failure);
+            read = TryRead(_data, _dataCipher, (long)id * PageSize, out failure);
         }
         if (read)
         {
@@ -723,14 +771,20 @@ internal sealed class OutboxFileReader : IDisposable
         return read;
     }
 
-    private bool TryRead(SafeFileHandle file, long position, out string? failure)
+    /// <summary>Reads the page at <paramref name="position"/> (as LiteDB counts it: past an encrypted file's salt page), decrypted.</summary>
+    private bool TryRead(SafeFileHandle file, OutboxCipher? cipher, long position, out string? failure)
     {
         failure = null;
         _loaded = None;
         try
         {
-            if (RandomAccess.Read(file, _page, position) == PageSize)
+            if (cipher is null && RandomAccess.Read(file, _page, position) == PageSize)
             {
+                return true;
+            }
+            if (cipher is not null && RandomAccess.Read(file, _stored, position + OutboxCipher.HeaderSize) == PageSize)
+            {
+                cipher.DecryptPage(_stored, _page);
                 return true;
             }
             failure = "short read";
@@ -770,5 +824,7 @@ internal sealed class OutboxFileReader : IDisposable
     {
         _data.Dispose();
         _log?.Dispose();
+        _dataCipher?.Dispose();
+        _logCipher?.Dispose();
     }
 }

@@ -15,6 +15,15 @@ internal static partial class OutboxLog
     [LoggerMessage(2503, LogLevel.Warning, "Outbox could not {Operation} even after recovering: {Reason}")]
     public static partial void Unavailable(ILogger logger, string operation, string reason);
 
+    [LoggerMessage(2504, LogLevel.Information, "Outbox key created at {Path} (owner-only); the outbox file is encrypted with it")]
+    public static partial void KeyCreated(ILogger logger, string path);
+
+    [LoggerMessage(2505, LogLevel.Information, "Outbox {File} rewritten {Direction}: {Records} records in {ElapsedMs} ms")]
+    public static partial void Migrated(ILogger logger, string file, string direction, long records, long elapsedMs);
+
+    [LoggerMessage(2506, LogLevel.Warning, "Outbox {File} could not be rewritten {Direction} ({Reason}); it is used as it is, and the next start tries again")]
+    public static partial void MigrationFailed(ILogger logger, string file, string direction, string reason);
+
     [LoggerMessage(2209, LogLevel.Warning, "Event {Kind} not stored: {Reason}")]
     public static partial void EventNotStored(ILogger logger, string kind, string reason);
 }

@@ -17,6 +17,17 @@ internal enum OnFull
     Keep,
 }
 
+/// <summary>Whether the outbox file is encrypted at rest.</summary>
+internal enum OutboxEncryptionMode
+{
+    /// <summary>On for an enrolled device (identity.json in the data directory) or once a key file exists; off before that.</summary>
+    Auto,
+
+    On,
+
+    Off,
+}
+
 /// <summary>One stream's limits.</summary>
 internal sealed class OutboxStreamOptions
 {
@@ -50,6 +61,12 @@ internal sealed class OutboxOptions : IValidatableObject
 
     /// <summary>File name inside the agent's data directory.</summary>
     public string FileName { get; set; } = "outbox.db";
+
+    /// <summary>Encryption at rest (LiteDB's AES) with the key in <see cref="KeyFile"/>.</summary>
+    public OutboxEncryptionMode Encryption { get; set; } = OutboxEncryptionMode.Auto;
+
+    /// <summary>The key's file; default outbox.key in the data directory, beside identity.json.</summary>
+    public string? KeyFile { get; set; }
 
     /// <summary>All streams together; at the cap, Keep streams evict droppable records, others follow their own policy.</summary>
     [Range(1, 1_000_000_000)]

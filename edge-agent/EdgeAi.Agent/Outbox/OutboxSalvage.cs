@@ -42,8 +42,10 @@ internal static class OutboxSalvage
 
     public sealed record Result(LiteDatabase Database, long Epoch, bool InMemory, OutboxReset Reset, IReadOnlyDictionary<string, long> Depths);
 
-    public static Result Replace(string path, SalvageRequest request, TimeProvider time)
+    /// <summary>Reads what it can with the key at hand (an encrypted file needs it), and writes the fresh file as <paramref name="encryption"/> asks.</summary>
+    public static Result Replace(string path, SalvageRequest request, TimeProvider time, OutboxEncryption encryption)
     {
+        ArgumentNullException.ThrowIfNull(encryption);
         ArgumentNullException.ThrowIfNull(request);
         var reasons = new List<string> { request.Reason };
         var movedTo = MoveAside(path, time, reasons);
@@ -52,7 +54,7 @@ internal static class OutboxSalvage
             reasons.Add($"moved to {Path.GetFileName(movedTo)}");
         }
         var source = movedTo ?? path;
-        using var reader = File.Exists(source) ? OutboxFileReader.Open(source) : null;
+        using var reader = File.Exists(source) ? OutboxFileReader.Open(source, encryption.Key) : null;
         var scan = reader?.Scan;
 
         var meta = reader is null ? [] : ReadMeta(reader, scan!);
@@ -66,7 +68,7 @@ internal static class OutboxSalvage
             reasons.Add("the old file's epoch was lost, so its records go under an epoch of their own and may repeat ones the hub already has");
         }
 
-        var (db, inMemory) = CreateFresh(path, movedTo is not null, reasons);
+        var (db, inMemory) = CreateFresh(path, movedTo is not null, encryption.Password, reasons);
         Dictionary<string, (long Saved, long Lost)> streams;
         try
         {
@@ -190,13 +192,13 @@ internal static class OutboxSalvage
         }
     }
 
-    private static (LiteDatabase Database, bool InMemory) CreateFresh(string path, bool moved, List<string> reasons)
+    private static (LiteDatabase Database, bool InMemory) CreateFresh(string path, bool moved, string? password, List<string> reasons)
     {
         if (moved && !File.Exists(path) && !File.Exists(OutboxFileReader.LogPathFor(path)))
         {
             try
             {
-                return (DurableOutbox.Connect(path), false);
+                return (DurableOutbox.Connect(path, password), false);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or LiteException)
             {

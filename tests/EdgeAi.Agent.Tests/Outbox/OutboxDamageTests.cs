@@ -245,6 +245,8 @@ public sealed class OutboxDamageTests : IDisposable
     [Theory]
     [InlineData(LiteException.INVALID_DATAFILE_STATE, true)]
     [InlineData(LiteException.INVALID_DATABASE, true)]
+    [InlineData(LiteException.INVALID_PASSWORD, true)]
+    [InlineData(LiteException.NOT_ENCRYPTED, true)]
     [InlineData(LiteException.LOCK_TIMEOUT, false)]
     [InlineData(LiteException.INDEX_DUPLICATE_KEY, false)]
     public void Classify_LiteDbErrorCodes(int code, bool damage) =>

@@ -30,6 +30,31 @@ internal static class OutboxFileDamage
         return pages;
     }
 
+    /// <summary>
+    /// In a file encrypted with <paramref name="key"/>: the stored page number (counting the salt page in front)
+    /// of a data page of the collection from the middle of the file, found by decrypting each page.
+    /// </summary>
+    public static int EncryptedMiddleDataPage(string path, string key, string collection)
+    {
+        var owner = OutboxFileReader.ReadCollectionNames(path, key)![collection];
+        using var file = File.OpenHandle(path);
+        using var cipher = OutboxCipher.Open(file, key, out _).ShouldNotBeNull();
+        var stored = new byte[PageSize];
+        var page = new byte[PageSize];
+        var pages = new List<int>();
+        for (var p = 1; p < RandomAccess.GetLength(file) / PageSize; p++)
+        {
+            RandomAccess.Read(file, stored, (long)p * PageSize);
+            cipher.DecryptPage(stored, page);
+            if (page[4] == 4 && BinaryPrimitives.ReadUInt32LittleEndian(page.AsSpan(19)) == owner)
+            {
+                pages.Add(p);
+            }
+        }
+        pages.Count.ShouldBeGreaterThan(4, $"{collection} should span several data pages for this test to mean anything");
+        return pages[pages.Count / 2];
+    }
+
     /// <summary>The collection's own page (type 2): where LiteDB keeps its free lists and indexes.</summary>
     public static int CollectionPage(string path, string collection) => (int)OutboxFileReader.ReadCollectionNames(path)![collection];
 

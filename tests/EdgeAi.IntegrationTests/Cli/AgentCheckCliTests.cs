@@ -10,7 +10,7 @@ namespace EdgeAi.IntegrationTests.Cli;
 /// <summary><c>edge-agent check</c> on a device enrolled with a real hub (TLS, embedded broker), healthy and broken in one way at a time.</summary>
 public sealed class AgentCheckCliTests : HubTest
 {
-    private static readonly string[] EveryCheck = ["configuration", "data-directory", "enrollment", "outbox", "model classifier/1", "gpio", "hub", "hub-certificate", "clock-skew", "broker"];
+    private static readonly string[] EveryCheck = ["configuration", "data-directory", "enrollment", "outbox", "outbox-encryption", "model classifier/1", "gpio", "hub", "hub-certificate", "clock-skew", "broker"];
 
     [Fact]
     public async Task Check_HealthyEnrolledAgent_EveryCheckOkAndExitZero()
