@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using System.Reflection;
 using EdgeAi.Agent.Cloud;
+using EdgeAi.Agent.Diagnostics;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Gpio;
 using EdgeAi.Agent.Outbox;
@@ -101,7 +102,8 @@ internal static class AgentHost
             .AddTwin()
             .AddGpio()
             .AddRules()
-            .AddPipelines();
+            .AddPipelines()
+            .AddDiagnostics();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
         services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         builder.AddSystemSharedMemory();
