@@ -3,6 +3,7 @@ using EdgeAi.Common.Inference;
 using EdgeAi.Common.Onnx;
 using EdgeAi.Common.Sync;
 using EdgeAi.IntegrationTests.Deployments;
+using Google.Protobuf;
 
 namespace EdgeAi.IntegrationTests.Dashboard;
 
@@ -21,7 +22,7 @@ public sealed class DashboardOperationsTests : IDisposable
     public async Task Dashboard_ChartsDevicePageAndClickedActions_ChangeTheHubAndAreAudited()
     {
         BrowserRunner.SkipUnlessAvailable();
-        await using var hub = new TestHub(_scratch.Sub("hub"), RolloutTestKit.Settings(["device-b"]));
+        await using var hub = new TestHub(_scratch.Sub("hub"), RolloutTestKit.Settings(["device-b", "camera-7"]));
         hub.Install("scale", SampleModels.Scale(3f));
         await hub.StartAsync();
 
@@ -44,6 +45,12 @@ public sealed class DashboardOperationsTests : IDisposable
         await RolloutTestKit.PushOkAsync(admin, "scale", "2", SampleModels.Scale(4f), Token);
         var deployment = await RolloutTestKit.DeployAsync(admin, """{"model":"scale","version":"2","selector":{"site":"lab"},"healthTimeout":"1h"}""", Token);
         await RolloutTestKit.WaitForStateAsync(admin, deployment, "running", Token);
+
+        // camera-7: a device that sent an hour of telemetry (a minute a window), so the charts have lines to draw.
+        using var camera = await DeviceMqtt.ConnectDeviceAsync(hub.MqttPort, Token, "camera-7", RolloutTestKit.Key("camera-7"));
+        await camera.PublishAsync(DeviceMqtt.Message(SyncTopics.For("camera-7", SyncTopics.Status), DeviceMqtt.Online("1.4.0"), retain: true), Token);
+        await camera.PublishAsync(DeviceMqtt.Message(SyncTopics.For("camera-7", SyncTopics.Telemetry), HourOfTelemetry(DateTimeOffset.UtcNow)), Token);
+        await Eventually.UntilAsync(async () => (await HubStore.StoredCountAsync(hub, "camera-7", SyncTopics.Telemetry, Token)) == 60, "camera-7's hour of telemetry stored", Token);
 
         await Eventually.UntilAsync(async () =>
         {
@@ -109,6 +116,31 @@ public sealed class DashboardOperationsTests : IDisposable
             png.Length.ShouldBeInRange(5_000, 300 * 1024, name);
             File.Copy(Path.Combine(shots, name), Path.Combine(BrowserRunner.ScreenshotDirectory, name), overwrite: true);
         }
+    }
+
+    /// <summary>60 one-minute windows ending now: two models, a daily-looking swell of requests, latency spread over the histogram, some fallback.</summary>
+    private static RecordBatch HourOfTelemetry(DateTimeOffset now)
+    {
+        double[] bounds = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
+        var batch = new RecordBatch { Stream = SyncTopics.Telemetry };
+        for (var i = 0; i < 60; i++)
+        {
+            var end = now.AddMinutes(i - 59).AddSeconds(-5).ToUnixTimeMilliseconds();
+            var telemetry = new Telemetry { WindowStartUnixMs = end - 60_000, WindowEndUnixMs = end };
+            foreach (var (model, scale, fast) in new[] { ("detector", 1.0, 3), ("classifier", 0.5, 2) })
+            {
+                var requests = (long)(scale * (120 + (80 * Math.Sin(i / 9.0))));
+                var cloud = requests * (i is > 35 and < 45 ? 30 : 5) / 100;
+                var latency = new LatencyHistogram { Count = requests };
+                latency.BoundsMs.Add(bounds);
+                // Most requests in the model's fast bucket, a tail two buckets up (more of it while the hub serves more).
+                var tail = Math.Max(1, cloud);
+                latency.Counts.Add(Enumerable.Range(0, bounds.Length + 1).Select(b => b == fast ? requests - tail : b == fast + 3 ? tail : 0L));
+                telemetry.Models.Add(new ModelTelemetry { Model = model, Requests = requests, ServedLocal = requests - cloud, ServedCloud = cloud, Latency = latency });
+            }
+            batch.Records.Add(new EdgeAi.Common.Sync.Record { Seq = i + 1, CreatedUnixMs = end, Body = telemetry.ToByteString() });
+        }
+        return batch;
     }
 
     private static List<string[]> Rows(JsonElement page, string table) =>
