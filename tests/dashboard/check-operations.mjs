@@ -31,9 +31,10 @@ const noticeAfter = async (page) => {
   return text;
 };
 
+let page;
 try {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
+  page = await context.newPage();
   const consoleErrors = [];
   page.on("pageerror", (e) => consoleErrors.push(String(e)));
   await page.goto(hub + "/dashboard");
@@ -90,6 +91,11 @@ try {
   const revokedTitle = await page.textContent("#device-title");
 
   console.log(JSON.stringify({ fleetCharts, legend, legendByDevice, pauseNotice, deploymentRow, devicePage, question, cancelledState, revokeNotice, revokedTitle, consoleErrors }));
+} catch (e) {
+  // What the page itself said (its refresh errors land in the header) makes a timeout readable.
+  const said = page ? await page.textContent("#updated").catch(() => "") : "";
+  console.error("the page says: " + said);
+  throw e;
 } finally {
   await browser.close();
 }

@@ -111,7 +111,8 @@ internal static class ChartEndpoints
         }
         else
         {
-            width = TimeSpan.FromSeconds(Math.Max(1, Math.Ceiling((to - from).TotalSeconds / DefaultBuckets)));
+            // Rounded, not ceiled: a range a few milliseconds over an hour still gets 1-minute buckets.
+            width = TimeSpan.FromSeconds(Math.Max(1, Math.Round((to - from).TotalSeconds / DefaultBuckets)));
         }
         var grouping = by is { Length: > 0 } ? by : ChartGrouping.Model;
         if (!ChartGrouping.All.Contains(grouping, StringComparer.Ordinal))
