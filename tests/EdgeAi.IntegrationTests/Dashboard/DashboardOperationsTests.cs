@@ -29,7 +29,7 @@ public sealed class DashboardOperationsTests : IDisposable
         // device-a: a real agent; 5 requests served locally, 1 sent to the hub. It runs its checks at start.
         await using var agent = new TestAgent(_scratch.Sub("a"));
         agent.Install("scale", SampleModels.Scale(2f));
-        await agent.StartAsync(hub, new Dictionary<string, string?> { ["Telemetry:Interval"] = "00:00:00.200" });
+        await agent.StartAsync(hub, new Dictionary<string, string?> { ["Telemetry:Interval"] = "00:00:00.200", ["Agent:Check:Enabled"] = "true" });
         for (var i = 0; i < 5; i++)
         {
             await agent.Grpc.ModelInferAsync(Requests.Fp32("scale", [1, 4], [1, 2, 3, 4]), cancellationToken: Token);
