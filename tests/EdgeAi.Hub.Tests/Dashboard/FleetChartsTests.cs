@@ -16,15 +16,15 @@ public sealed class FleetChartsTests
     {
         // 100 requests between 10 and 20 ms: the median is half-way, p99 near the top.
         var histogram = new List<KeyValuePair<double, long>> { new(10, 0), new(20, 100), new(double.PositiveInfinity, 0) };
-        FleetCharts.Quantile(histogram, 0.5).ShouldBe(15);
-        FleetCharts.Quantile(histogram, 0.99).ShouldBe(19.9, 1e-9);
+        FleetCharts.Quantile(histogram, 0.5).ShouldBe(15.0);
+        FleetCharts.Quantile(histogram, 0.99)!.Value.ShouldBe(19.9, 1e-9);
     }
 
     [Fact]
     public void Quantile_InOverflowBucket_IsTheHighestFiniteBound()
     {
         var histogram = new List<KeyValuePair<double, long>> { new(10, 1), new(double.PositiveInfinity, 99) };
-        FleetCharts.Quantile(histogram, 0.99).ShouldBe(10);
+        FleetCharts.Quantile(histogram, 0.99).ShouldBe(10.0);
     }
 
     [Fact]
