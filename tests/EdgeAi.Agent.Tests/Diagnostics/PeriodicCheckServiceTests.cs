@@ -2,6 +2,8 @@ using EdgeAi.Agent.Diagnostics;
 using EdgeAi.Agent.Hosting;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Common.Sync;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeAi.Agent.Tests.Diagnostics;
 
