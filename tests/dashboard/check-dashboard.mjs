@@ -39,7 +39,7 @@ try {
   const deployments = await page.$$eval("#deployments tbody tr", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent.trim())));
   const models = await page.$$eval("#models tbody tr", (rows) => rows.map((r) => [...r.children].map((c) => c.textContent.trim())));
   const summary = await page.textContent("#summary");
-  await page.locator("section").first().screenshot({ path: dir + "/dashboard-devices.png" });
+  await page.locator("section", { has: page.locator("#devices") }).screenshot({ path: dir + "/dashboard-devices.png" });
   await page.screenshot({ path: dir + "/dashboard.png", fullPage: true });
   console.log(JSON.stringify({ wrongKeyError, summary, devices, models, deployments, consoleErrors }));
 } finally {

@@ -42,10 +42,12 @@ internal static class DashboardEndpoints
         return app;
     }
 
-    /// <summary>GET /api/fleet/devices: the devices as the dashboard shows them (admin API).</summary>
+    /// <summary>GET /api/fleet/devices: the devices as the dashboard shows them; a device's page and the charts beside it (admin API).</summary>
     public static IEndpointRouteBuilder MapFleetViewApi(this IEndpointRouteBuilder api)
     {
         api.MapGet("/fleet/devices", ListDevicesAsync);
+        api.MapDevicePageApi();
+        api.MapChartApi();
         return api;
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Http;
 using System.Reflection;
 using EdgeAi.Agent.Cloud;
+using EdgeAi.Agent.Diagnostics;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Gpio;
 using EdgeAi.Agent.Logging;
@@ -103,7 +104,8 @@ internal static class AgentHost
             .AddTwin()
             .AddGpio()
             .AddRules()
-            .AddPipelines();
+            .AddPipelines()
+            .AddDiagnostics();
         builder.AddFileLog();
         builder.AddSupportBundles();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));

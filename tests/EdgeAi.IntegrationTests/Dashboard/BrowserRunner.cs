@@ -41,9 +41,15 @@ internal static class BrowserRunner
     }
 
     /// <summary>Drives the dashboard; screenshots go to <paramref name="screenshots"/> (default <see cref="ScreenshotDirectory"/>), so tests running at once do not write the same file.</summary>
-    public static async Task<JsonElement> RunAsync(Uri hub, string adminKey, IEnumerable<string> expectDevices, CancellationToken cancellationToken, string? screenshots = null)
+    public static Task<JsonElement> RunAsync(Uri hub, string adminKey, IEnumerable<string> expectDevices, CancellationToken cancellationToken, string? screenshots = null) =>
+        RunScriptAsync("check-dashboard.mjs", hub, adminKey, new Dictionary<string, string> { ["EXPECT_DEVICES"] = string.Join(',', expectDevices) }, cancellationToken, screenshots);
+
+    /// <summary>Runs one of the scripts in tests/dashboard with the hub's address, the admin key and <paramref name="environment"/>; its last stdout line is its JSON report.</summary>
+    public static async Task<JsonElement> RunScriptAsync(string script, Uri hub, string adminKey, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken, string? screenshots = null)
     {
-        var start = new ProcessStartInfo("node", "check-dashboard.mjs")
+        ArgumentNullException.ThrowIfNull(hub);
+        ArgumentNullException.ThrowIfNull(environment);
+        var start = new ProcessStartInfo("node", script)
         {
             WorkingDirectory = ScriptDirectory,
             RedirectStandardOutput = true,
@@ -52,8 +58,11 @@ internal static class BrowserRunner
         start.Environment["HUB_URL"] = hub.ToString().TrimEnd('/');
         start.Environment["ADMIN_KEY"] = adminKey;
         start.Environment["SCREENSHOT_DIR"] = screenshots ?? ScreenshotDirectory;
-        start.Environment["EXPECT_DEVICES"] = string.Join(',', expectDevices);
         start.Environment["CHROMIUM_PATH"] = ChromiumPath;
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
@@ -69,7 +78,7 @@ internal static class BrowserRunner
             throw;
         }
         var output = await stdout;
-        process.ExitCode.ShouldBe(0, $"check-dashboard.mjs failed: {await stderr}\n{output}");
+        process.ExitCode.ShouldBe(0, $"{script} failed: {await stderr}\n{output}");
         return JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.Clone();
     }
 
