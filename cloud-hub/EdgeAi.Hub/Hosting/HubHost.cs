@@ -11,6 +11,7 @@ using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Leadership;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
+using EdgeAi.Hub.Service;
 using EdgeAi.Hub.Store;
 using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
@@ -98,6 +99,7 @@ internal static class HubHost
         builder.AddDeployments();
         builder.AddDeviceTwin();
         builder.AddDashboard();
+        builder.AddHubService();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {

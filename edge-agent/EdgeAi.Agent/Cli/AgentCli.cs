@@ -19,6 +19,7 @@ internal static class AgentCli
             GpioCommand.Create(),
             RulesCommand.Create(),
             CheckCommand.Create(),
+            Service.AgentService.Command(DataDirectory),
         };
         root.Options.Add(DataDirectory);
         return root;

@@ -8,6 +8,7 @@ using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Rules;
+using EdgeAi.Agent.Service;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.SyncUp;
 using EdgeAi.Agent.Telemetry;
@@ -109,6 +110,7 @@ internal static class AgentHost
         services.AddSingleton(new ProtocolExtension("model_repository"));
         services.AddSingleton(new ProtocolExtension("statistics"));
         builder.AddListeners();
+        builder.AddAgentService();
         return builder;
     }
 
