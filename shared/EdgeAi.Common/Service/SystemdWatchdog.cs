@@ -86,7 +86,18 @@ public sealed class SystemdWatchdog(
             // Half the interval each, so that a hanging probe still leaves time for the next ping.
             using var deadline = new CancellationTokenSource(interval / 2, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, stopping);
-            problem = await probe.ProblemAsync(linked.Token).ConfigureAwait(false);
+            try
+            {
+                problem = await probe.ProblemAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                problem = $"{probe.GetType().Name} did not answer within {interval / 2}";
+            }
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                problem = $"{probe.GetType().Name} failed: {e.Message}"; // not live; the watchdog itself goes on
+            }
             if (problem is not null)
             {
                 break;
