@@ -29,7 +29,8 @@ public sealed class HttpLivenessProbe(Func<Uri> address, Version httpVersion, Fu
             using var response = await _client.Value.SendAsync(request, cancellationToken).ConfigureAwait(false);
             return response.StatusCode == HttpStatusCode.OK ? null : $"{uri} answered {(int)response.StatusCode}";
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException)
+        // Cancellation by the caller (its deadline) propagates: the watchdog reports it as "did not answer in time".
+        catch (Exception e) when (e is HttpRequestException or InvalidOperationException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
             return $"{uri}: {e.Message}";
         }

@@ -27,7 +27,9 @@ public static partial class ServiceCommand
         var runArguments = new Argument<string[]>("run-arguments") { Description = $"After --: more arguments for '{product.Name} run' (e.g. -- --broker mqtts://hub:8883).", Arity = ArgumentArity.ZeroOrMore };
         var purge = new Option<bool>("--purge") { Description = "Also delete the data directory (models, identity, outbox). The account is kept." };
 
-        var install = new Command("install", $"Install {product.Name} as a service that starts at boot and restarts on failure (systemd unit, or Windows service).") { user, exec, noStart, runArguments };
+        var install = new Command("install",
+            $"Install {product.Name} as a service that starts at boot and restarts on failure (systemd unit, or Windows service). " +
+            $"Its data directory: --data-dir, default {product.LinuxDataDirectory} (Windows: {product.WindowsDataDirectory}).") { user, exec, noStart, runArguments };
         var uninstall = new Command("uninstall", "Stop, disable and remove the service; the data directory stays unless --purge.") { purge };
         var status = new Command("status", "Print the service's state and unit path. Exit 0 active, 3 not active, 4 not installed.");
         if (ownDataDirectory)

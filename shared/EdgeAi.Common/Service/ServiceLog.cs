@@ -13,4 +13,7 @@ internal static partial class ServiceLog
 
     [LoggerMessage(1702, LogLevel.Information, "Live again; feeding the systemd watchdog")]
     public static partial void LiveAgain(ILogger logger);
+
+    [LoggerMessage(1703, LogLevel.Warning, "Cannot send to NOTIFY_SOCKET; the systemd watchdog is no longer fed")]
+    public static partial void NotifyFailed(ILogger logger, Exception exception);
 }

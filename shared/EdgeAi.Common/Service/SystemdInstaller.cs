@@ -57,6 +57,11 @@ public sealed class SystemdInstaller(ICommandRunner runner, TextWriter output, T
         {
             return 1;
         }
+        if (DryRun)
+        {
+            await output.WriteLineAsync($"{unit} written under {root}; the commands above were not run").ConfigureAwait(false);
+            return 0;
+        }
         await output.WriteLineAsync(start
             ? $"{unit} installed and started as {service.User}; data in {service.DataDirectory}. Logs: journalctl -u {unit}"
             : $"{unit} installed (enabled, not started) as {service.User}; start it with: systemctl start {unit}").ConfigureAwait(false);

@@ -72,6 +72,11 @@ public sealed class SystemdWatchdog(
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // NOTIFY_SOCKET names no listening socket: nobody is there to feed. Stopping over it would be worse.
+            ServiceLog.NotifyFailed(logger, e);
+        }
     }
 
     private async Task<bool> LiveAsync(TimeSpan interval, CancellationToken stopping)
