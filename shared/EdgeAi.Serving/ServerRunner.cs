@@ -32,6 +32,12 @@ public static class ServerRunner
             await Console.Error.WriteLineAsync($"{tool}: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
             return ServiceExitCodes.ConfigurationError;
         }
+        catch (Exception e) when (e is InvalidDataException || (e is InvalidOperationException && e.InnerException is FormatException))
+        {
+            // An unreadable appsettings.json, or a value of the wrong type ("Failed to convert configuration value 'x' at 'Key' to type …").
+            await Console.Error.WriteLineAsync($"{tool}: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return ServiceExitCodes.ConfigurationError;
+        }
         catch (IOException e)
         {
             await Console.Error.WriteLineAsync($"{tool}: cannot start: {e.Message}").ConfigureAwait(false);
