@@ -1,3 +1,4 @@
+using EdgeAi.Common.Service;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Builder;
@@ -10,7 +11,9 @@ namespace EdgeAi.Serving;
 /// <summary>
 /// Runs a serving process from the command line until it is stopped: start, say where it listens,
 /// wait for the models, print which are ready (and why not), then wait for shutdown. Configuration
-/// and bind errors become one line on stderr and exit code 2, not a stack trace.
+/// and bind errors become one line on stderr, not a stack trace: exit code 78 for an invalid configuration
+/// (<see cref="ServiceExitCodes.ConfigurationError"/>, which the systemd unit does not restart), 2 for a
+/// start that failed otherwise (a port or socket in use may be free on the next try).
 /// </summary>
 public static class ServerRunner
 {
@@ -27,7 +30,13 @@ public static class ServerRunner
         catch (OptionsValidationException e)
         {
             await Console.Error.WriteLineAsync($"{tool}: invalid configuration: {string.Join("; ", e.Failures)}").ConfigureAwait(false);
-            return 2;
+            return ServiceExitCodes.ConfigurationError;
+        }
+        catch (Exception e) when (e is InvalidDataException || (e is InvalidOperationException && e.InnerException is FormatException))
+        {
+            // An unreadable appsettings.json, or a value of the wrong type ("Failed to convert configuration value 'x' at 'Key' to type …").
+            await Console.Error.WriteLineAsync($"{tool}: invalid configuration: {e.Message}").ConfigureAwait(false);
+            return ServiceExitCodes.ConfigurationError;
         }
         catch (IOException e)
         {

@@ -65,6 +65,7 @@ internal static class HubCli
             DeploymentsCommand.Create(),
             DbCommand.Create(),
             CheckCommand.Create(),
+            Service.HubService.Command(),
         };
     }
 

@@ -11,6 +11,7 @@ using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Leadership;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
+using EdgeAi.Hub.Service;
 using EdgeAi.Hub.Store;
 using EdgeAi.Hub.Support;
 using EdgeAi.Hub.Twin;
@@ -100,6 +101,7 @@ internal static class HubHost
         builder.AddDeviceTwin();
         builder.AddDashboard();
         builder.AddSupportBundles();
+        builder.AddHubService();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {

@@ -20,6 +20,7 @@ internal static class AgentCli
             RulesCommand.Create(),
             CheckCommand.Create(),
             SupportBundleCommand.Create(),
+            Service.AgentService.Command(DataDirectory),
         };
         root.Options.Add(DataDirectory);
         return root;

@@ -10,6 +10,7 @@ using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Routing;
 using EdgeAi.Agent.Rules;
+using EdgeAi.Agent.Service;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Support;
 using EdgeAi.Agent.SyncUp;
@@ -115,6 +116,7 @@ internal static class AgentHost
         services.AddSingleton(new ProtocolExtension("model_repository"));
         services.AddSingleton(new ProtocolExtension("statistics"));
         builder.AddListeners();
+        builder.AddAgentService();
         return builder;
     }
 
