@@ -4,6 +4,7 @@ using System.Reflection;
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Gpio;
+using EdgeAi.Agent.Health;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Pipelines;
 using EdgeAi.Agent.Routing;
@@ -14,6 +15,7 @@ using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Twin;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Health;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
@@ -56,12 +58,10 @@ internal static class AgentHost
 
         var app = builder.Build();
         app.UseGrpcFrameCheck();
-        app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
-        app.MapGet("/metrics", context =>
-        {
-            context.Response.ContentType = "text/plain; version=0.0.4";
-            return context.Response.WriteAsync(context.RequestServices.GetRequiredService<PrometheusText>().Render(), context.RequestAborted);
-        });
+        app.MapHealthEndpoints();
+        app.MapPrometheusMetrics();
+        _ = app.Services.GetRequiredService<InferenceMetrics>();
+        _ = app.Services.GetServices<IMetricsSource>().ToList();
         app.MapInferenceProtocol();
         app.MapGpio();
         app.MapRules();
@@ -84,6 +84,7 @@ internal static class AgentHost
         services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         services.TryAddSingleton<LoopSupervisor>();
         services.AddHostedService<AgentStartup>();
+        services.AddPrometheusExporter();
         builder.AddModelServing();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory,
@@ -101,7 +102,8 @@ internal static class AgentHost
             .AddTwin()
             .AddGpio()
             .AddRules()
-            .AddPipelines();
+            .AddPipelines()
+            .AddAgentHealth();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));
         services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         builder.AddSystemSharedMemory();
