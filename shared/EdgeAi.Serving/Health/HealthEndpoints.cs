@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeAi.Serving.Health;
 
@@ -19,10 +20,15 @@ public static class HealthEndpoints
     public const string LiveTag = "live";
 
     /// <summary>The checks agent and hub share: liveness ("live") and every model's readiness ("models").</summary>
-    public static IHealthChecksBuilder AddServingHealthChecks(this IServiceCollection services) =>
-        services.AddHealthChecks()
+    public static IHealthChecksBuilder AddServingHealthChecks(this IServiceCollection services)
+    {
+        // The health service would log every Degraded or Unhealthy result again at each probe (every few seconds, for
+        // as long as a device is offline); the components log the cause once, and /readyz carries it.
+        services.Configure<LoggerFilterOptions>(o => o.AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks.DefaultHealthCheckService", LogLevel.Critical));
+        return services.AddHealthChecks()
             .AddCheck<LivenessCheck>("live", tags: [LiveTag])
             .AddCheck<ModelReadinessCheck>("models");
+    }
 
     public static IEndpointConventionBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
