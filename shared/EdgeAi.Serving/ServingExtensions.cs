@@ -1,6 +1,7 @@
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Statistics;
 using EdgeAi.Serving.Store;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
@@ -25,6 +26,7 @@ public static class ServingExtensions
         builder.Services.AddOptions<ModelHostOptions>().BindConfiguration(ModelHostOptions.Section).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ModelHostOptions>, ModelHostOptionsValidator>();
         builder.Services.AddSingleton<SessionFactory>();
+        builder.Services.AddSingleton<ServingMeters>();
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddGrpc();
         builder.Services.AddOptions<Grpc.AspNetCore.Server.GrpcServiceOptions>()

@@ -1,9 +1,6 @@
-using System.Text;
-using EdgeAi.Hub.Hosting;
-
 namespace EdgeAi.Hub.Batching;
 
-/// <summary>Counters that show batching at work; served as Prometheus text at /metrics.</summary>
+/// <summary>Counters that show batching at work; <see cref="Hosting.HubMetrics"/> puts them on /metrics.</summary>
 internal sealed class BatchingMetrics
 {
     private long _batches;
@@ -16,6 +13,10 @@ internal sealed class BatchingMetrics
     public long Batches => Interlocked.Read(ref _batches);
 
     public long BatchedRequests => Interlocked.Read(ref _batchedRequests);
+
+    public long BatchedRows => Interlocked.Read(ref _batchedRows);
+
+    public long UnbatchedRequests => Interlocked.Read(ref _unbatchedRequests);
 
     public long LargestBatch => Interlocked.Read(ref _largestBatch);
 
@@ -35,16 +36,4 @@ internal sealed class BatchingMetrics
     public void Unbatched() => Interlocked.Increment(ref _unbatchedRequests);
 
     public void Expired() => Interlocked.Increment(ref _deadlineExpired);
-
-    public string ToPrometheus()
-    {
-        var text = new StringBuilder();
-        PrometheusText.Counter(text, "edgeai_hub_batches_total", "Batches run by dynamic batching.", Batches);
-        PrometheusText.Counter(text, "edgeai_hub_batched_requests_total", "Requests served inside a batch.", BatchedRequests);
-        PrometheusText.Counter(text, "edgeai_hub_batched_rows_total", "Rows (batch-dimension entries) served inside a batch.", Interlocked.Read(ref _batchedRows));
-        PrometheusText.Counter(text, "edgeai_hub_unbatched_requests_total", "Requests run on their own (batching off or not applicable).", Interlocked.Read(ref _unbatchedRequests));
-        PrometheusText.Counter(text, "edgeai_hub_deadline_expired_total", "Requests failed with DEADLINE_EXCEEDED before running.", DeadlineExpired);
-        PrometheusText.Gauge(text, "edgeai_hub_largest_batch_requests", "Largest number of requests merged into one batch.", LargestBatch);
-        return text.ToString();
-    }
 }

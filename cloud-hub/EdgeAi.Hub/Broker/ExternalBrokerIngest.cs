@@ -38,6 +38,9 @@ internal sealed class ExternalBrokerIngest(
     /// <summary>Complete once started: publishes are taken from then on (refused, and retried by the caller, while the link is down).</summary>
     public Task Ready => _ready.Task;
 
+    /// <summary>Whether the link to the external broker is up now (for the broker health check).</summary>
+    public bool IsConnected => _client is { IsConnected: true };
+
     public string TopicFilter => $"$share/{options.Value.SharedGroup}/{SyncTopics.Root}+/+";
 
     /// <summary>

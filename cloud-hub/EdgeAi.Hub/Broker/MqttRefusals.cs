@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text;
-using EdgeAi.Hub.Hosting;
 
 namespace EdgeAi.Hub.Broker;
 
 /// <summary>
-/// MQTT traffic the hub refused, per device and reason, served at /metrics as
+/// MQTT traffic the hub refused, per device and reason, on /metrics (through <see cref="Hosting.HubMetrics"/>) as
 /// <c>edgeai_hub_mqtt_refused_total{device,reason}</c> (device "" before a connection logged in).
 /// Logged at most once per device and reason per <see cref="LogInterval"/>, with how many went unlogged,
 /// so a device that keeps sending oversized packets cannot flood the log.
@@ -37,19 +35,11 @@ internal sealed class MqttRefusals(TimeProvider time, ILogger<MqttRefusals> logg
         }
     }
 
-    public long Count(string deviceId, string reason) => _entries.TryGetValue((deviceId, reason), out var entry) ? Interlocked.Read(ref entry.Count) : 0;
+    /// <summary>Every device and reason counted so far.</summary>
+    public IReadOnlyList<(string Device, string Reason, long Count)> Counts =>
+        [.. _entries.Select(e => (e.Key.Device, e.Key.Reason, Interlocked.Read(ref e.Value.Count)))];
 
-    public string ToPrometheus()
-    {
-        var text = new StringBuilder();
-        PrometheusText.Header(text, "edgeai_hub_mqtt_refused_total", "counter", "MQTT packets the hub refused, by device (empty before the connection logged in) and reason.");
-        foreach (var ((device, reason), entry) in _entries.OrderBy(e => e.Key.Device, StringComparer.Ordinal))
-        {
-            // Device ids are [A-Za-z0-9._-] (checked at enrollment and login): nothing to escape.
-            PrometheusText.Sample(text, "edgeai_hub_mqtt_refused_total", $"device=\"{device}\",reason=\"{reason}\"", Interlocked.Read(ref entry.Count));
-        }
-        return text.ToString();
-    }
+    public long Count(string deviceId, string reason) => _entries.TryGetValue((deviceId, reason), out var entry) ? Interlocked.Read(ref entry.Count) : 0;
 
     private sealed class Entry
     {

@@ -6,6 +6,7 @@ using EdgeAi.Hub.Broker;
 using EdgeAi.Hub.Dashboard;
 using EdgeAi.Hub.Deployments;
 using EdgeAi.Hub.Enrollment;
+using EdgeAi.Hub.Health;
 using EdgeAi.Hub.Http;
 using EdgeAi.Hub.Ingest;
 using EdgeAi.Hub.Leadership;
@@ -16,6 +17,7 @@ using EdgeAi.Hub.Store;
 using EdgeAi.Hub.Support;
 using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Health;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Repository;
@@ -78,6 +80,7 @@ internal static class HubHost
         services.TryAddSingleton<LoopSupervisor>();
         services.AddSingleton<HubEndpoints>();
         services.AddSingleton<HubMetrics>();
+        services.AddPrometheusExporter();
         services.AddSingleton(new ServerIdentity("edgeai-hub", Version));
         services.AddSingleton(new ProtocolExtension("binary_tensor_data"));
         services.AddSingleton(new ProtocolExtension("model_repository"));
@@ -102,6 +105,7 @@ internal static class HubHost
         builder.AddDashboard();
         builder.AddSupportBundles();
         builder.AddHubService();
+        builder.AddHubHealth();
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {
@@ -132,8 +136,9 @@ internal static class HubHost
     /// <summary>The open routes, what devices call with their key, and the admin API.</summary>
     public static IEndpointRouteBuilder MapCloudHub(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Text("ok")).AllowAnonymous();
-        app.MapGet("/metrics", (HubMetrics metrics) => TypedResults.Text(metrics.Render(), HubMetrics.ContentType)).AllowAnonymous();
+        app.MapHealthEndpoints().AllowAnonymous();
+        app.MapPrometheusMetrics().AllowAnonymous();
+        _ = app.ServiceProvider.GetRequiredService<HubMetrics>();
         app.MapDashboard();
         // The Open Inference Protocol (its /v2/health routes stay open): a device key, or the admin key (repository load and unload
         // need it). Model downloads: a device key.

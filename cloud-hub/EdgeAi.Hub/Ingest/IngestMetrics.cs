@@ -1,9 +1,6 @@
-using System.Text;
-using EdgeAi.Hub.Hosting;
-
 namespace EdgeAi.Hub.Ingest;
 
-/// <summary>What ingest has done since start; served as Prometheus text at /metrics.</summary>
+/// <summary>What ingest has done since start; <see cref="Hosting.HubMetrics"/> puts them on /metrics.</summary>
 internal sealed class IngestMetrics
 {
     private long _recordsStored;
@@ -18,6 +15,8 @@ internal sealed class IngestMetrics
     public long DuplicatesIgnored => Interlocked.Read(ref _duplicatesIgnored);
 
     public long Batches => Interlocked.Read(ref _batches);
+
+    public long Commits => Interlocked.Read(ref _commits);
 
     public long Failures => Interlocked.Read(ref _failures);
 
@@ -34,16 +33,4 @@ internal sealed class IngestMetrics
     public void Failed(int batches) => Interlocked.Add(ref _failures, batches);
 
     public void Rejected() => Interlocked.Increment(ref _invalid);
-
-    public string ToPrometheus()
-    {
-        var text = new StringBuilder();
-        PrometheusText.Counter(text, "edgeai_hub_ingest_records_stored_total", "Records stored from devices.", RecordsStored);
-        PrometheusText.Counter(text, "edgeai_hub_ingest_duplicates_ignored_total", "Records received again and ignored (already stored).", DuplicatesIgnored);
-        PrometheusText.Counter(text, "edgeai_hub_ingest_batches_total", "Record batches and status messages committed.", Batches);
-        PrometheusText.Counter(text, "edgeai_hub_ingest_commits_total", "Store transactions (one commits many batches).", Interlocked.Read(ref _commits));
-        PrometheusText.Counter(text, "edgeai_hub_ingest_failures_total", "Batches the store failed to commit (the sender retries).", Failures);
-        PrometheusText.Counter(text, "edgeai_hub_ingest_invalid_total", "Messages refused as malformed.", Invalid);
-        return text.ToString();
-    }
 }

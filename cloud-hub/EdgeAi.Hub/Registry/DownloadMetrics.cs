@@ -1,9 +1,6 @@
-using System.Text;
-using EdgeAi.Hub.Hosting;
-
 namespace EdgeAi.Hub.Registry;
 
-/// <summary>Model downloads since start; served as Prometheus text at /metrics.</summary>
+/// <summary>Model downloads since start; <see cref="Hosting.HubMetrics"/> puts them on /metrics.</summary>
 internal sealed class DownloadMetrics
 {
     private long _started;
@@ -26,13 +23,4 @@ internal sealed class DownloadMetrics
     }
 
     public void Sent(int bytes) => Interlocked.Add(ref _bytesSent, bytes);
-
-    public string ToPrometheus()
-    {
-        var text = new StringBuilder();
-        PrometheusText.Counter(text, "edgeai_hub_model_downloads_started_total", "DownloadModel streams started.", Started);
-        PrometheusText.Counter(text, "edgeai_hub_model_downloads_resumed_total", "DownloadModel streams started from an offset > 0 (a resumed download).", Resumed);
-        PrometheusText.Counter(text, "edgeai_hub_model_download_bytes_sent_total", "Artifact bytes sent to devices.", BytesSent);
-        return text.ToString();
-    }
 }

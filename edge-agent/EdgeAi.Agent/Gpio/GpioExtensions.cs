@@ -27,7 +27,7 @@ internal static class GpioExtensions
             sp.GetRequiredService<UplinkState>(), sp.GetRequiredService<ModelHost>(), sp.GetService<PipelineCatalog>(), sp.GetRequiredService<LoopSupervisor>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<IRuleActivity>() ?? NoRules.Instance));
         services.AddHostedService<IndicatorLoop>();
-        services.AddSingleton<IMetricsSection, GpioMetrics>();
+        services.AddSingleton<IMetricsSource, GpioMetrics>();
         services.AddSingleton<IReportedStateSource, GpioReportSource>();
         return builder;
     }

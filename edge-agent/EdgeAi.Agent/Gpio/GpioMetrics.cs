@@ -1,38 +1,39 @@
-using System.Text;
+using System.Diagnostics.Metrics;
 using EdgeAi.Agent.Telemetry;
 
 namespace EdgeAi.Agent.Gpio;
 
-/// <summary>GPIO on /metrics: whether it works (and why not), pin values, edges and writes per pin.</summary>
-internal sealed class GpioMetrics(GpioService gpio, GpioEdgePump edges) : IMetricsSection
+/// <summary>GPIO on /metrics, observed at each scrape: whether it works (and why not), pin values, edges and writes per pin.</summary>
+internal sealed class GpioMetrics : IMetricsSource
 {
-    public void Render(StringBuilder text)
+    public const string MeterName = "EdgeAi.Agent.Gpio";
+
+    public GpioMetrics(IMeterFactory meters, GpioService gpio, GpioEdgePump edges)
     {
-        var status = gpio.Status;
-        PrometheusText.Header(text, "edgeai_gpio_enabled", "gauge", "1 while GPIO works; 0 with the driver and the reason when it is off or disabled.");
-        PrometheusText.Line(text, "edgeai_gpio_enabled",
-            $"driver=\"{PrometheusText.Label(status.Driver)}\",state=\"{status.State}\",reason=\"{PrometheusText.Label(status.Reason ?? "")}\"", status.IsEnabled ? 1 : 0);
-        PrometheusText.Header(text, "edgeai_gpio_pin_value", "gauge", "Logical value of each configured pin (1 = active).");
-        if (status.IsEnabled)
+        ArgumentNullException.ThrowIfNull(meters);
+        var meter = meters.Create(MeterName);
+        meter.CreateObservableGauge("edgeai_gpio_enabled", () =>
         {
-            foreach (var pin in gpio.ReadAll())
+            var status = gpio.Status;
+            return new Measurement<int>(status.IsEnabled ? 1 : 0,
+                Tag("driver", status.Driver), Tag("state", status.State.ToString()), Tag("reason", status.Reason ?? ""));
+        }, "1", "1 while GPIO works; 0 with the driver and the reason when it is off or disabled.");
+        meter.CreateObservableGauge("edgeai_gpio_pin_value", () => gpio.Status.IsEnabled
+                ? gpio.ReadAll().Select(p => new Measurement<int>(p.Value == true ? 1 : 0, Tag("pin", p.Pin.Name), Tag("number", p.Pin.Number)))
+                : [],
+            "1", "Logical value of each configured pin (1 = active).");
+        meter.CreateObservableCounter("edgeai_gpio_edges", () => edges.Counts.SelectMany(c => new[]
             {
-                PrometheusText.Line(text, "edgeai_gpio_pin_value", $"pin=\"{pin.Pin.Name}\",number=\"{pin.Pin.Number}\"", pin.Value == true ? 1 : 0);
-            }
-        }
-        PrometheusText.Header(text, "edgeai_gpio_edges_total", "counter", "Input edges by pin and what became of them: triggered, bounced (debounce), held_off.");
-        foreach (var (pin, triggered, bounced, heldOff) in edges.Counts)
-        {
-            PrometheusText.Line(text, "edgeai_gpio_edges_total", $"pin=\"{pin}\",verdict=\"triggered\"", triggered);
-            PrometheusText.Line(text, "edgeai_gpio_edges_total", $"pin=\"{pin}\",verdict=\"bounced\"", bounced);
-            PrometheusText.Line(text, "edgeai_gpio_edges_total", $"pin=\"{pin}\",verdict=\"held_off\"", heldOff);
-        }
-        PrometheusText.Header(text, "edgeai_gpio_edges_dropped_total", "counter", "Edges dropped because they arrived faster than they could be handled.");
-        PrometheusText.Line(text, "edgeai_gpio_edges_dropped_total", "", gpio.EdgesDropped);
-        PrometheusText.Header(text, "edgeai_gpio_writes_total", "counter", "Writes to each output pin (rules, indicators, REST, pulse ends).");
-        foreach (var (pin, writes) in gpio.WriteCounts.Where(w => !gpio.Resolve(w.Pin).IsInput))
-        {
-            PrometheusText.Line(text, "edgeai_gpio_writes_total", $"pin=\"{pin}\"", writes);
-        }
+                new Measurement<long>(c.Triggered, Tag("pin", c.Pin), Tag("verdict", "triggered")),
+                new Measurement<long>(c.Bounced, Tag("pin", c.Pin), Tag("verdict", "bounced")),
+                new Measurement<long>(c.HeldOff, Tag("pin", c.Pin), Tag("verdict", "held_off")),
+            }),
+            "{edge}", "Input edges by pin and what became of them: triggered, bounced (debounce), held_off.");
+        meter.CreateObservableCounter("edgeai_gpio_edges_dropped", () => gpio.EdgesDropped, "{edge}", "Edges dropped because they arrived faster than they could be handled.");
+        meter.CreateObservableCounter("edgeai_gpio_writes", () => gpio.WriteCounts.Where(w => !gpio.Resolve(w.Pin).IsInput)
+                .Select(w => new Measurement<long>(w.Writes, Tag("pin", w.Pin))),
+            "{write}", "Writes to each output pin (rules, indicators, REST, pulse ends).");
     }
+
+    private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 }

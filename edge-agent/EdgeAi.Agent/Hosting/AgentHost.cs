@@ -5,6 +5,7 @@ using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.Diagnostics;
 using EdgeAi.Agent.Enrollment;
 using EdgeAi.Agent.Gpio;
+using EdgeAi.Agent.Health;
 using EdgeAi.Agent.Logging;
 using EdgeAi.Agent.Outbox;
 using EdgeAi.Agent.Pipelines;
@@ -18,6 +19,7 @@ using EdgeAi.Agent.Telemetry;
 using EdgeAi.Agent.Twin;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Health;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
@@ -60,12 +62,10 @@ internal static class AgentHost
 
         var app = builder.Build();
         app.UseGrpcFrameCheck();
-        app.MapGet("/healthz", context => context.Response.WriteAsync("ok", context.RequestAborted));
-        app.MapGet("/metrics", context =>
-        {
-            context.Response.ContentType = "text/plain; version=0.0.4";
-            return context.Response.WriteAsync(context.RequestServices.GetRequiredService<PrometheusText>().Render(), context.RequestAborted);
-        });
+        app.MapHealthEndpoints();
+        app.MapPrometheusMetrics();
+        _ = app.Services.GetRequiredService<InferenceMetrics>();
+        _ = app.Services.GetServices<IMetricsSource>().ToList();
         app.MapInferenceProtocol();
         app.MapGpio();
         app.MapRules();
@@ -88,6 +88,7 @@ internal static class AgentHost
         services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         services.TryAddSingleton<LoopSupervisor>();
         services.AddHostedService<AgentStartup>();
+        services.AddPrometheusExporter();
         builder.AddModelServing();
         builder.AddModelStore(
             sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.ModelsDirectory,
@@ -106,7 +107,8 @@ internal static class AgentHost
             .AddGpio()
             .AddRules()
             .AddPipelines()
-            .AddDiagnostics();
+            .AddDiagnostics()
+            .AddAgentHealth();
         builder.AddFileLog();
         builder.AddSupportBundles();
         services.AddSingleton(new ServerIdentity("edgeai-agent", Version));

@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using System.Text;
+using System.Diagnostics.Metrics;
 using EdgeAi.Agent.Gpio;
 using EdgeAi.Agent.Telemetry;
 using EdgeAi.Common.Sync;
@@ -9,11 +9,13 @@ namespace EdgeAi.Agent.Rules;
 
 /// <summary>
 /// Every rule's fires, skips (by reason) and failures (by stage), webhook deliveries, and latency: totals since
-/// start for /metrics, windows for telemetry, and the last fire and failure for indicators. Kept by rule name, so
+/// start for /metrics (observed at each scrape; latency as a histogram), windows for telemetry, and the last fire and failure for indicators. Kept by rule name, so
 /// a rule replaced from the hub keeps counting where it was.
 /// </summary>
-internal sealed class RuleMetrics(TimeProvider time) : IMetricsSection, ITelemetrySource, IRuleActivity
+internal sealed class RuleMetrics : IMetricsSource, ITelemetrySource, IRuleActivity
 {
+    public const string MeterName = "EdgeAi.Agent.Rules";
+
     public const string SkipHoldOff = "hold_off";
     public const string SkipBusy = "busy";
     public const string SkipCondition = "condition";
@@ -24,6 +26,27 @@ internal sealed class RuleMetrics(TimeProvider time) : IMetricsSection, ITelemet
     private Dictionary<string, Counters> _window = new(StringComparer.OrdinalIgnoreCase);
     private long _lastFireTicks;
     private long _lastFailureTicks;
+    private readonly TimeProvider _time;
+    private readonly Histogram<double>? _latency;
+
+    public RuleMetrics(TimeProvider time, IMeterFactory? meters = null)
+    {
+        _time = time;
+        if (meters?.Create(MeterName) is not { } meter)
+        {
+            return;
+        }
+        meter.CreateObservableCounter("edgeai_rule_fires", () => Observe((rule, c) => [Count(c.Fires, rule)]),
+            "{fire}", "Rule fires (the condition held and the actions ran), by rule.");
+        meter.CreateObservableCounter("edgeai_rule_skips", () => Observe((rule, c) => c.Skips.Select(s => Count(s.Value, rule, ("reason", s.Key)))),
+            "{skip}", "Rule triggers that did not fire, by rule and reason (hold_off, busy, condition, off).");
+        meter.CreateObservableCounter("edgeai_rule_failures", () => Observe((rule, c) => c.Failures.Select(f => Count(f.Value, rule, ("stage", f.Key)))),
+            "{failure}", "Rule failures, by rule and stage (input, target, action).");
+        meter.CreateObservableCounter("edgeai_rule_webhooks", () => Observe((rule, c) =>
+                [Count(c.WebhooksDelivered, rule, ("outcome", "delivered")), Count(c.WebhooksDropped, rule, ("outcome", "dropped"))]),
+            "{delivery}", "Webhook deliveries by rule and outcome (delivered, dropped: the queue was full).");
+        _latency = meter.CreateHistogram<double>("edgeai_rule_latency", "s", "Trigger-to-actions latency of rule fires, by rule.");
+    }
 
     public DateTimeOffset? LastFailure => Ticks(Interlocked.Read(ref _lastFailureTicks));
 
@@ -32,7 +55,8 @@ internal sealed class RuleMetrics(TimeProvider time) : IMetricsSection, ITelemet
 
     public void Fired(string rule, double latencyMs)
     {
-        var now = time.GetUtcNow().UtcTicks;
+        var now = _time.GetUtcNow().UtcTicks;
+        _latency?.Record(latencyMs / 1000, new KeyValuePair<string, object?>("rule", rule));
         Interlocked.Exchange(ref _lastFireTicks, now);
         Update(rule, c =>
         {
@@ -47,7 +71,7 @@ internal sealed class RuleMetrics(TimeProvider time) : IMetricsSection, ITelemet
 
     public void Failed(string rule, string stage)
     {
-        Interlocked.Exchange(ref _lastFailureTicks, time.GetUtcNow().UtcTicks);
+        Interlocked.Exchange(ref _lastFailureTicks, _time.GetUtcNow().UtcTicks);
         Update(rule, c => c.Failures[stage] = c.Failures.GetValueOrDefault(stage) + 1);
     }
 
@@ -93,43 +117,13 @@ internal sealed class RuleMetrics(TimeProvider time) : IMetricsSection, ITelemet
         }
     }
 
-    public void Render(StringBuilder text)
-    {
-        var rules = _totals.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => (Name: PrometheusText.Label(r.Key), Counters: Copy(r.Value))).ToList();
-        PrometheusText.Header(text, "edgeai_rule_fires_total", "counter", "Rule fires (the condition held and the actions ran), by rule.");
-        foreach (var (name, c) in rules)
-        {
-            PrometheusText.Line(text, "edgeai_rule_fires_total", $"rule=\"{name}\"", c.Fires);
-        }
-        PrometheusText.Header(text, "edgeai_rule_skips_total", "counter", "Rule triggers that did not fire, by rule and reason (hold_off, busy, condition, off).");
-        foreach (var (name, c) in rules)
-        {
-            foreach (var (reason, count) in c.Skips.OrderBy(s => s.Key, StringComparer.Ordinal))
-            {
-                PrometheusText.Line(text, "edgeai_rule_skips_total", $"rule=\"{name}\",reason=\"{reason}\"", count);
-            }
-        }
-        PrometheusText.Header(text, "edgeai_rule_failures_total", "counter", "Rule failures, by rule and stage (input, target, action).");
-        foreach (var (name, c) in rules)
-        {
-            foreach (var (stage, count) in c.Failures.OrderBy(s => s.Key, StringComparer.Ordinal))
-            {
-                PrometheusText.Line(text, "edgeai_rule_failures_total", $"rule=\"{name}\",stage=\"{stage}\"", count);
-            }
-        }
-        PrometheusText.Header(text, "edgeai_rule_webhooks_total", "counter", "Webhook deliveries by rule and outcome (delivered, dropped: the queue was full).");
-        foreach (var (name, c) in rules)
-        {
-            PrometheusText.Line(text, "edgeai_rule_webhooks_total", $"rule=\"{name}\",outcome=\"delivered\"", c.WebhooksDelivered);
-            PrometheusText.Line(text, "edgeai_rule_webhooks_total", $"rule=\"{name}\",outcome=\"dropped\"", c.WebhooksDropped);
-        }
-        PrometheusText.Header(text, "edgeai_rule_latency_ms", "summary", "Trigger-to-actions latency of rule fires.");
-        foreach (var (name, c) in rules)
-        {
-            PrometheusText.Line(text, "edgeai_rule_latency_ms_sum", $"rule=\"{name}\"", c.LatencySumMs);
-            PrometheusText.Line(text, "edgeai_rule_latency_ms_count", $"rule=\"{name}\"", c.Fires);
-        }
-    }
+    private IEnumerable<Measurement<long>> Observe(Func<string, Counters, IEnumerable<Measurement<long>>> measure) =>
+        [.. _totals.Select(r => (r.Key, Copy(r.Value))).SelectMany(r => measure(r.Key, r.Item2))];
+
+    private static Measurement<long> Count(long value, string rule, (string Key, string Value)? label = null) =>
+        label is var (key, text)
+            ? new(value, new KeyValuePair<string, object?>("rule", rule), new KeyValuePair<string, object?>(key, text))
+            : new(value, new KeyValuePair<string, object?>("rule", rule));
 
     private void Update(string rule, Action<Counters> change)
     {

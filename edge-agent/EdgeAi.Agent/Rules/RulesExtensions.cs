@@ -23,7 +23,7 @@ internal static class RulesExtensions
         services.AddSingleton<IValidateOptions<RulesOptions>, RulesOptionsValidator>();
         services.AddHttpClient(RuleEngine.HttpClientName, http => http.Timeout = Timeout.InfiniteTimeSpan); // each attempt has its own timeout
         services.AddSingleton<RuleMetrics>();
-        services.AddSingleton<IMetricsSection>(sp => sp.GetRequiredService<RuleMetrics>());
+        services.AddSingleton<IMetricsSource>(sp => sp.GetRequiredService<RuleMetrics>());
         services.AddSingleton<ITelemetrySource>(sp => sp.GetRequiredService<RuleMetrics>());
         services.AddSingleton<IRuleActivity>(sp => sp.GetRequiredService<RuleMetrics>());
         services.AddSingleton<RuleRunner>();

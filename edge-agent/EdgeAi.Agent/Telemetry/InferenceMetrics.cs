@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using EdgeAi.Common.Sync;
+using EdgeAi.Serving.Protocol;
 
 namespace EdgeAi.Agent.Telemetry;
 
@@ -8,19 +10,43 @@ internal readonly record struct InferenceOutcome(
 
 /// <summary>
 /// Per-model request counts, fallback reasons, errors and a latency histogram. Two views of the same
-/// numbers: a window that telemetry takes and resets, and totals since start for /metrics.
+/// numbers: a window that telemetry takes and resets, and totals since start. /metrics gets the same outcomes
+/// through instruments of the <see cref="MeterName"/> meter, named after Triton's.
 /// </summary>
 internal sealed class InferenceMetrics
 {
+    public const string MeterName = "EdgeAi.Agent.Inference";
+
     /// <summary>Upper bounds of the latency buckets in milliseconds; one overflow bucket follows.</summary>
     public static IReadOnlyList<double> BoundsMs { get; } = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000];
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, ModelCounts> _window = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelCounts> _total = new(StringComparer.Ordinal);
+    private readonly Counter<long>? _success;
+    private readonly Counter<long>? _failure;
+    private readonly Counter<long>? _served;
+    private readonly Counter<long>? _fallbacks;
+    private readonly Histogram<double>? _duration;
+
+    public InferenceMetrics(IMeterFactory? meters = null)
+    {
+        if (meters?.Create(MeterName) is not { } meter)
+        {
+            return;
+        }
+        _success = meter.CreateCounter<long>("edgeai_inference_request_success", "{request}", "Requests answered, by model and the version that answered.");
+        _failure = meter.CreateCounter<long>("edgeai_inference_request_failure", "{request}",
+            "Requests that got no answer, by model, version asked for (empty: any) and reason (the gRPC status, Cancelled when the caller gave up).");
+        _served = meter.CreateCounter<long>("edgeai_inference_served", "{request}", "Requests answered, by model and who served them (local, cloud).");
+        _fallbacks = meter.CreateCounter<long>("edgeai_inference_fallbacks", "{request}",
+            "Requests the hub served instead of the device, by model and reason (model_not_installed, model_not_ready, local_failure, overloaded, deadline, low_confidence).");
+        _duration = meter.CreateHistogram<double>("edgeai_inference_request_duration", "s", "End-to-end inference latency seen by the agent (routing, queue, compute, hub), by model.");
+    }
 
     public void Record(in InferenceOutcome outcome)
     {
+        Publish(outcome);
         lock (_gate)
         {
             Counts(_window, outcome.Model).Add(outcome);
@@ -45,6 +71,29 @@ internal sealed class InferenceMetrics
         lock (_gate)
         {
             return [.. _total.Values.Select(c => c.ToMessage())];
+        }
+    }
+
+    private void Publish(in InferenceOutcome o)
+    {
+        if (_duration is null)
+        {
+            return;
+        }
+        var model = new KeyValuePair<string, object?>("model", o.Model);
+        var version = new KeyValuePair<string, object?>("version", o.Version ?? "");
+        _duration.Record(o.LatencyMs / 1000, model);
+        if (o.ErrorCode is { } code)
+        {
+            _failure!.Add(1, model, version, new KeyValuePair<string, object?>("reason", code));
+            return;
+        }
+        _success!.Add(1, model, version);
+        var cloud = o.ServedBy == InferenceParameters.ServedCloud;
+        _served!.Add(1, model, new KeyValuePair<string, object?>("served_by", cloud ? InferenceParameters.ServedCloud : InferenceParameters.ServedLocal));
+        if (cloud && o.FallbackReason is { } reason)
+        {
+            _fallbacks!.Add(1, model, new KeyValuePair<string, object?>("reason", reason));
         }
     }
 
@@ -86,7 +135,7 @@ internal sealed class InferenceMetrics
             }
             _version = o.Version ?? _version;
             _provider = o.ExecutionProvider ?? _provider;
-            if (o.ServedBy == EdgeAi.Serving.Protocol.InferenceParameters.ServedCloud)
+            if (o.ServedBy == InferenceParameters.ServedCloud)
             {
                 _cloud++;
                 if (o.FallbackReason is { } reason)

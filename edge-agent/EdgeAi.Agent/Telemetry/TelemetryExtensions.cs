@@ -4,7 +4,7 @@ namespace EdgeAi.Agent.Telemetry;
 
 internal static class TelemetryExtensions
 {
-    /// <summary>Request metrics and samples, the telemetry collector, and the /metrics page.</summary>
+    /// <summary>Request metrics and samples, the telemetry collector, and the outbox, uplink and loop series on /metrics.</summary>
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -15,7 +15,7 @@ internal static class TelemetryExtensions
         services.AddHostedService(sp => sp.GetRequiredService<InferenceSampler>());
         services.AddSingleton<TelemetryCollector>();
         services.AddHostedService(sp => sp.GetRequiredService<TelemetryCollector>());
-        services.AddSingleton<PrometheusText>();
+        services.AddSingleton<IMetricsSource, AgentMeters>();
         return builder;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using EdgeAi.Common.Inference;
+using EdgeAi.Serving.Statistics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -25,10 +26,13 @@ public sealed class ModelHost : IDisposable
 
     // Replaced whole on every change, so readers never lock; versions and active pointers change together.
     private Catalog _catalog = Catalog.Empty;
+    private readonly ServingMeters? _meters;
 
     /// <param name="time">The clock the statistics extension measures on; the system clock when null.</param>
-    public ModelHost(SessionFactory sessions, IOptions<ModelHostOptions> options, ILogger<ModelHost> logger, TimeProvider? time = null)
+    /// <param name="meters">Queue and compute histograms for /metrics; none when null.</param>
+    public ModelHost(SessionFactory sessions, IOptions<ModelHostOptions> options, ILogger<ModelHost> logger, TimeProvider? time = null, ServingMeters? meters = null)
     {
+        _meters = meters;
         ArgumentNullException.ThrowIfNull(options);
         _sessions = sessions;
         _options = options.Value;
@@ -68,7 +72,7 @@ public sealed class ModelHost : IDisposable
             var created = _sessions.Create(sessionPath, name);
             try
             {
-                instance = ModelInstance.Ready(name, version, path, created, _options.MaxConcurrentRunsPerModel, variant, _time);
+                instance = ModelInstance.Ready(name, version, path, created, _options.MaxConcurrentRunsPerModel, variant, _time, _meters);
             }
             catch
             {

@@ -55,12 +55,14 @@ public sealed class ModelInstance
     /// </summary>
     public ModelCounters Counters { get; private init; } = new(TimeProvider.System);
 
+    private ServingMeters? Meters { get; init; }
+
     /// <summary>Requests waiting for or running on this instance.</summary>
     public int QueueDepth => Volatile.Read(ref _queued);
 
     internal InferenceSession Session => _created?.Session ?? throw new InvalidOperationException("model is not loaded");
 
-    internal static ModelInstance Ready(string name, string version, string path, CreatedSession created, int maxConcurrency, string? variant = null, TimeProvider? time = null)
+    internal static ModelInstance Ready(string name, string version, string path, CreatedSession created, int maxConcurrency, string? variant = null, TimeProvider? time = null, ServingMeters? meters = null)
     {
         var inputs = created.Session.InputMetadata.Select(kv => ToSpec(kv.Key, kv.Value, "input")).ToList();
         var outputs = created.Session.OutputMetadata.Select(kv => ToSpec(kv.Key, kv.Value, "output")).ToList();
@@ -72,6 +74,7 @@ public sealed class ModelInstance
             Outputs = outputs,
             SkippedProviders = created.SkippedProviders,
             Counters = new ModelCounters(time ?? TimeProvider.System),
+            Meters = meters,
         };
     }
 
@@ -207,12 +210,14 @@ public sealed class ModelInstance
         if (arrivals is null)
         {
             Counters.Succeeded(timing.Written - timing.Arrived, timing.Started - timing.Arrived, input, infer, output);
+            Meters?.Succeeded(Name, Version, timing.Started - timing.Arrived, input, infer, output, Counters.Time.TimestampFrequency);
             return;
         }
         for (var i = 0; i < arrivals.Count; i++)
         {
             // Each request of a batch waited its own time and shared the batch's compute, as Triton counts them.
             Counters.Succeeded(timing.Written - arrivals[i], timing.Started - arrivals[i], input, infer, output);
+            Meters?.Succeeded(Name, Version, timing.Started - arrivals[i], input, infer, output, Counters.Time.TimestampFrequency);
         }
     }
 

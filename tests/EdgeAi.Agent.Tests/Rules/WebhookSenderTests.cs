@@ -1,18 +1,34 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using EdgeAi.Agent.Rules;
+using EdgeAi.Common.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeAi.Agent.Tests.Rules;
 
 /// <summary>A webhook action's queue and retries, against an in-memory HTTP handler (no sockets) on a fake clock.</summary>
-public sealed class WebhookSenderTests
+public sealed class WebhookSenderTests : IDisposable
 {
+    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+    private readonly PrometheusExporter _exporter;
     private readonly FakeTimeProvider _time = new();
     private readonly RuleMetrics _metrics;
     private readonly List<string> _failures = [];
 
-    public WebhookSenderTests() => _metrics = new RuleMetrics(_time);
+    public WebhookSenderTests()
+    {
+        var meters = _services.GetRequiredService<IMeterFactory>();
+        _exporter = PrometheusExporter.ForScope(meters);
+        _metrics = new RuleMetrics(_time, meters);
+    }
+
+    public void Dispose()
+    {
+        _exporter.Dispose();
+        _services.Dispose();
+    }
 
     [Fact]
     public async Task TryEnqueue_QueueFull_NewDeliveryDroppedAndCountedTheQueuedOnesSent()
@@ -88,9 +104,7 @@ public sealed class WebhookSenderTests
 
     private long Metric(string outcome)
     {
-        var text = new StringBuilder();
-        _metrics.Render(text);
-        var line = text.ToString().Split('\n').SingleOrDefault(l => l.StartsWith($"edgeai_rule_webhooks_total{{rule=\"r\",outcome=\"{outcome}\"}}", StringComparison.Ordinal));
+        var line = _exporter.Collect().Split('\n').SingleOrDefault(l => l.StartsWith($"edgeai_rule_webhooks_total{{rule=\"r\",outcome=\"{outcome}\"}}", StringComparison.Ordinal));
         return line is null ? 0 : long.Parse(line.Split(' ')[^1], System.Globalization.CultureInfo.InvariantCulture);
     }
 

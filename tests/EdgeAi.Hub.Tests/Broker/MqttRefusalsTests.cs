@@ -31,18 +31,15 @@ public sealed class MqttRefusalsTests
     }
 
     [Fact]
-    public void ToPrometheus_Refusals_CounterWithHelpTypeAndLabels()
+    public void Counts_Refusals_PerDeviceAndReason()
     {
         var refusals = new MqttRefusals(new FakeTimeProvider(), new ListLogger());
         refusals.PacketRefused(null, "10.0.0.9:5000", 300_000_000, 4_194_304);
         refusals.PacketRefused("cam-1", "10.0.0.7:5000", 5_000_000, 4_194_304);
 
-        var text = refusals.ToPrometheus();
+        refusals.PacketRefused("cam-1", "10.0.0.7:5000", 5_000_000, 4_194_304);
 
-        text.ShouldContain("# HELP edgeai_hub_mqtt_refused_total ");
-        text.ShouldContain("# TYPE edgeai_hub_mqtt_refused_total counter\n");
-        text.ShouldContain("edgeai_hub_mqtt_refused_total{device=\"\",reason=\"packet_too_large\"} 1\n");
-        text.ShouldContain("edgeai_hub_mqtt_refused_total{device=\"cam-1\",reason=\"packet_too_large\"} 1\n");
+        refusals.Counts.OrderBy(c => c.Device, StringComparer.Ordinal).ShouldBe([("", MqttRefusals.PacketTooLarge, 1L), ("cam-1", MqttRefusals.PacketTooLarge, 2L)]);
     }
 
     private sealed class ListLogger : ILogger<MqttRefusals>

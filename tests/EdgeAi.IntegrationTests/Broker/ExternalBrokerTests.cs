@@ -116,7 +116,7 @@ public sealed class ExternalBrokerTests() : MosquittoHubTest(
     private long Metric(string name)
     {
         var metrics = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions
-            .GetRequiredService<EdgeAi.Hub.Ingest.IngestMetrics>(Hub.Services).ToPrometheus();
+            .GetRequiredService<EdgeAi.Common.Metrics.PrometheusExporter>(Hub.Services).Collect();
         var line = metrics.Split('\n').Single(l => l.StartsWith(name + " ", StringComparison.Ordinal));
         return long.Parse(line[(name.Length + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }

@@ -72,7 +72,7 @@ public sealed class DownloadTests() : SimulatedFleetTest([Wanted, Other], new Di
         var metrics = await Admin.GetStringAsync(new Uri("/metrics", UriKind.Relative), Token);
         metrics.ShouldContain("edgeai_hub_model_downloads_started_total 2");
         metrics.ShouldContain("edgeai_hub_model_downloads_resumed_total 1");
-        metrics.ShouldMatch(@"edgeai_hub_model_download_bytes_sent_total \d+");
+        metrics.ShouldMatch(@"edgeai_hub_model_download_sent_bytes_total \d+");
     }
 
     [Fact]
