@@ -12,6 +12,7 @@ using EdgeAi.Hub.Leadership;
 using EdgeAi.Hub.Registry;
 using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Store;
+using EdgeAi.Hub.Tracing;
 using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
@@ -19,6 +20,7 @@ using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Repository;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
+using EdgeAi.Serving.Tracing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -98,6 +100,7 @@ internal static class HubHost
         builder.AddDeployments();
         builder.AddDeviceTwin();
         builder.AddDashboard();
+        builder.AddEdgeAiTracing("cloud-hub", sp => sp.GetRequiredService<LeaderLease>().Holder, HubActivities.SourceName);
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {

@@ -11,12 +11,14 @@ using EdgeAi.Agent.Rules;
 using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.SyncUp;
 using EdgeAi.Agent.Telemetry;
+using EdgeAi.Agent.Tracing;
 using EdgeAi.Agent.Twin;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Tracing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -109,6 +111,7 @@ internal static class AgentHost
         services.AddSingleton(new ProtocolExtension("model_repository"));
         services.AddSingleton(new ProtocolExtension("statistics"));
         builder.AddListeners();
+        builder.AddEdgeAiTracing("edge-agent", sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.DeviceId, AgentActivities.SourceName);
         return builder;
     }
 
