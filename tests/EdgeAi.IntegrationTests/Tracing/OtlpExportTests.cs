@@ -79,6 +79,7 @@ public sealed class OtlpExportTests : IAsyncLifetime
     public async Task TracingEnabled_BadEndpoint_StartFailsNamingIt()
     {
         await using var agent = new TestAgent(_scratch.Sub("bad"));
+        agent.ExpectErrors("Microsoft.Extensions.Hosting.Internal.Host", 11, "OtlpEndpoint 'collector:4318'");
 
         var error = await Should.ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => agent.StartAsync(null, new Dictionary<string, string?>
         {

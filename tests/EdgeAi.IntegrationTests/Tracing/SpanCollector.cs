@@ -34,7 +34,11 @@ internal sealed class SpanCollector : IDisposable
     public async Task<Activity> WaitForAsync(Func<Activity, bool> match, string what, CancellationToken cancellationToken)
     {
         Activity? found = null;
-        await Eventually.UntilAsync(() => Task.FromResult((found = _stopped.FirstOrDefault(match)) is not null), what, cancellationToken);
+        await Eventually.UntilAsync(
+            () => Task.FromResult((found = _stopped.FirstOrDefault(match)) is not null),
+            () => $"{what}; collected: {string.Join("; ", _stopped.Select(a => $"{a.Source.Name} '{a.DisplayName}' {a.TraceId}/{a.SpanId} parent {a.ParentSpanId}"))}",
+            cancellationToken,
+            within: TimeSpan.FromSeconds(20));
         return found!;
     }
 

@@ -52,7 +52,8 @@ public sealed class TraceTests : IAsyncLifetime
         hubCall.ParentSpanId.ShouldBe(route.SpanId);
         hubCall.Kind.ShouldBe(ActivityKind.Client);
         // The hub's server span: a descendant of the agent's call, through the HTTP/2 request that carried the traceparent.
-        var hubServer = trace.Single(a => a.Source.Name == "Microsoft.AspNetCore" && _spans.Ancestors(a).Contains(hubCall));
+        var hubServer = await _spans.WaitForAsync(
+            a => a.TraceId == client && a.Source.Name == "Microsoft.AspNetCore" && _spans.Ancestors(a).Contains(hubCall), "the hub's server span under the agent's call", Token);
         hubServer.Kind.ShouldBe(ActivityKind.Server);
         _spans.Ancestors(queued).ShouldContain(hubServer);
         _spans.Ancestors(queued).ShouldContain(agentServer);
