@@ -10,8 +10,11 @@ namespace EdgeAi.Serving.Tracing;
 
 public static class TracingExtensions
 {
-    /// <summary>The framework's own spans: ASP.NET Core's server span (it reads an incoming traceparent) and HttpClient's.</summary>
-    private static readonly string[] FrameworkSources = ["Microsoft.AspNetCore", "System.Net.Http"];
+    /// <summary>
+    /// The framework's own spans: ASP.NET Core's server span (it reads an incoming traceparent), HttpClient's, and the
+    /// gRPC client's (it sits between our hub call and its HTTP request: without it that request's parent is missing).
+    /// </summary>
+    private static readonly string[] FrameworkSources = ["Microsoft.AspNetCore", "System.Net.Http", "Grpc.Net.Client"];
 
     /// <summary>
     /// Trace export (<see cref="TracingOptions"/>, <c>Telemetry:Tracing</c>). Only when enabled does it register the

@@ -10,7 +10,7 @@ namespace EdgeAi.IntegrationTests.Tracing;
 /// </summary>
 internal sealed class SpanCollector : IDisposable
 {
-    private static readonly string[] Sources = ["EdgeAi.Agent", "EdgeAi.Hub", "EdgeAi.Serving", "Microsoft.AspNetCore", "System.Net.Http"];
+    private static readonly string[] Sources = ["EdgeAi.Agent", "EdgeAi.Hub", "EdgeAi.Serving", "Microsoft.AspNetCore", "System.Net.Http", "Grpc.Net.Client"];
 
     private readonly ConcurrentQueue<Activity> _stopped = new();
     private readonly ActivityListener _listener;
