@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using EdgeAi.Common.Inference;
+using EdgeAi.Hub.Tracing;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
@@ -63,6 +64,7 @@ internal sealed class BatchingBackend : IInferenceBackend, IHostedService, IDisp
             {
                 throw new InferenceException(InferenceError.Unavailable, ModelBatcher.ShuttingDown);
             }
+            using var queued = HubActivities.StartQueued(request.ModelName);
             response = await batcher.EnqueueAsync(request, deadline, cancellationToken).ConfigureAwait(false);
         }
         else

@@ -1,6 +1,9 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using EdgeAi.Common.Inference;
+using EdgeAi.Hub.Tracing;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Tracing;
 
 namespace EdgeAi.Hub.Batching;
 
@@ -44,7 +47,7 @@ internal sealed class ModelBatcher
     public Task<ModelInferResponse> EnqueueAsync(ModelInferRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var pending = new Pending(request, BatchMerge.Key(request), request.Inputs[0].Shape[0], deadline, [_time.GetTimestamp()], cancellationToken);
+        var pending = new Pending(request, BatchMerge.Key(request), request.Inputs[0].Shape[0], deadline, [_time.GetTimestamp()], Activity.Current, cancellationToken);
         if (!_queue.Writer.TryWrite(pending))
         {
             throw new InferenceException(InferenceError.Unavailable, ShuttingDown);
@@ -65,6 +68,8 @@ internal sealed class ModelBatcher
     /// <summary>The batching loop, until <paramref name="stop"/>; a batch being gathered when it comes still runs.</summary>
     public async Task RunAsync(CancellationToken stop)
     {
+        // The loop was started by some request and inherited its span as the current one: no later batch belongs to it.
+        Activity.Current = null;
         var carried = new List<Pending>();
         try
         {
@@ -177,6 +182,7 @@ internal sealed class ModelBatcher
         {
             return;
         }
+        using var span = StartBatchSpan(live);
         if (live.Count == 1)
         {
             // Nothing arrived within the queue delay: it runs on its own and counts as unbatched.
@@ -212,6 +218,24 @@ internal sealed class ModelBatcher
         }
     }
 
+    /// <summary>
+    /// The batch's own span, linked to each request's wait span, and each wait span linked back to it, so either
+    /// trace leads to the other (see <see cref="HubActivities.StartBatch"/> for why it is not a child).
+    /// </summary>
+    private static Activity? StartBatchSpan(List<Pending> live)
+    {
+        var span = HubActivities.StartBatch(live[0].Request.ModelName, live.Select(p => p.Queued?.Context ?? default), (int)live.Sum(p => p.Rows));
+        if (span is not null)
+        {
+            foreach (var pending in live)
+            {
+                pending.Queued?.AddLink(new ActivityLink(span.Context));
+                pending.Queued?.SetTag(TraceTags.BatchSize, live.Count);
+            }
+        }
+        return span;
+    }
+
     private async Task RunAloneAsync(Pending pending)
     {
         try
@@ -225,7 +249,8 @@ internal sealed class ModelBatcher
     }
 
     /// <param name="Arrived">When it was queued, as the one-element list the host's statistics take.</param>
-    private sealed record Pending(ModelInferRequest Request, string Key, long Rows, DateTimeOffset? Deadline, long[] Arrived, CancellationToken CancellationToken)
+    /// <param name="Queued">The request's span for its wait here (null when tracing is off).</param>
+    private sealed record Pending(ModelInferRequest Request, string Key, long Rows, DateTimeOffset? Deadline, long[] Arrived, Activity? Queued, CancellationToken CancellationToken)
     {
         public TaskCompletionSource<ModelInferResponse> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -243,7 +243,8 @@ internal sealed class EmbeddedBroker(
         }
         // Wills arrive here too (sender = the lost client), so presence follows a dropped connection.
         var leaf = topic[(topic.LastIndexOf('/') + 1)..];
-        var outcome = await ingest.IngestAsync(e.ClientId, leaf, e.ApplicationMessage.Payload, e.CancellationToken).ConfigureAwait(false);
+        var outcome = await ingest.IngestAsync(
+            e.ClientId, leaf, e.ApplicationMessage.Payload, e.CancellationToken, trace: MqttTrace.Read(e.ApplicationMessage)).ConfigureAwait(false);
         // Streams stop here (nobody may subscribe to them); status goes on to be retained.
         e.ProcessPublish = leaf == SyncTopics.Status && outcome == IngestOutcome.Stored;
         e.Response.ReasonCode = outcome switch

@@ -209,7 +209,7 @@ internal sealed class ExternalBrokerIngest(
         IngestOutcome outcome;
         // The broker already checked who may publish where; the hub trusts the topic's device id.
         // Retained means sent because the hub subscribed (live messages come without the flag): old news, whichever subscription brought it.
-        while ((outcome = await ingest.IngestAsync(device, leaf, message.Payload, stoppingToken, relearned: message.Retain).ConfigureAwait(false)) == IngestOutcome.Failed)
+        while ((outcome = await ingest.IngestAsync(device, leaf, message.Payload, stoppingToken, relearned: message.Retain, MqttTrace.Read(message)).ConfigureAwait(false)) == IngestOutcome.Failed)
         {
             // Not acknowledged yet, and acknowledgements go out in order: keep this one until it is stored.
             var wait = Jitter(delay);

@@ -15,6 +15,7 @@ using EdgeAi.Hub.Security;
 using EdgeAi.Hub.Service;
 using EdgeAi.Hub.Store;
 using EdgeAi.Hub.Support;
+using EdgeAi.Hub.Tracing;
 using EdgeAi.Hub.Twin;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Health;
@@ -23,6 +24,7 @@ using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Repository;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
+using EdgeAi.Serving.Tracing;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -106,6 +108,7 @@ internal static class HubHost
         builder.AddSupportBundles();
         builder.AddHubService();
         builder.AddHubHealth();
+        builder.AddEdgeAiTracing("cloud-hub", sp => sp.GetRequiredService<LeaderLease>().Holder, HubActivities.SourceName);
         services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<HubOptions>, IOptions<ModelHostOptions>, HubEndpoints, TimeProvider>((kestrel, hubOptions, host, endpoints, time) =>
             {

@@ -1,5 +1,7 @@
 using System.Buffers;
 using EdgeAi.Common.Sync;
+using EdgeAi.Hub.Tracing;
+using EdgeAi.Serving.Tracing;
 using Google.Protobuf;
 
 namespace EdgeAi.Hub.Ingest;
@@ -27,7 +29,21 @@ internal enum IngestOutcome
 internal sealed class MessageIngest(IngestWriter writer, IngestMetrics metrics, ILogger<MessageIngest> logger)
 {
     /// <param name="relearned">A retained status read again (external broker, on subscribing): it sets presence but is not news from the device.</param>
-    public async Task<IngestOutcome> IngestAsync(string deviceId, string leaf, ReadOnlySequence<byte> payload, CancellationToken cancellationToken, bool relearned = false)
+    /// <param name="trace">The trace contexts the message's user properties carried (<see cref="TraceContextProperties"/>): the ingest span joins them.</param>
+    public async Task<IngestOutcome> IngestAsync(
+        string deviceId, string leaf, ReadOnlySequence<byte> payload, CancellationToken cancellationToken, bool relearned = false, TraceContexts? trace = null)
+    {
+        using var activity = leaf == SyncTopics.Status ? null : HubActivities.StartIngest(deviceId, SyncTopics.For(deviceId, leaf), leaf, trace ?? TraceContexts.None);
+        var outcome = await IngestCoreAsync(deviceId, leaf, payload, relearned, activity, cancellationToken).ConfigureAwait(false);
+        if (outcome is IngestOutcome.Invalid or IngestOutcome.Failed)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome.ToString());
+        }
+        return outcome;
+    }
+
+    private async Task<IngestOutcome> IngestCoreAsync(
+        string deviceId, string leaf, ReadOnlySequence<byte> payload, bool relearned, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         var isStatus = leaf == SyncTopics.Status;
         if (!isStatus && !IsStream(leaf))
@@ -54,6 +70,8 @@ internal sealed class MessageIngest(IngestWriter writer, IngestMetrics metrics, 
                 case Status status when status.StartedUnixMs != 0 && !IsClockTime(status.StartedUnixMs):
                     return Invalid(deviceId, leaf, $"the status has started_unix_ms {status.StartedUnixMs}, {ClockRange}");
                 case RecordBatch batch:
+                    activity?.SetTag(TraceTags.Records, batch.Records.Count);
+                    activity?.SetTag(TraceTags.MessagingBatchCount, batch.Records.Count);
                     await writer.WriteAsync(deviceId, batch, cancellationToken).ConfigureAwait(false);
                     break;
                 case Status status:

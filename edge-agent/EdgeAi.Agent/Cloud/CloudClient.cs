@@ -1,5 +1,7 @@
+using EdgeAi.Agent.Tracing;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
+using EdgeAi.Serving.Tracing;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -22,12 +24,14 @@ internal sealed class CloudClient
     private readonly GRPCInferenceService.GRPCInferenceServiceClient? _client;
     private readonly ResiliencePipeline _pipeline;
     private readonly Metadata _headers;
+    private readonly Uri? _hubUrl;
 
     public CloudClient(IOptions<CloudOptions> options, HubChannel hub, TimeProvider time, ILogger<CloudClient> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(hub);
         _options = options.Value;
+        _hubUrl = Uri.TryCreate(_options.HubUrl, UriKind.Absolute, out var url) ? url : null;
         _headers = hub.Headers;
         if (hub.Channel is not null)
         {
@@ -79,7 +83,10 @@ internal sealed class CloudClient
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         var client = _client ?? throw new CloudUnavailableException("no hub configured (Cloud:HubUrl)");
+        ArgumentNullException.ThrowIfNull(request);
         return await CallAsync(
+            "ModelInfer",
+            request.ModelName,
             (c, ct) => c.ModelInferAsync(request, new CallOptions(_headers, deadline?.UtcDateTime, ct)).ResponseAsync,
             client,
             cancellationToken).ConfigureAwait(false);
@@ -89,12 +96,37 @@ internal sealed class CloudClient
     {
         var client = _client ?? throw new CloudUnavailableException("no hub configured (Cloud:HubUrl)");
         return CallAsync(
+            "ModelMetadata",
+            name,
             (c, ct) => c.ModelMetadataAsync(new ModelMetadataRequest { Name = name, Version = version ?? string.Empty }, new CallOptions(_headers, null, ct)).ResponseAsync,
             client,
             cancellationToken);
     }
 
+    /// <summary>
+    /// One call through the pipeline, under a client span: each attempt's HTTP/2 request is its child, and the
+    /// channel's handler sends that request's W3C traceparent, so the hub's spans join the device's trace.
+    /// </summary>
     private async Task<T> CallAsync<T>(
+        string method,
+        string model,
+        Func<GRPCInferenceService.GRPCInferenceServiceClient, CancellationToken, Task<T>> call,
+        GRPCInferenceService.GRPCInferenceServiceClient client,
+        CancellationToken cancellationToken)
+    {
+        using var activity = AgentActivities.StartHubCall(method, model, _hubUrl);
+        try
+        {
+            return await CallCoreAsync(call, client, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            activity.Failed(e);
+            throw;
+        }
+    }
+
+    private async Task<T> CallCoreAsync<T>(
         Func<GRPCInferenceService.GRPCInferenceServiceClient, CancellationToken, Task<T>> call,
         GRPCInferenceService.GRPCInferenceServiceClient client,
         CancellationToken cancellationToken)

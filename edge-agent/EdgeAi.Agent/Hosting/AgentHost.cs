@@ -16,6 +16,7 @@ using EdgeAi.Agent.SyncDown;
 using EdgeAi.Agent.Support;
 using EdgeAi.Agent.SyncUp;
 using EdgeAi.Agent.Telemetry;
+using EdgeAi.Agent.Tracing;
 using EdgeAi.Agent.Twin;
 using EdgeAi.Agent.Uplink;
 using EdgeAi.Serving;
@@ -23,6 +24,7 @@ using EdgeAi.Serving.Health;
 using EdgeAi.Serving.Hosting;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
+using EdgeAi.Serving.Tracing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -119,6 +121,7 @@ internal static class AgentHost
         services.AddSingleton(new ProtocolExtension("statistics"));
         builder.AddListeners();
         builder.AddAgentService();
+        builder.AddEdgeAiTracing("edge-agent", sp => sp.GetRequiredService<IOptions<AgentOptions>>().Value.DeviceId, AgentActivities.SourceName);
         return builder;
     }
 

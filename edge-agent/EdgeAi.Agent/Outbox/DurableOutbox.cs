@@ -1,3 +1,4 @@
+using EdgeAi.Common.Sync;
 using LiteDB;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -304,6 +305,8 @@ internal sealed partial class DurableOutbox : IDisposable
         var now = _time.GetUtcNow();
         var expires = streamOptions.TimeToLive is { } ttl ? now + ttl : (DateTimeOffset?)null;
         var sequences = new long[payloads.Count];
+        // The request or rule that wrote the records, so the hub's ingest can join their trace (null when tracing is off).
+        var traceParent = TraceContextProperties.Current();
         var state = _streams.State(_db, stream);
         var collection = OutboxDocuments.Records(_db, stream);
         _db.BeginTrans();
@@ -320,7 +323,7 @@ internal sealed partial class DurableOutbox : IDisposable
                 sequences[i] = state.NextSequence++;
                 // One insert at a time inside the one transaction: a full stream can then drop
                 // records of this same batch, and the commit is still a single write.
-                collection.Insert(OutboxDocuments.Record(sequences[i], now, expires, payloads[i]));
+                collection.Insert(OutboxDocuments.Record(sequences[i], now, expires, payloads[i], traceParent));
                 _streams.Added(state);
             }
             OutboxStreams.Save(_db, stream, state);

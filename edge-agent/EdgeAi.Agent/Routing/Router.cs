@@ -1,10 +1,12 @@
 using EdgeAi.Agent.Cloud;
 using EdgeAi.Agent.SyncDown;
+using EdgeAi.Agent.Tracing;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
 using EdgeAi.Serving.Runtime;
 using EdgeAi.Serving.Store;
+using EdgeAi.Serving.Tracing;
 using Microsoft.Extensions.Options;
 
 namespace EdgeAi.Agent.Routing;
@@ -70,9 +72,28 @@ internal sealed class Router(
         }
     }
 
+    /// <summary>Routes under a span of its own: the decision, where it was served and why the hub served it are its tags.</summary>
     public async Task<ModelInferResponse> InferAsync(ModelInferRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        using var activity = AgentActivities.StartRoute(request.ModelName, request.Parameters.GetString(InferenceParameters.Route));
+        try
+        {
+            var response = await RouteAsync(request, activity, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(TraceTags.Route, response.Parameters.GetString(InferenceParameters.ServedBy));
+            activity?.SetTag(TraceTags.FallbackReason, response.Parameters.GetString(InferenceParameters.FallbackReason));
+            activity?.SetTag(TraceTags.ModelVersion, response.ModelVersion);
+            return response;
+        }
+        catch (Exception e)
+        {
+            activity.Failed(e);
+            throw;
+        }
+    }
+
+    private async Task<ModelInferResponse> RouteAsync(ModelInferRequest request, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
+    {
         var options = routing.CurrentValue;
         var decision = RouteRules.Decide(
             new RouteInputs(
@@ -85,6 +106,8 @@ internal sealed class Router(
                 cloud.Enabled),
             options);
         var deadline = decision.Deadline;
+        activity?.SetTag(TraceTags.RouteDecision, decision.Kind.Name());
+        activity?.SetTag(TraceTags.FallbackReason, decision.FallbackReason);
         switch (decision.Kind)
         {
             case RouteKind.Local:

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeAi.Agent.Gpio;
 using EdgeAi.Agent.Hosting;
 using EdgeAi.Agent.Outbox;
+using EdgeAi.Agent.Tracing;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving;
 using EdgeAi.Serving.Protocol;
@@ -28,6 +29,8 @@ internal sealed class RuleRunner(
     {
         ArgumentNullException.ThrowIfNull(rule);
         ArgumentNullException.ThrowIfNull(trigger);
+        // The run's span: its model call and the events it writes (their outbox records carry it to the hub) join it.
+        using var activity = AgentActivities.StartRule(rule.Name);
         var options = rule.Options;
         string? input = null;
         ModelInferResponse? response = null;

@@ -14,19 +14,20 @@ namespace EdgeAi.Agent.SyncUp;
 /// </summary>
 internal static class BatchCutter
 {
-    /// <summary>What an MQTT 5 PUBLISH adds around its payload (fixed header, topic, packet id, properties), with room to spare.</summary>
-    public static int PacketOverhead(string topic) => 32 + Encoding.UTF8.GetByteCount(topic);
+    /// <summary>What an MQTT 5 PUBLISH adds around its payload (fixed header, topic, packet id, properties with the trace contexts), with room to spare.</summary>
+    public static int PacketOverhead(string topic) => 32 + Encoding.UTF8.GetByteCount(topic) + TraceContextProperties.MaxEncodedBytes;
 
     public static CutBatch Cut(string stream, IReadOnlyList<OutboxRecord> records, int maxRecords, long maxBytes)
     {
         ArgumentNullException.ThrowIfNull(records);
         if (records.Count == 0)
         {
-            return new CutBatch(null, null, 0, null);
+            return new CutBatch(null, null, 0, null, []);
         }
         var batch = new RecordBatch { Stream = stream, Epoch = records[0].Epoch };
         long size = batch.CalculateSize();
         OutboxRecord? last = null;
+        var traceParents = new List<string?>();
         foreach (var record in records.Take(maxRecords))
         {
             if (record.Epoch != batch.Epoch)
@@ -45,17 +46,21 @@ internal static class BatchCutter
             {
                 if (last is null)
                 {
-                    return new CutBatch(null, null, size + added, record);
+                    return new CutBatch(null, null, size + added, record, []);
                 }
                 break;
             }
             batch.Records.Add(wire);
+            traceParents.Add(record.TraceParent);
             size += added;
             last = record;
         }
-        return new CutBatch(batch, last, size, null);
+        return new CutBatch(batch, last, size, null, TraceContextProperties.Format(traceParents));
     }
 }
 
-/// <summary>A message to send (<see cref="Batch"/>, ending with <see cref="Last"/>), or a record that can never be sent.</summary>
-internal sealed record CutBatch(RecordBatch? Batch, OutboxRecord? Last, long Bytes, OutboxRecord? TooLarge);
+/// <summary>
+/// A message to send (<see cref="Batch"/>, ending with <see cref="Last"/>, with the MQTT user properties that carry its
+/// records' trace contexts), or a record that can never be sent.
+/// </summary>
+internal sealed record CutBatch(RecordBatch? Batch, OutboxRecord? Last, long Bytes, OutboxRecord? TooLarge, IReadOnlyList<KeyValuePair<string, string>> TraceProperties);

@@ -40,7 +40,7 @@ internal sealed class OutboxDrainer(DurableOutbox outbox, EventReporter events, 
                 while (inFlight.Count < _options.MaxInFlight && NextBatch(link, cursor) is { } next)
                 {
                     cursor.SentUpTo[next.Stream] = next.Last.Id;
-                    inFlight.Enqueue((next.Stream, next.Last, next.Count, link.PublishAsync(next.Stream, next.Payload, retain: false, cancellationToken)));
+                    inFlight.Enqueue((next.Stream, next.Last, next.Count, link.PublishAsync(next.Stream, next.Payload, retain: false, cancellationToken, next.TraceProperties)));
                 }
                 if (!inFlight.TryDequeue(out var oldest))
                 {
@@ -62,7 +62,7 @@ internal sealed class OutboxDrainer(DurableOutbox outbox, EventReporter events, 
     }
 
     /// <summary>The next batch: cut by <see cref="BatchCutter"/> at BatchSize records, the byte limit and an epoch change.</summary>
-    private (string Stream, OutboxRecord Last, int Count, byte[] Payload)? NextBatch(UplinkLink link, DrainCursor cursor)
+    private (string Stream, OutboxRecord Last, int Count, byte[] Payload, IReadOnlyList<KeyValuePair<string, string>> TraceProperties)? NextBatch(UplinkLink link, DrainCursor cursor)
     {
         var streams = new Queue<string>(outbox.StreamsByPriority());
         while (streams.TryDequeue(out var stream))
@@ -86,7 +86,7 @@ internal sealed class OutboxDrainer(DurableOutbox outbox, EventReporter events, 
                 streams = new Queue<string>([stream, .. streams]);
                 continue;
             }
-            return (stream, cut.Last!, cut.Batch!.Records.Count, cut.Batch.ToByteArray());
+            return (stream, cut.Last!, cut.Batch!.Records.Count, cut.Batch.ToByteArray(), cut.TraceProperties);
         }
         return null;
     }

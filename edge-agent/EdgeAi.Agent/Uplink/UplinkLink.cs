@@ -23,15 +23,23 @@ internal sealed class UplinkLink
     /// <summary>This device's topic for <paramref name="leaf"/>.</summary>
     public string Topic(string leaf) => SyncTopics.For(_deviceId, leaf);
 
-    /// <summary>Publishes at QoS 1; completes when the broker acknowledged. Throws <see cref="UplinkException"/> when it did not accept the message.</summary>
-    public async Task PublishAsync(string leaf, byte[] payload, bool retain, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes at QoS 1, with <paramref name="userProperties"/> (MQTT 5: the records' trace contexts); completes when the
+    /// broker acknowledged. Throws <see cref="UplinkException"/> when it did not accept the message.
+    /// </summary>
+    public async Task PublishAsync(
+        string leaf, byte[] payload, bool retain, CancellationToken cancellationToken, IReadOnlyList<KeyValuePair<string, string>>? userProperties = null)
     {
-        var message = new MqttApplicationMessageBuilder()
+        var builder = new MqttApplicationMessageBuilder()
             .WithTopic(Topic(leaf))
             .WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithRetainFlag(retain)
-            .Build();
+            .WithRetainFlag(retain);
+        foreach (var (name, value) in userProperties ?? [])
+        {
+            builder.WithUserProperty(name, System.Text.Encoding.UTF8.GetBytes(value).AsMemory());
+        }
+        var message = builder.Build();
         var result = await _client.PublishAsync(message, cancellationToken).ConfigureAwait(false);
         if (!retain && result.ReasonCode == MqttClientPublishReasonCode.NoMatchingSubscribers)
         {

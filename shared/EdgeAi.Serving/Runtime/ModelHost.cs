@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using EdgeAi.Common.Inference;
 using EdgeAi.Serving.Statistics;
+using EdgeAi.Serving.Tracing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -275,13 +276,20 @@ public sealed class ModelHost : IDisposable
             {
                 continue;
             }
+            using var activity = ServingActivities.StartRun(instance, arrivals?.Count);
             try
             {
                 return await instance.RunAsync(request, _options.MaxRequestBytes, cancellationToken, arrivals).ConfigureAwait(false);
             }
             catch (InferenceException e) when (e.Error == InferenceError.Internal)
             {
+                activity.Failed(e);
                 Log.InferenceFailed(_logger, instance.Name, instance.Version, e.Message);
+                throw;
+            }
+            catch (Exception e)
+            {
+                activity.Failed(e);
                 throw;
             }
             finally

@@ -24,6 +24,23 @@ public sealed class BatchCutterTests
     }
 
     [Fact]
+    public void Cut_RecordsWithTraceContexts_PropertiesNameOnlyTheRecordsInTheBatch()
+    {
+        const string first = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        const string second = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        const string left = "00-5bf92f3577b34da6a3ce929d0e0e4736-10f067aa0ba902b7-01";
+        var records = Records(epoch: 7, count: 4, bytes: 10);
+        records[1] = records[1] with { TraceParent = first };
+        records[2] = records[2] with { TraceParent = second };
+        records[3] = records[3] with { TraceParent = left };
+
+        var cut = BatchCutter.Cut(SyncTopics.Events, records, maxRecords: 3, maxBytes: 1_048_576);
+
+        cut.TraceProperties.ShouldBe([new(TraceContextProperties.TraceParent, first), new(TraceContextProperties.Links, second)]);
+        BatchCutter.Cut(SyncTopics.Events, Records(epoch: 7, count: 2, bytes: 10), 10, 1_048_576).TraceProperties.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Cut_MoreThanBatchSize_StopsAtBatchSize()
     {
         var cut = BatchCutter.Cut(SyncTopics.Telemetry, Records(epoch: 7, count: 10, bytes: 10), maxRecords: 4, maxBytes: 1_048_576);
