@@ -67,7 +67,9 @@ internal static class AgentHost
         app.MapHealthEndpoints();
         app.MapPrometheusMetrics();
         _ = app.Services.GetRequiredService<InferenceMetrics>();
-        _ = app.Services.GetServices<IMetricsSource>().ToList();
+        // Once started, not here: some sources need the outbox, and `check` and `support-bundle` build the host
+        // without starting it, reading the outbox file page by page instead of opening it.
+        app.Lifetime.ApplicationStarted.Register(() => _ = app.Services.GetServices<IMetricsSource>().ToList());
         app.MapInferenceProtocol();
         app.MapGpio();
         app.MapRules();

@@ -26,7 +26,7 @@ public sealed class PeriodicCheckServiceTests : IAsyncDisposable
     {
         var results = await _app.Services.GetRequiredService<PeriodicCheckService>().RunOnceAsync(Token);
 
-        results.Select(r => r.Id).ShouldBe(["configuration", "data-directory", "enrollment", "outbox", "gpio", "hub"]);
+        results.Select(r => r.Id).ShouldBe(["configuration", "data-directory", "enrollment", "outbox", "outbox-encryption", "gpio", "hub"]);
         var e = _app.Services.GetRequiredService<DurableOutbox>().Peek(SyncTopics.Events, 100)
             .Select(r => DeviceEvent.Parser.ParseFrom(r.Payload)).ShouldHaveSingleItem();
         e.Kind.ShouldBe("check");

@@ -114,7 +114,7 @@ public sealed class FleetChartsTests
         var e = new DeviceEvent { Kind = "check", Severity = "warning" };
         e.Attributes["report"] = EdgeAi.Common.Diagnostics.CheckReport.Json(
             [EdgeAi.Common.Diagnostics.CheckResult.Ok("outbox", "3 records pending"), EdgeAi.Common.Diagnostics.CheckResult.Warn("hub", "slow", "look")]);
-        e.Attributes["skipped"] = "broker, models";
+        e.Attributes["skipped"] = "models, broker";
         var check = DevicePage.CheckOf(From.ToUnixTimeMilliseconds(), e);
         check.Status.ShouldBe("warn");
         check.Checks.ShouldBe([new CheckLineView("outbox", "ok", "3 records pending", null), new CheckLineView("hub", "warn", "slow", "look")]);

@@ -89,7 +89,7 @@ public sealed class DashboardOperationsTests : IDisposable
         checks.Select(c => c[0]).ShouldContain("outbox");
         checks.Select(c => c[0]).ShouldContain("hub");
         checks.Select(c => c[0]).ShouldNotContain("broker");
-        device.GetProperty("checkAt").GetString()!.ShouldContain("not run by the live agent: broker, models");
+        device.GetProperty("checkAt").GetString()!.ShouldContain("not run by the live agent: models, broker");
         Rows(device, "events").Select(e => e[1]).ShouldContain("check");
         Rows(device, "events").Select(e => e[1]).ShouldContain("agent_started");
 
