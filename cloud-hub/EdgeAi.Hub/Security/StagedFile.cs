@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace EdgeAi.Hub.Security;
 
 /// <summary>
@@ -6,6 +8,11 @@ namespace EdgeAi.Hub.Security;
 /// </summary>
 internal static class StagedFile
 {
+    private const int EEXIST = 17;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int link(string oldpath, string newpath);
+
     /// <param name="overwrite">False: when the file appeared meanwhile, the one already in place is kept.</param>
     public static void Replace(string path, ReadOnlySpan<byte> bytes, bool overwrite, bool ownerOnly = true)
     {
@@ -22,7 +29,21 @@ internal static class StagedFile
                 stream.Write(bytes);
                 stream.Flush(flushToDisk: true);
             }
-            File.Move(staged, path, overwrite);
+            if (overwrite || OperatingSystem.IsWindows())
+            {
+                // Windows' move without replace is atomic; with overwrite, rename(2) replaces atomically.
+                File.Move(staged, path, overwrite);
+            }
+            else if (link(staged, path) != 0)
+            {
+                // File.Move without overwrite checks and then renames on Linux: two replicas can both "win" and the
+                // second replace the first's secret. link(2) fails with EEXIST when the name is taken, atomically.
+                var error = Marshal.GetLastPInvokeError();
+                if (error != EEXIST)
+                {
+                    throw new IOException($"cannot create {path}: {Marshal.GetPInvokeErrorMessage(error)}");
+                }
+            }
         }
         catch (IOException) when (!overwrite && File.Exists(path))
         {

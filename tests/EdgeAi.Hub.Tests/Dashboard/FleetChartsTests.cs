@@ -118,7 +118,7 @@ public sealed class FleetChartsTests
         var check = DevicePage.CheckOf(From.ToUnixTimeMilliseconds(), e);
         check.Status.ShouldBe("warn");
         check.Checks.ShouldBe([new CheckLineView("outbox", "ok", "3 records pending", null), new CheckLineView("hub", "warn", "slow", "look")]);
-        check.Skipped.ShouldBe(["broker", "models"]);
+        check.Skipped.ShouldBe(["models", "broker"]);
 
         e.Attributes["report"] = "{not json";
         DevicePage.CheckOf(0, e).Checks.ShouldHaveSingleItem().Status.ShouldBe("fail");
