@@ -80,23 +80,9 @@ internal static class OutboxMigration
             chunk.Add(document);
             if (chunk.Count == Chunk)
             {
-                copied += Flush(chunk, target, db);
+                copied += OutboxSalvage.Flush(chunk, target, db);
             }
         }
-        return copied + Flush(chunk, target, db);
-    }
-
-    private static int Flush(List<BsonDocument> chunk, ILiteCollection<BsonDocument> target, LiteDatabase db)
-    {
-        if (chunk.Count == 0)
-        {
-            return 0;
-        }
-        db.BeginTrans();
-        target.InsertBulk(chunk);
-        db.Commit();
-        var count = chunk.Count;
-        chunk.Clear();
-        return count;
+        return copied + OutboxSalvage.Flush(chunk, target, db);
     }
 }

@@ -301,7 +301,8 @@ internal static class OutboxSalvage
         return new Copied(saved + Flush(chunk, target, db), own, lowest);
     }
 
-    private static int Flush(List<BsonDocument> chunk, ILiteCollection<BsonDocument> target, LiteDatabase db)
+    /// <summary>Inserts a chunk of copied documents in one transaction (salvage and the encryption rewrite); empties it.</summary>
+    internal static int Flush(List<BsonDocument> chunk, ILiteCollection<BsonDocument> target, LiteDatabase db)
     {
         if (chunk.Count == 0)
         {

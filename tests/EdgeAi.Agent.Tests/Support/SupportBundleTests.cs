@@ -1,3 +1,4 @@
+using EdgeAi.Testing;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text;
@@ -32,7 +33,7 @@ public sealed class SupportBundleTests : IDisposable
         FillOutbox(5);
         WriteLog(LogFiles.CurrentName, "2026-12-03T11:59:00.000Z INFO  EdgeAi.Agent: started\n");
 
-        var entries = await ReadAsync(await WriteAsync(Sources()));
+        var entries = await BundleArchive.EntriesAsync(await WriteAsync(Sources()), Token);
 
         entries.Keys.ShouldBe(["manifest.json", "check.json", "configuration.json", "outbox.json", "models.json", "logs/agent.log"]);
         var manifest = Json(entries["manifest.json"]);
@@ -68,9 +69,9 @@ public sealed class SupportBundleTests : IDisposable
 
         var secret = Encoding.UTF8.GetBytes(Secret);
         archive.AsSpan().IndexOf(secret).ShouldBe(-1);
-        var tar = Decompress(archive);
+        var tar = BundleArchive.Decompressed(archive);
         tar.AsSpan().IndexOf(secret).ShouldBe(-1, "not in any file of the archive");
-        var entries = await ReadAsync(archive);
+        var entries = await BundleArchive.EntriesAsync(archive, Token);
         Json(entries["configuration.json"]).GetProperty("values").GetProperty("Cloud:DeviceKey").GetString().ShouldBe(ConfigurationRedaction.Redacted);
         Json(entries["configuration.json"]).GetProperty("values").GetProperty("Agent:DeviceId").GetString().ShouldBe("device-a");
         Encoding.UTF8.GetString(entries["logs/agent.log"]).ShouldContain("quoted *** by mistake");
@@ -84,7 +85,7 @@ public sealed class SupportBundleTests : IDisposable
         WriteLog("agent.1.log", string.Concat(Enumerable.Repeat("mid " + line, 2048)));
         WriteLog(LogFiles.CurrentName, string.Concat(Enumerable.Repeat("new " + line, 2048)) + "last line\n");
 
-        var entries = await ReadAsync(await WriteAsync(Sources()));
+        var entries = await BundleArchive.EntriesAsync(await WriteAsync(Sources()), Token);
 
         var logs = entries.Where(e => e.Key.StartsWith("logs/", StringComparison.Ordinal)).ToList();
         logs.Sum(e => e.Value.Length).ShouldBeLessThanOrEqualTo(SupportBundle.MaxLogBytes);
@@ -126,28 +127,6 @@ public sealed class SupportBundleTests : IDisposable
         using var buffer = new MemoryStream();
         await SupportBundle.WriteAsync(buffer, sources, _time.GetUtcNow(), Token);
         return buffer.ToArray();
-    }
-
-    private static async Task<Dictionary<string, byte[]>> ReadAsync(byte[] archive)
-    {
-        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        using var gzip = new GZipStream(new MemoryStream(archive), CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
-        while (await tar.GetNextEntryAsync(copyData: true, Token) is { } entry)
-        {
-            using var content = new MemoryStream();
-            await entry.DataStream!.CopyToAsync(content, Token);
-            entries.Add(entry.Name, content.ToArray());
-        }
-        return entries;
-    }
-
-    private static byte[] Decompress(byte[] archive)
-    {
-        using var gzip = new GZipStream(new MemoryStream(archive), CompressionMode.Decompress);
-        using var tar = new MemoryStream();
-        gzip.CopyTo(tar);
-        return tar.ToArray();
     }
 
     private static JsonElement Json(byte[] content)

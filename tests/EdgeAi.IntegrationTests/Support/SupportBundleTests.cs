@@ -55,7 +55,7 @@ public sealed class SupportBundleTests() : HubAndAgentTest(new Dictionary<string
         result.ExitCode.ShouldBe(0, result.ToString());
         result.Output.ShouldContain($"saved {file}");
         var archive = await File.ReadAllBytesAsync(file, Token);
-        var entries = await EntriesAsync(archive);
+        var entries = await BundleArchive.EntriesAsync(archive, Token);
         entries.Keys.ShouldBe(["manifest.json", "check.json", "configuration.json", "outbox.json", "models.json", "logs/agent.log"], ignoreOrder: true);
         var manifest = Json(entries["manifest.json"]);
         manifest.GetProperty("madeBy").GetString().ShouldBe("agent");
@@ -74,7 +74,7 @@ public sealed class SupportBundleTests() : HubAndAgentTest(new Dictionary<string
         foreach (var secret in new[] { Secret, TestHub.DeviceKey })
         {
             archive.AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)).ShouldBe(-1);
-            Decompressed(archive).AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)).ShouldBe(-1, $"'{secret}' is in no file of the bundle");
+            BundleArchive.Decompressed(archive).AsSpan().IndexOf(Encoding.UTF8.GetBytes(secret)).ShouldBe(-1, $"'{secret}' is in no file of the bundle");
         }
 
         var listed = await CliRunner.HubAsync(["devices", "bundles", TestHub.DeviceId, .. Connection]);
@@ -95,7 +95,7 @@ public sealed class SupportBundleTests() : HubAndAgentTest(new Dictionary<string
 
         result.ExitCode.ShouldBe(0, result.ToString());
         result.Output.ShouldStartWith($"wrote {file} (");
-        var entries = await EntriesAsync(await File.ReadAllBytesAsync(file, Token));
+        var entries = await BundleArchive.EntriesAsync(await File.ReadAllBytesAsync(file, Token), Token);
         Json(entries["manifest.json"]).GetProperty("madeBy").GetString().ShouldBe("cli");
         Json(entries["models.json"]).GetProperty("models").EnumerateArray().Single().GetProperty("name").GetString().ShouldBe("classifier");
         Json(entries["check.json"]).GetProperty("checks").EnumerateArray().ShouldContain(c => c.GetProperty("id").GetString() == "model classifier/1");
@@ -169,28 +169,6 @@ public sealed class SupportBundleTests() : HubAndAgentTest(new Dictionary<string
             }
             return await call.ResponseAsync;
         }
-    }
-
-    private static async Task<Dictionary<string, byte[]>> EntriesAsync(byte[] archive)
-    {
-        var entries = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        using var gzip = new GZipStream(new MemoryStream(archive), CompressionMode.Decompress);
-        using var tar = new TarReader(gzip);
-        while (await tar.GetNextEntryAsync(copyData: true, Token) is { } entry)
-        {
-            using var content = new MemoryStream();
-            await entry.DataStream!.CopyToAsync(content, Token);
-            entries.Add(entry.Name, content.ToArray());
-        }
-        return entries;
-    }
-
-    private static byte[] Decompressed(byte[] archive)
-    {
-        using var gzip = new GZipStream(new MemoryStream(archive), CompressionMode.Decompress);
-        using var tar = new MemoryStream();
-        gzip.CopyTo(tar);
-        return tar.ToArray();
     }
 
     private static JsonElement Json(byte[] content)
