@@ -7,6 +7,8 @@
 #
 # Every step is the real CLI a user would type; its output is kept in the work directory.
 # Usage: scripts/quickstart.sh [--keep-running]   (keep hub and agent up until Ctrl+C to browse the dashboard)
+# EDGEAI_AGENT_BINARY=PATH runs that agent executable instead of the Release build (scripts/publish-smoke.sh
+# runs the loop with the published native binary this way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,10 +36,16 @@ wait_for() {
   done
 }
 
+agent=${EDGEAI_AGENT_BINARY:-edge-agent/EdgeAi.Agent/bin/Release/net10.0/edge-agent}
 step "Building edge-agent and cloud-hub (Release)"
-dotnet build -c Release -v q -nologo edge-agent/EdgeAi.Agent/EdgeAi.Agent.csproj >"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build failed"; }
+: >"$work/build.log"
+if [ -z "${EDGEAI_AGENT_BINARY:-}" ]; then
+  dotnet build -c Release -v q -nologo edge-agent/EdgeAi.Agent/EdgeAi.Agent.csproj >>"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build failed"; }
+else
+  [ -x "$agent" ] || fail "EDGEAI_AGENT_BINARY=$agent is not an executable"
+  echo "agent: $agent"
+fi
 dotnet build -c Release -v q -nologo cloud-hub/EdgeAi.Hub/EdgeAi.Hub.csproj >>"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build failed"; }
-agent=edge-agent/EdgeAi.Agent/bin/Release/net10.0/edge-agent
 hub=cloud-hub/EdgeAi.Hub/bin/Release/net10.0/cloud-hub
 hub_dir=$work/hub agent_dir=$work/agent
 export EDGEAI_Logging__Console__FormatterName=simple

@@ -92,6 +92,7 @@ internal static class AgentHost
         services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore);
         services.TryAddSingleton<LoopSupervisor>();
         services.AddHostedService<AgentStartup>();
+        StartupMemoryRelease.AddStartupMemoryRelease(services);
         services.AddPrometheusExporter();
         builder.AddModelServing();
         builder.AddModelStore(

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.Arm;
 using System.Runtime.Intrinsics.X86;
@@ -13,13 +14,22 @@ public sealed record HardwareProfile(string Architecture, bool Avx2, bool Avx512
 /// <param name="ArmDotProduct">ARMv8.2 SDOT/UDOT.</param>
 public sealed record CpuFeatureSet(Architecture Architecture, bool Avx2, bool Avx512, bool Vnni, bool ArmAdvSimd, bool ArmDotProduct);
 
-public static class CpuFeatures
+public static partial class CpuFeatures
 {
     /// <summary>This machine's profile.</summary>
     public static HardwareProfile Detect() => Choose(Read());
 
-    /// <summary>This machine's features, from the runtime's intrinsics support (which already accounts for what the OS enables).</summary>
-    public static CpuFeatureSet Read()
+    /// <summary>
+    /// This machine's features. A JIT-compiled process asks the runtime's intrinsics, which read CPUID and what the OS
+    /// enabled. Ahead-of-time code cannot: there <c>Avx2.IsSupported</c> and the like are constants of the instruction
+    /// sets the binary was compiled for (x86-64-v2, ARMv8.0), false on a CPU that has them, which would quantize with full
+    /// 8-bit weights on AVX2 machines where they saturate. So compiled code asks the OS (<see cref="FromOperatingSystem"/>).
+    /// </summary>
+    public static CpuFeatureSet Read() =>
+        RuntimeFeature.IsDynamicCodeCompiled ? FromIntrinsics() : FromOperatingSystem() ?? FromIntrinsics();
+
+    /// <summary>From the runtime's intrinsics support (which already accounts for what the OS enables).</summary>
+    public static CpuFeatureSet FromIntrinsics()
     {
         var architecture = RuntimeInformation.ProcessArchitecture;
         var avx512 = Avx512F.IsSupported && Avx512F.VL.IsSupported && Avx512BW.IsSupported && Avx512BW.VL.IsSupported;
@@ -34,6 +44,73 @@ public static class CpuFeatures
             AdvSimd.IsSupported,
             Dp.IsSupported);
     }
+
+    /// <summary>
+    /// From what the OS reports: on Linux the <c>flags</c> (x86) or <c>Features</c> (ARM) line of /proc/cpuinfo, which
+    /// the kernel writes only for features whose register state it enabled; on Windows IsProcessorFeaturePresent, with
+    /// CPUID for VNNI (Windows has no constant for it) under the AVX state Windows reports. Null where neither applies.
+    /// </summary>
+    public static CpuFeatureSet? FromOperatingSystem()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                return FromCpuInfo(RuntimeInformation.ProcessArchitecture, File.ReadLines("/proc/cpuinfo"));
+            }
+            catch (IOException)
+            {
+                return null;
+            }
+            catch (UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+        return OperatingSystem.IsWindows() ? FromWindows(RuntimeInformation.ProcessArchitecture) : null;
+    }
+
+    /// <summary>The features /proc/cpuinfo lists (the first processor's line; Linux lists only what every core has enabled).</summary>
+    public static CpuFeatureSet FromCpuInfo(Architecture architecture, IEnumerable<string> cpuinfo)
+    {
+        ArgumentNullException.ThrowIfNull(cpuinfo);
+        var x86 = architecture is Architecture.X64 or Architecture.X86;
+        var key = x86 ? "flags" : "Features";
+        var line = cpuinfo.FirstOrDefault(l => l.StartsWith(key, StringComparison.Ordinal) && l.AsSpan(key.Length).TrimStart().StartsWith(":"));
+        var flags = line is null ? [] : line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
+        if (!x86)
+        {
+            return new CpuFeatureSet(architecture, false, false, false, flags.Contains("asimd"), flags.Contains("asimddp"));
+        }
+        var avx512 = flags.Contains("avx512f") && flags.Contains("avx512bw") && flags.Contains("avx512vl");
+        var vnni = (avx512 && flags.Contains("avx512_vnni")) || flags.Contains("avx_vnni");
+        return new CpuFeatureSet(architecture, flags.Contains("avx2"), avx512, vnni, false, false);
+    }
+
+    private static CpuFeatureSet? FromWindows(Architecture architecture)
+    {
+        const uint avx2Available = 40, avx512FAvailable = 41, armV82DotProductAvailable = 43;
+        if (architecture is Architecture.Arm64)
+        {
+            return new CpuFeatureSet(architecture, false, false, false, ArmAdvSimd: true, IsProcessorFeaturePresent(armV82DotProductAvailable));
+        }
+        if (architecture is not (Architecture.X64 or Architecture.X86) || !X86Base.IsSupported)
+        {
+            return null;
+        }
+        var avx2 = IsProcessorFeaturePresent(avx2Available);
+        var leaf7 = X86Base.CpuId(7, 0);
+        // AVX512F reported by Windows; BW (EBX 30) and VL (EBX 31) from CPUID under that state.
+        var avx512 = IsProcessorFeaturePresent(avx512FAvailable) && (leaf7.Ebx & (1 << 30)) != 0 && (leaf7.Ebx & (1 << 31)) != 0;
+        var avx512Vnni = avx512 && (leaf7.Ecx & (1 << 11)) != 0;
+        var avxVnni = avx2 && (X86Base.CpuId(7, 1).Eax & (1 << 4)) != 0;
+        return new CpuFeatureSet(architecture, avx2, avx512, avx512Vnni || avxVnni, false, false);
+    }
+
+    [LibraryImport("kernel32.dll")]
+    [DefaultDllImportSearchPaths(DllImportSearchPath.System32)]
+    [return: MarshalAs(UnmanagedType.Bool)]
+    private static partial bool IsProcessorFeaturePresent(uint feature);
 
     /// <summary>
     /// The 8-bit form for these features. On x86, UINT8 activations (U8S8): ONNX Runtime's x86 CPU kernels are U8S8 and

@@ -56,4 +56,39 @@ public sealed class HardwareProfileTests
             profile.ReduceRange.ShouldBe(profile.Avx2 && !profile.Vnni);
         }
     }
+
+    [Fact]
+    public void FromOperatingSystem_ThisMachine_AgreesWithTheIntrinsics()
+    {
+        // The compiled (Native AOT) agent reads the OS, the JIT-compiled one the intrinsics: both must see the same CPU.
+        var os = CpuFeatures.FromOperatingSystem();
+        Assert.SkipWhen(os is null, "neither Linux nor Windows");
+        os.ShouldBe(CpuFeatures.FromIntrinsics());
+    }
+
+    [Fact]
+    public void FromCpuInfo_X64Flags_ReadsAvx2Avx512AndVnni()
+    {
+        string[] avx2Only = ["processor\t: 0", "vendor_id\t: AuthenticAMD", "flags\t\t: fpu sse sse2 avx avx2 fma bmi2", "bugs\t\t: sysret_ss_attrs"];
+        string[] icelake = ["flags\t\t: avx avx2 avx512f avx512dq avx512bw avx512vl avx512_vnni"];
+        string[] alderlake = ["flags\t\t: avx avx2 avx_vnni"];
+        string[] vnniWithoutAvx512State = ["flags\t\t: avx avx2 avx512_vnni"];
+
+        CpuFeatures.FromCpuInfo(Architecture.X64, avx2Only).ShouldBe(new CpuFeatureSet(Architecture.X64, true, false, false, false, false));
+        CpuFeatures.FromCpuInfo(Architecture.X64, icelake).ShouldBe(new CpuFeatureSet(Architecture.X64, true, true, true, false, false));
+        CpuFeatures.FromCpuInfo(Architecture.X64, alderlake).ShouldBe(new CpuFeatureSet(Architecture.X64, true, false, true, false, false));
+        CpuFeatures.FromCpuInfo(Architecture.X64, vnniWithoutAvx512State).Vnni.ShouldBeFalse();
+        CpuFeatures.Choose(CpuFeatures.FromCpuInfo(Architecture.X64, avx2Only)).ReduceRange.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void FromCpuInfo_Arm64Features_ReadsDotProduct()
+    {
+        string[] cortexA76 = ["processor\t: 0", "BogoMIPS\t: 108.00", "Features\t: fp asimd evtstrm aes pmull sha1 sha2 crc32 atomics fphp asimdhp cpuid asimdrdm lrcpc dcpop asimddp"];
+        string[] cortexA53 = ["Features\t: fp asimd evtstrm crc32 cpuid"];
+
+        CpuFeatures.FromCpuInfo(Architecture.Arm64, cortexA76).ShouldBe(new CpuFeatureSet(Architecture.Arm64, false, false, false, true, true));
+        CpuFeatures.FromCpuInfo(Architecture.Arm64, cortexA53).ArmDotProduct.ShouldBeFalse();
+        CpuFeatures.FromCpuInfo(Architecture.Arm64, []).ShouldBe(new CpuFeatureSet(Architecture.Arm64, false, false, false, false, false));
+    }
 }

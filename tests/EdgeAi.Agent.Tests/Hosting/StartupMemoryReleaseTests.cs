@@ -1,0 +1,68 @@
+using EdgeAi.Agent.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeAi.Agent.Tests.Hosting;
+
+public sealed class StartupMemoryReleaseTests
+{
+    [Fact]
+    public async Task Release_RunsOnceStartupIsDoneAndSettled()
+    {
+        var time = new SignallingTime();
+        var startupDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var releases = 0;
+        using var service = new StartupMemoryRelease(_ => startupDone.Task, time, () => { Interlocked.Increment(ref releases); released.TrySetResult(); });
+
+        await service.StartAsync(TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromMinutes(1));
+        releases.ShouldBe(0, "start-up is not done yet: the settle has not begun");
+
+        startupDone.SetResult();
+        await time.TimerCreated.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        time.Advance(StartupMemoryRelease.Settle - TimeSpan.FromMilliseconds(1));
+        releases.ShouldBe(0, "still settling");
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        await released.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        time.Advance(TimeSpan.FromMinutes(10));
+        await service.ExecuteTask!.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        releases.ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Stop_BeforeStartupIsDone_NeverReleases()
+    {
+        var releases = 0;
+        using var service = new StartupMemoryRelease(ct => Task.Delay(Timeout.Infinite, ct), new FakeTimeProvider(), () => releases++);
+
+        await service.StartAsync(TestContext.Current.CancellationToken);
+        await service.StopAsync(TestContext.Current.CancellationToken);
+
+        service.ExecuteTask!.IsCompletedSuccessfully.ShouldBeTrue();
+        releases.ShouldBe(0);
+    }
+
+    [Fact]
+    public void CompactHeap_RunsAFullBlockingCollection()
+    {
+        var before = GC.CollectionCount(GC.MaxGeneration);
+        StartupMemoryRelease.CompactHeap();
+        GC.CollectionCount(GC.MaxGeneration).ShouldBeGreaterThan(before);
+    }
+
+    /// <summary>Fake time that says when the first timer is made: the settle starts on the thread pool after start-up is done.</summary>
+    private sealed class SignallingTime : FakeTimeProvider
+    {
+        private readonly TaskCompletionSource _timerCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task TimerCreated => _timerCreated.Task;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period);
+            _timerCreated.TrySetResult();
+            return timer;
+        }
+    }
+}
