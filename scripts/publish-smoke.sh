@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# Publishes the edge agent for linux-x64 with publish-profiles/linux-x64.pubxml (trimmed,
-# self-contained, single file of managed code, native libraries beside it) and proves the binary works:
-#   1. no trim warning (IL2xxx/IL3xxx) attributed to our own assemblies (third-party ones are listed);
+# Publishes the edge agent for linux-x64 with publish-profiles/linux-x64.pubxml (Native AOT: one native
+# executable, native libraries beside it) and proves the binary works:
+#   1. no trim or AOT warning (IL2xxx/IL3xxx) attributed to our own assemblies (third-party ones are listed);
 #   2. `edge-agent quickstart` prints OK;
 #   3. `edge-agent run` on free ports, with a model installed by `edge-agent models add`, becomes
 #      ready over REST and answers one REST inference with the expected probabilities;
 #   4. the same inference through system shared memory (input and output regions in /dev/shm);
-#   5. .NET's own error messages are words, not resource keys.
+#   5. .NET's own error messages are words, not resource keys;
+#   6. what compiled code could break (reflection, expressions, CPU detection) on the device's paths: a real photo
+#      through an image pipeline into ResNet18, a simulated GPIO button firing a rule that sets a pin, `check` and
+#      `support-bundle` reading the outbox, `models quantize` with calibration photos, and the fleet loop of
+#      scripts/quickstart.sh (enrollment over TLS, MQTT, a signed rollout, the encrypted outbox) with this binary.
 # Prints `publish-smoke: OK` and exits 0, or exits non-zero with the reason.
-# Needs: dotnet (SDK from global.json), curl, jq. Run from anywhere: scripts/publish-smoke.sh
+# Needs: dotnet (SDK from global.json), clang and lld, curl, jq, apt-get (scripts/test-images.sh fetches the photos).
+# Run from anywhere: scripts/publish-smoke.sh
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,7 +44,7 @@ step() {
     echo "== $*"
 }
 
-for tool in dotnet curl jq; do
+for tool in dotnet clang ld.lld curl jq; do
     command -v "$tool" >/dev/null || fail "'$tool' is not installed"
 done
 

@@ -38,8 +38,8 @@ public sealed class PublishedAgentTests
         var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        // Release builds, a trimmed ReadyToRun publish and the runs: 7 to 14 minutes in CI beside the other assemblies; the
-        // limit only ends a hung script, and says where it was.
+        // Release builds, a Native AOT publish and the runs (publish-smoke also runs the fleet loop with the binary): 7 to 14
+        // minutes in CI beside the other assemblies; the limit only ends a hung script, and says where it was.
         var limit = TimeSpan.FromMinutes(30);
         timeout.CancelAfter(limit);
         try
