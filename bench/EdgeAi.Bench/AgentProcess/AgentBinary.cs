@@ -17,7 +17,7 @@ internal sealed record AgentBinary(string FileName, IReadOnlyList<string> Prefix
             var bytes = new FileInfo(published).Length;
             var native = Directory.EnumerateFiles(folder, "*.so*").Select(f => new FileInfo(f)).ToList();
             var names = native.Count == 0 ? "none beside it" : string.Join(", ", native.Select(f => $"`{f.Name}`"));
-            return new AgentBinary(published, [], $"published single file `artifacts/publish/linux-x64/edge-agent`; native libraries: {names}",
+            return new AgentBinary(published, [], $"published native executable `artifacts/publish/linux-x64/edge-agent` (Native AOT); native libraries beside it: {names}",
                 bytes, native.Sum(f => f.Length));
         }
         var built = Path.Combine(AppContext.BaseDirectory, "edge-agent.dll");

@@ -29,7 +29,8 @@ internal sealed record AgentProcessResult(
 internal static class AgentProcessProbe
 {
     private const int Starts = 5;
-    private static readonly TimeSpan Settle = TimeSpan.FromSeconds(2);
+    // Past the agent's own settle: it gives back start-up's memory 2 s after its models are loaded (StartupMemoryRelease).
+    public static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task<AgentProcessResult> MeasureAsync(ResNet18 model, int threads, TextWriter progress, CancellationToken cancellationToken)

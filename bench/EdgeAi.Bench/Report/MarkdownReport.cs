@@ -49,15 +49,15 @@ internal static class MarkdownReport
             text.Add($"| binary | {process.Binary.Description} |");
             if (process.Binary.PublishedBytes is { } size)
             {
-                text.Add($"| size: `edge-agent` (managed code) | {Mib(size)} |");
+                text.Add($"| size: `edge-agent` | {Mib(size)} |");
                 text.Add($"| size: native libraries beside it | {Mib(process.Binary.NativeLibraryBytes)} |");
             }
             text.Add($"| start → ready (/v2/health/ready 200), no models, median of {process.Starts} | {Millis(process.ReadyNoModels)} |");
             text.Add($"| CPU to ready (user + system), no models, median of {process.Starts} | {(process.CpuToReadyNoModels is { } cpu ? Millis(cpu) : "n/a (needs /proc)")} |");
             text.Add($"| start → ready, ResNet18 installed, median of {process.Starts} | {Millis(process.ReadyResNet18)} |");
-            text.Add($"| RSS idle, no models (ready + 2 s) | {Mib(process.RssIdleBytes)} |");
-            text.Add($"| RSS, ResNet18 loaded (ready + 2 s) | {Mib(process.RssResNet18Bytes)} |");
-            text.Add($"| RSS, ResNet18 after one REST inference (+ 2 s) | {Mib(process.RssResNet18AfterInferBytes)} |");
+            text.Add($"| RSS idle, no models (ready + {AgentProcessProbe.Settle.TotalSeconds:0} s) | {Mib(process.RssIdleBytes)} |");
+            text.Add($"| RSS, ResNet18 loaded (ready + {AgentProcessProbe.Settle.TotalSeconds:0} s) | {Mib(process.RssResNet18Bytes)} |");
+            text.Add($"| RSS, ResNet18 after one REST inference (+ {AgentProcessProbe.Settle.TotalSeconds:0} s) | {Mib(process.RssResNet18AfterInferBytes)} |");
         }
         text.Add("");
         text.Add("Command:");
