@@ -43,7 +43,8 @@ internal static class BenchRun
         await forwarding.CheckRouteAsync(cancellationToken).ConfigureAwait(false);
         await using var forwardedShm = await AgentSharedMemoryPath.CreateAsync(
             forwarding.Agent, model, cancellationToken, "(j) agent → hub, forwarded: shared-memory client").ConfigureAwait(false);
-        ILatencyPath[] paths = [bare, host, grpc, rest, shm, restBinary, unixSocket, forwarding.Direct, forwarding.Forwarded, forwardedShm];
+        await using var agentProcess = await AgentProcessPath.StartAsync(model, settings.Threads, cancellationToken).ConfigureAwait(false);
+        ILatencyPath[] paths = [bare, host, grpc, rest, shm, restBinary, unixSocket, forwarding.Direct, forwarding.Forwarded, forwardedShm, agentProcess];
 
         // Every path must compute what bare ONNX Runtime computes, or its latency means nothing.
         var reference = await bare.InferAndReadAsync(cancellationToken).ConfigureAwait(false);

@@ -31,7 +31,6 @@ internal static class AgentProcessProbe
     private const int Starts = 5;
     // Past the agent's own settle: it gives back start-up's memory 2 s after its models are loaded (StartupMemoryRelease).
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(5);
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task<AgentProcessResult> MeasureAsync(ResNet18 model, int threads, TextWriter progress, CancellationToken cancellationToken)
     {
@@ -50,7 +49,7 @@ internal static class AgentProcessProbe
             long? rssIdle = null;
             for (var i = 0; i < Starts; i++)
             {
-                await using var agent = await StartedAgent.StartAsync(binary, empty, threads, http, cancellationToken).ConfigureAwait(false);
+                await using var agent = await AgentProcessInstance.StartAsync(binary, empty, threads, http, cancellationToken).ConfigureAwait(false);
                 emptyReady.Add(agent.StartToReady);
                 if (agent.CpuToReady is { } cpu)
                 {
@@ -70,7 +69,7 @@ internal static class AgentProcessProbe
             var body = model.JsonBody();
             for (var i = 0; i < Starts; i++)
             {
-                await using var agent = await StartedAgent.StartAsync(binary, withModel, threads, http, cancellationToken).ConfigureAwait(false);
+                await using var agent = await AgentProcessInstance.StartAsync(binary, withModel, threads, http, cancellationToken).ConfigureAwait(false);
                 modelReady.Add(agent.StartToReady);
                 if (i == Starts - 1)
                 {
@@ -93,172 +92,4 @@ internal static class AgentProcessProbe
     private static TimeSpan Median(List<TimeSpan> values) => values.Order().ElementAt(values.Count / 2);
 
     private static string Format(List<TimeSpan> values) => string.Join(", ", values.Select(v => $"{v.TotalMilliseconds:0} ms"));
-
-    /// <summary>One running agent process; disposing kills it.</summary>
-    private sealed class StartedAgent : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly Uri _http;
-        private readonly Queue<string> _lastLines = new();
-
-        private StartedAgent(Process process, Uri http)
-        {
-            _process = process;
-            _http = http;
-        }
-
-        public TimeSpan StartToReady { get; private set; }
-
-        /// <summary>User + system CPU time of the process when it was first ready; null off Linux.</summary>
-        public TimeSpan? CpuToReady { get; private set; }
-
-        public static async Task<StartedAgent> StartAsync(AgentBinary binary, string dataDirectory, int threads, HttpClient http, CancellationToken cancellationToken)
-        {
-            var httpPort = FreePort();
-            var grpcPort = FreePort();
-            var start = new ProcessStartInfo(binary.FileName)
-            {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in binary.PrefixArguments)
-            {
-                start.ArgumentList.Add(argument);
-            }
-            foreach (var argument in new[] { "run", "--data-dir", dataDirectory, "--http-port", Invariant(httpPort), "--grpc-port", Invariant(grpcPort) })
-            {
-                start.ArgumentList.Add(argument);
-            }
-            foreach (var (key, value) in HostSettings.AsEnvironment(AgentSettings.For(dataDirectory, threads)))
-            {
-                start.Environment[key] = value;
-            }
-
-            var stopwatch = Stopwatch.StartNew();
-            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary.FileName}");
-            var agent = new StartedAgent(process, new Uri($"http://127.0.0.1:{httpPort}"));
-            process.OutputDataReceived += (_, e) => agent.Keep(e.Data);
-            process.ErrorDataReceived += (_, e) => agent.Keep(e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            try
-            {
-                await agent.WaitReadyAsync(http, stopwatch, cancellationToken).ConfigureAwait(false);
-                return agent;
-            }
-            catch
-            {
-                await agent.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-        }
-
-        public long? ResidentBytes()
-        {
-            if (!OperatingSystem.IsLinux())
-            {
-                return null;
-            }
-            // "VmRSS:	  123456 kB"
-            var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        }
-
-        private TimeSpan? CpuTime()
-        {
-            if (!OperatingSystem.IsLinux())
-            {
-                return null;
-            }
-            // /proc/<pid>/stat: fields 14 and 15 (utime, stime) in clock ticks, counted after the ")" that
-            // ends the command name (which may hold spaces). Linux reports them in USER_HZ, 100 per second.
-            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            return TimeSpan.FromMilliseconds(ticks * 10);
-        }
-
-        public async Task InferAsync(HttpClient http, byte[] body, CancellationToken cancellationToken)
-        {
-            using var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(new Uri(_http, AgentRestPath.InferPath), content, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-            {
-                throw new HttpRequestException($"the agent process answered {(int)response.StatusCode} to an inference");
-            }
-        }
-
-        private async Task WaitReadyAsync(HttpClient http, Stopwatch stopwatch, CancellationToken cancellationToken)
-        {
-            var ready = new Uri(_http, "/v2/health/ready");
-            while (stopwatch.Elapsed < ReadyTimeout)
-            {
-                if (_process.HasExited)
-                {
-                    throw new InvalidOperationException($"the agent exited with status {_process.ExitCode} before it was ready:\n{Output()}");
-                }
-                try
-                {
-                    using var response = await http.GetAsync(ready, cancellationToken).ConfigureAwait(false);
-                    if (response.StatusCode == HttpStatusCode.OK)
-                    {
-                        StartToReady = stopwatch.Elapsed;
-                        CpuToReady = CpuTime();
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-                await Task.Delay(5, cancellationToken).ConfigureAwait(false);
-            }
-            throw new TimeoutException($"the agent was not ready within {ReadyTimeout.TotalSeconds:0} s:\n{Output()}");
-        }
-
-        private void Keep(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            lock (_lastLines)
-            {
-                _lastLines.Enqueue(line);
-                if (_lastLines.Count > 40)
-                {
-                    _lastLines.Dequeue();
-                }
-            }
-        }
-
-        private string Output()
-        {
-            lock (_lastLines)
-            {
-                return string.Join('\n', _lastLines);
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-
-        private static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-            }
-            await _process.WaitForExitAsync().ConfigureAwait(false);
-            _process.Dispose();
-        }
-    }
 }
