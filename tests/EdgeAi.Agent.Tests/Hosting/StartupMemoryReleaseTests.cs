@@ -1,4 +1,5 @@
 using EdgeAi.Agent.Hosting;
+using EdgeAi.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeAi.Agent.Tests.Hosting;
@@ -49,20 +50,5 @@ public sealed class StartupMemoryReleaseTests
         var before = GC.CollectionCount(GC.MaxGeneration);
         StartupMemoryRelease.CompactHeap();
         GC.CollectionCount(GC.MaxGeneration).ShouldBeGreaterThan(before);
-    }
-
-    /// <summary>Fake time that says when the first timer is made: the settle starts on the thread pool after start-up is done.</summary>
-    private sealed class SignallingTime : FakeTimeProvider
-    {
-        private readonly TaskCompletionSource _timerCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task TimerCreated => _timerCreated.Task;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            _timerCreated.TrySetResult();
-            return timer;
-        }
     }
 }

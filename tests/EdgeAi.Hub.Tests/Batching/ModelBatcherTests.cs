@@ -1,6 +1,7 @@
 using EdgeAi.Common.Inference;
 using EdgeAi.Hub.Batching;
 using EdgeAi.Serving;
+using EdgeAi.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeAi.Hub.Tests.Batching;
@@ -56,19 +57,4 @@ public sealed class ModelBatcherTests
     }
 
     private static ModelInferResponse Answer(ModelInferRequest request) => new() { ModelName = request.ModelName, ModelVersion = request.ModelVersion };
-
-    /// <summary>Fake time that says when the first timer is made.</summary>
-    private sealed class SignallingTime : FakeTimeProvider
-    {
-        private readonly TaskCompletionSource _timerCreated = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task TimerCreated => _timerCreated.Task;
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            var timer = base.CreateTimer(callback, state, dueTime, period);
-            _timerCreated.TrySetResult();
-            return timer;
-        }
-    }
 }
