@@ -80,8 +80,8 @@ if [[ -s $ours ]]; then
 fi
 
 step "publish folder"
-# What an installer copies, and nothing else: the single file (managed code only), the native
-# libraries it loads from beside it (not extracted from the bundle), and the settings file.
+# What an installer copies, and nothing else: the native executable (the agent and .NET compiled ahead of
+# time), the ONNX Runtime libraries it loads from beside it, and the settings file.
 publish_dir=$(dirname "$binary")
 expected="appsettings.json edge-agent libonnxruntime.so libonnxruntime_providers_shared.so"
 actual=$(find "$publish_dir" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')
@@ -90,11 +90,11 @@ mib() { awk -v s="$1" 'BEGIN { printf "%.1f", s / 1048576 }'; }
 size=$(stat -c %s "$binary")
 native=$(stat -c %s "$publish_dir"/*.so | awk '{ s += $1 } END { print s }')
 echo "binary: $binary, $size bytes ($(mib "$size") MiB); native libraries beside it: $native bytes ($(mib "$native") MiB)"
-(( size < 45 * 1048576 )) || fail "the binary is $(mib "$size") MiB; it should hold managed code only (under 45 MiB)"
+(( size < 45 * 1048576 )) || fail "the binary is $(mib "$size") MiB; the target is under 45 MiB, with ONNX Runtime beside it"
 
 step "edge-agent quickstart"
-# A bundle with native libraries inside extracts them under DOTNET_BUNDLE_EXTRACT_BASE_DIR on first
-# start; this one must extract nothing, even once ONNX Runtime is loaded (checked after the inference).
+# A single-file bundle with native libraries inside extracts them under DOTNET_BUNDLE_EXTRACT_BASE_DIR on
+# first start; this binary must extract nothing, even once ONNX Runtime is loaded (checked after the inference).
 export DOTNET_BUNDLE_EXTRACT_BASE_DIR=$work/extract
 quickstart_log=$work/quickstart.log
 "$binary" quickstart 2>&1 | tee "$quickstart_log" || fail "quickstart failed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the published agent (artifacts/publish/linux-x64 by default) with no models:
-#   sizes: the single-file binary, the native libraries beside it, the rest of the folder;
+#   sizes: the binary (Native AOT), the native libraries beside it, the rest of the folder;
 #   per start: wall time from exec to GET /v2/health/ready answering 200, CPU time (user+system)
 #   spent by then, and after SETTLE_S seconds idle the resident set (VmRSS) split into
 #   file-backed and anonymous (RssFile, RssAnon).

@@ -1,9 +1,9 @@
 namespace EdgeAi.Bench.AgentProcess;
 
 /// <summary>
-/// How to start the real agent: the published single-file binary when
+/// How to start the real agent: the published binary (Native AOT) when
 /// artifacts/publish/linux-x64/edge-agent exists, else the framework-dependent build beside this
-/// benchmark through <c>dotnet edge-agent.dll</c>. A publish installs the binary (managed code only)
+/// benchmark through <c>dotnet edge-agent.dll</c>. A publish installs the binary
 /// and the native libraries beside it (ONNX Runtime): both sizes are reported, separately.
 /// </summary>
 internal sealed record AgentBinary(string FileName, IReadOnlyList<string> PrefixArguments, string Description, long? PublishedBytes, long? NativeLibraryBytes)
