@@ -152,7 +152,10 @@ public sealed class BenchBuild : IAsyncLifetime
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"dotnet {string.Join(' ', arguments)} did not finish within {timeout}");
+            // Where it stopped: the streams end once the process is gone.
+            var output = await stdout + await stderr;
+            throw new TimeoutException(
+                $"dotnet {string.Join(' ', arguments)} did not finish within {timeout}; the end of its output:\n{output[Math.Max(0, output.Length - 4000)..]}");
         }
         TestContext.Current.TestOutputHelper?.WriteLine(await stderr);
         return (process.ExitCode, await stdout, await stderr);
