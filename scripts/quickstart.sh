@@ -37,7 +37,7 @@ wait_for() {
 }
 
 agent=${EDGEAI_AGENT_BINARY:-edge-agent/EdgeAi.Agent/bin/Release/net10.0/edge-agent}
-step "Building edge-agent and cloud-hub (Release)"
+step "Building $([ -z "${EDGEAI_AGENT_BINARY:-}" ] && echo "edge-agent and ")cloud-hub (Release)"
 : >"$work/build.log"
 if [ -z "${EDGEAI_AGENT_BINARY:-}" ]; then
   dotnet build -c Release -v q -nologo edge-agent/EdgeAi.Agent/EdgeAi.Agent.csproj >>"$work/build.log" 2>&1 || { cat "$work/build.log"; fail "build failed"; }

@@ -1,11 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using EdgeAi.Bench.Latency;
 using EdgeAi.Serving.Store;
-using EdgeAi.Testing;
 
 namespace EdgeAi.Bench.AgentProcess;
 
